@@ -1,0 +1,102 @@
+"""neurofiles: open neuroscience data files with one call, collate simulation results.
+
+>>> import neurofiles
+>>> events = neurofiles.load("recording.aedat")      # doctest: +SKIP
+
+Everything here is imported on first use, so ``import neurofiles`` stays
+cheap: no pluggy, no importlib.metadata and no reader is imported until a
+function needs it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
+    from ._discovery import refresh_plugins
+    from ._errors import (
+        AmbiguousFormatError,
+        CorruptFileError,
+        FormatError,
+        FormatMismatch,
+        FormatMismatchError,
+        FormatWarning,
+        LimitExceededError,
+        MissingDependencyError,
+        NeurofilesError,
+        NeurofilesWarning,
+        NoReaderError,
+        NotARegularFileError,
+        OptionError,
+        PluginError,
+        PluginLoadError,
+        PluginValidationError,
+        PluginWarning,
+        ReadError,
+        SourceNotFoundError,
+        SourcePermissionError,
+        StorageError,
+        StorageWarning,
+        TruncatedFileError,
+        UnknownFormatError,
+        WriteError,
+    )
+    from ._select import Detection
+
+_EXPORTS = {
+    "load": "_api",
+    "save": "_api",
+    "detect": "_api",
+    "formats": "_api",
+    "backends": "_api",
+    "FormatInfo": "_api",
+    "BackendInfo": "_api",
+    "Detection": "_select",
+    "refresh_plugins": "_discovery",
+    "AmbiguousFormatError": "_errors",
+    "CorruptFileError": "_errors",
+    "FormatError": "_errors",
+    "FormatMismatch": "_errors",
+    "FormatMismatchError": "_errors",
+    "FormatWarning": "_errors",
+    "LimitExceededError": "_errors",
+    "MissingDependencyError": "_errors",
+    "NeurofilesError": "_errors",
+    "NeurofilesWarning": "_errors",
+    "NoReaderError": "_errors",
+    "NotARegularFileError": "_errors",
+    "OptionError": "_errors",
+    "PluginError": "_errors",
+    "PluginLoadError": "_errors",
+    "PluginValidationError": "_errors",
+    "PluginWarning": "_errors",
+    "ReadError": "_errors",
+    "SourceNotFoundError": "_errors",
+    "SourcePermissionError": "_errors",
+    "StorageError": "_errors",
+    "StorageWarning": "_errors",
+    "TruncatedFileError": "_errors",
+    "UnknownFormatError": "_errors",
+    "WriteError": "_errors",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("neurofiles")
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neurofiles' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

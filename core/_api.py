@@ -1,0 +1,210 @@
+"""The top-level functions: ``load``, ``save``, ``detect``, ``formats``, ``backends``."""
+
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ._discovery import get_registry
+from ._errors import AmbiguousFormatError, NeurofilesError, OptionError, UnknownFormatError, WriteError
+from ._registry import Registry
+from ._select import Detection, open_reader, spec_by_name
+from ._source import Source, SourceLike, suffixes_of
+from ._specs import Signature, WriterSpec
+
+__all__ = ["BackendInfo", "FormatInfo", "backends", "detect", "formats", "load", "save"]
+
+
+def _registry_for(format: str | None) -> Registry:
+    """Fast path: a built-in ``format=`` needs no third-party scan."""
+    if format is not None:
+        builtin = get_registry(third_party=False)
+        if format in builtin.readers or format in builtin.writers:
+            return builtin
+    return get_registry()
+
+
+def load(source: SourceLike, *, format: str | None = None, **options: Any) -> Any:
+    """Read a file with the reader that fits it, and return the result.
+
+    Parameters
+    ----------
+    source
+        A path (``str`` or ``os.PathLike``) or a seekable binary file object.
+    format
+        Force a format by name (see :func:`formats`); never falls back.
+    **options
+        Passed to the reader (e.g. ``tick=`` for AER files).
+
+    Raises
+    ------
+    FileNotFoundError
+        The path does not exist (checked before any guessing).
+    NoReaderError, AmbiguousFormatError, UnknownFormatError
+        No reader, or more than one, fits the file.
+    """
+    registry = _registry_for(format)
+    src = Source(source, registry.header_size)
+    reader, _ = open_reader(registry, src, format=format, options=options)
+    with reader:
+        return reader.read()
+
+
+def detect(source: SourceLike, *, format: str | None = None, **options: Any) -> Detection:
+    """Say which reader :func:`load` would choose and why, reading only the header."""
+    registry = _registry_for(format)
+    src = Source(source, registry.header_size)
+    reader, detection = open_reader(registry, src, format=format, options=options)
+    reader.close()
+    return detection
+
+
+def summarize(source: SourceLike, *, format: str | None = None, **options: Any) -> tuple[Detection, dict[str, Any]]:
+    """The detection plus the chosen reader's header summary (used by ``neurofiles info``)."""
+    registry = _registry_for(format)
+    src = Source(source, registry.header_size)
+    reader, detection = open_reader(registry, src, format=format, options=options)
+    with reader:
+        return detection, reader.summary()
+
+
+@dataclass(frozen=True)
+class FormatInfo:
+    """A registered format: what it reads and writes, and which plugin provides it."""
+
+    name: str
+    extensions: tuple[str, ...]
+    magic: tuple[Signature, ...]
+    can_read: bool
+    can_write: bool
+    plugin: str
+    distribution: str
+    version: str
+    description: str
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """A registered DataManager storage backend."""
+
+    name: str
+    plugin: str
+    distribution: str
+    version: str
+    description: str
+
+
+def formats() -> list[FormatInfo]:
+    """Every installed format, sorted by name."""
+    registry = get_registry()
+    result = []
+    for name in sorted(set(registry.readers) | set(registry.writers)):
+        reader = registry.readers.get(name)
+        writer = registry.writers.get(name)
+        spec, plugin = reader or writer  # type: ignore[misc]
+        exts = tuple(dict.fromkeys((reader[0].extensions if reader else ()) + (writer[0].extensions if writer else ())))
+        result.append(
+            FormatInfo(
+                name=name,
+                extensions=exts,
+                magic=reader[0].magic if reader else (),
+                can_read=reader is not None,
+                can_write=writer is not None,
+                plugin=plugin.name,
+                distribution=plugin.distribution,
+                version=plugin.version,
+                description=spec.description,
+            )
+        )
+    return result
+
+
+def backends() -> list[BackendInfo]:
+    """Every installed storage backend, sorted by name."""
+    registry = get_registry()
+    return [
+        BackendInfo(name, plugin.name, plugin.distribution, plugin.version, spec.description)
+        for name, (spec, plugin) in sorted(registry.backends.items())
+    ]
+
+
+def _choose_writer(registry: Registry, name: str, data: object, format: str | None) -> WriterSpec:
+    if format is not None:
+        if format in registry.writers:
+            return registry.writers[format][0]
+        if format in registry.readers:
+            raise UnknownFormatError(format, sorted(registry.writers), [])
+        spec_by_name(registry, format)  # raises with suggestions
+    suffixes = suffixes_of(name)
+    matches = []
+    for spec, _ in registry.writers.values():
+        ext = max((e for e in spec.extensions if e in suffixes), key=len, default=None)
+        if ext is not None and spec.accepts_data(data):
+            matches.append((len(ext), spec.priority, spec))
+    if not matches:
+        raise UnknownFormatError(
+            f"(none for {os.path.basename(name)!r} and {type(data).__name__})", sorted(registry.writers)
+        )
+    matches.sort(key=lambda m: m[:2], reverse=True)
+    if len(matches) > 1 and matches[0][:2] == matches[1][:2]:
+        names = [matches[0][2].name, matches[1][2].name]
+        raise AmbiguousFormatError(
+            f"both {names[0]!r} and {names[1]!r} write this extension; choose one with format=",
+            path=name,
+            candidates=names,
+        )
+    return matches[0][2]
+
+
+def _check_writer_options(writer: Any, name: str, options: dict[str, Any]) -> None:
+    params = list(inspect.signature(writer).parameters.values())[2:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return
+    accepted = {p.name for p in params} - {"path"}
+    unknown = sorted(set(options) - accepted)
+    if unknown:
+        raise OptionError(
+            f"writer {name!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(sorted(accepted)) or 'none'}"
+        )
+
+
+def save(dest: str | os.PathLike[str] | IO[bytes], data: Any, *, format: str | None = None, **options: Any) -> None:
+    """Write ``data`` to ``dest`` with the writer chosen by ``format`` or the extension.
+
+    A path is written atomically: to a temporary file in the same folder,
+    then renamed, so a failure never leaves a partial file behind.
+    """
+    is_path = isinstance(dest, (str, os.PathLike))
+    name = os.fspath(dest) if is_path else str(getattr(dest, "name", ""))  # type: ignore[arg-type]
+    registry = _registry_for(format)
+    spec = _choose_writer(registry, name, data, format)
+    writer = spec.load_writer()
+    _check_writer_options(writer, spec.name, options)
+    if not is_path:
+        writer(dest, data, path=None, **options)
+        return
+    _atomic_write(Path(name).expanduser(), lambda stream, path: writer(stream, data, path=path, **options))
+
+
+def _atomic_write(path: Path, write: Any) -> None:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot create a file in {path.parent}: {exc.strerror or exc}", path=path) from exc
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            write(stream, path)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError) and not isinstance(exc, NeurofilesError):
+            raise WriteError(f"cannot write: {exc.strerror or exc}", path=path) from exc
+        raise

@@ -1,0 +1,230 @@
+"""The exception and warning tree of neurofiles.
+
+Every error raised on purpose derives from :class:`NeurofilesError`, and also
+from the standard type a caller would already catch::
+
+    NeurofilesError
+    ├── FormatError (ValueError) ........... what a file holds, or which format it is
+    │   ├── UnknownFormatError ............. ``format=`` names no registered format
+    │   ├── AmbiguousFormatError ........... two readers claim a file equally
+    │   ├── NoReaderError .................. no reader accepted the file
+    │   ├── FormatMismatchError ............ the forced ``format=`` refused the file
+    │   └── CorruptFileError ............... the chosen reader found bad content
+    │       ├── TruncatedFileError ......... the file ends inside a record or packet
+    │       └── LimitExceededError ......... a header asks for more than the limits allow
+    ├── OptionError (TypeError) ............ a keyword option the reader/writer does not take
+    ├── ReadError (OSError) ................ the file could not be read at all
+    │   ├── SourceNotFoundError (FileNotFoundError)
+    │   ├── SourcePermissionError (PermissionError)
+    │   └── NotARegularFileError ........... a directory, FIFO or device
+    ├── WriteError (OSError) ............... a file could not be written
+    ├── PluginError ........................ plugin discovery and registration
+    │   ├── PluginLoadError (RuntimeError) . an entry point failed to import or register
+    │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
+    │   └── MissingDependencyError (ImportError)  an optional extra is not installed
+    └── StorageError ....................... DataManager and storage backends
+
+    FormatMismatch ......................... raised by a reader to say "not my file";
+                                             caught by the selection, never seen by users
+
+    NeurofilesWarning (UserWarning)
+    ├── PluginWarning ...................... a broken plugin was skipped
+    ├── FormatWarning ...................... data were read but something was off
+    └── StorageWarning ..................... a session was skipped during collation
+
+Errors about a file carry ``path``, and where it applies ``offset`` (bytes)
+or ``line`` (1-based), and put them at the front of the message.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+__all__ = [
+    "AmbiguousFormatError",
+    "CorruptFileError",
+    "FormatError",
+    "FormatMismatch",
+    "FormatMismatchError",
+    "FormatWarning",
+    "LimitExceededError",
+    "MissingDependencyError",
+    "NeurofilesError",
+    "NeurofilesWarning",
+    "NoReaderError",
+    "NotARegularFileError",
+    "OptionError",
+    "PluginError",
+    "PluginLoadError",
+    "PluginValidationError",
+    "PluginWarning",
+    "ReadError",
+    "SourceNotFoundError",
+    "SourcePermissionError",
+    "StorageError",
+    "StorageWarning",
+    "TruncatedFileError",
+    "UnknownFormatError",
+    "WriteError",
+]
+
+
+def _where(path: object, offset: int | None, line: int | None) -> str:
+    """Render ``path``, ``offset`` and ``line`` as a message prefix."""
+    parts = [] if path is None else [os.fspath(path) if isinstance(path, os.PathLike) else str(path)]
+    if line is not None:
+        parts.append(f"line {line}")
+    if offset is not None:
+        parts.append(f"byte {offset}")
+    return ": ".join(parts) + ": " if parts else ""
+
+
+class NeurofilesError(Exception):
+    """Base class of every error neurofiles raises on purpose."""
+
+
+class _FileProblem(NeurofilesError):
+    """An error about a given file, at an optional byte offset or line."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object = None,
+        offset: int | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.path = path
+        self.offset = offset
+        self.line = line
+        self.reason = message
+        super().__init__(_where(path, offset, line) + message)
+
+
+class FormatError(_FileProblem, ValueError):
+    """A problem with what a file holds, or with which format it is."""
+
+
+class UnknownFormatError(FormatError):
+    """``format=`` names no registered format."""
+
+    def __init__(self, name: str, known: Sequence[str], suggestions: Sequence[str] = ()) -> None:
+        self.name = name
+        self.known = tuple(known)
+        hint = f" Did you mean {', '.join(map(repr, suggestions))}?" if suggestions else ""
+        super().__init__(
+            f"unknown format {name!r}.{hint} Known formats: {', '.join(self.known) or '(none)'};"
+            " see neurofiles.formats()."
+        )
+
+
+class AmbiguousFormatError(FormatError):
+    """Two or more readers claim a file equally; the caller must choose."""
+
+    def __init__(self, message: str, *, path: object = None, candidates: Sequence[str] = ()) -> None:
+        self.candidates = tuple(candidates)
+        super().__init__(message, path=path)
+
+
+class NoReaderError(FormatError):
+    """No registered reader accepted the file; ``rejections`` says why, per candidate."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: object = None,
+        rejections: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        self.rejections = tuple(rejections)
+        super().__init__(message, path=path)
+
+
+class FormatMismatchError(FormatError):
+    """The reader forced with ``format=`` says the file is not in its format."""
+
+
+class CorruptFileError(FormatError):
+    """The chosen reader found content it cannot accept."""
+
+
+class TruncatedFileError(CorruptFileError):
+    """The file ends inside a record, packet or header."""
+
+
+class LimitExceededError(CorruptFileError):
+    """A header asks for more memory or items than the reader's limits allow."""
+
+
+class OptionError(NeurofilesError, TypeError):
+    """A keyword option that the chosen reader or writer does not accept."""
+
+
+class ReadError(_FileProblem, OSError):
+    """The file could not be read at the operating-system level."""
+
+
+class SourceNotFoundError(ReadError, FileNotFoundError):
+    """The path does not exist."""
+
+
+class SourcePermissionError(ReadError, PermissionError):
+    """The path exists but may not be read."""
+
+
+class NotARegularFileError(ReadError):
+    """The path is a directory, FIFO, socket or device, not a regular file."""
+
+
+class WriteError(_FileProblem, OSError):
+    """A file could not be written; nothing partial was left behind."""
+
+
+class PluginError(NeurofilesError):
+    """A problem with plugin discovery or registration."""
+
+
+class PluginLoadError(PluginError, RuntimeError):
+    """An entry point failed to import, or its registration hook raised."""
+
+
+class PluginValidationError(PluginError, ValueError):
+    """A plugin registered an invalid or duplicate spec."""
+
+
+class MissingDependencyError(PluginError, ImportError):
+    """An optional dependency is missing; ``install_hint`` says how to get it."""
+
+    def __init__(self, message: str, *, install_hint: str = "") -> None:
+        self.install_hint = install_hint
+        full = f"{message} Install it with: {install_hint}" if install_hint else message
+        super().__init__(full)
+
+
+class StorageError(NeurofilesError):
+    """A problem in the DataManager or one of its storage backends."""
+
+
+class FormatMismatch(NeurofilesError):
+    """Raised by a reader's constructor to say "this file is not mine".
+
+    The selection records the reason and tries the next candidate. When the
+    user forced the format, it is re-raised as :class:`FormatMismatchError`.
+    """
+
+
+class NeurofilesWarning(UserWarning):
+    """Base class of neurofiles warnings."""
+
+
+class PluginWarning(NeurofilesWarning):
+    """A plugin could not be loaded and was skipped."""
+
+
+class FormatWarning(NeurofilesWarning):
+    """A file was read, but something in it was off (leftover bytes, count mismatch)."""
+
+
+class StorageWarning(NeurofilesWarning):
+    """A session could not be read and was skipped."""

@@ -1,0 +1,228 @@
+"""Choosing a reader: explicit format, then magic, then sniff, then extension."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import os
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+from ._discovery import ENV_STRICT, _flag
+from ._errors import (
+    AmbiguousFormatError,
+    FormatMismatch,
+    FormatMismatchError,
+    MissingDependencyError,
+    NoReaderError,
+    OptionError,
+    PluginWarning,
+    UnknownFormatError,
+)
+from ._reader import Reader
+from ._registry import PluginInfo, Registry
+from ._source import Source
+from ._specs import Probe, ReaderSpec
+
+__all__ = ["Candidate", "Detection", "open_reader", "rank", "spec_by_name"]
+
+MAGIC, SNIFF, EXTENSION = 3, 2, 1
+TIER_NAMES = {MAGIC: "magic", SNIFF: "sniff", EXTENSION: "extension"}
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A reader that might read the file, with the evidence for it."""
+
+    spec: ReaderSpec
+    plugin: PluginInfo
+    tier: int
+    score: float
+    reason: str
+
+    @property
+    def key(self) -> tuple[int, float, int]:
+        """Sort key: higher is better."""
+        return (self.tier, self.score, self.spec.priority)
+
+
+@dataclass
+class Detection:
+    """Which reader was chosen for a file, why, and what else was considered."""
+
+    source: str
+    format: str
+    reason: str
+    candidates: list[Candidate] = field(default_factory=list)
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        lines = [f"<Detection {self.source!r}: {self.format} ({self.reason})>"]
+        lines += [f"  rejected {name}: {why}" for name, why in self.rejections]
+        return "\n".join(lines)
+
+
+def spec_by_name(registry: Registry, name: str) -> tuple[ReaderSpec, PluginInfo]:
+    """The reader spec called ``name``, or :class:`UnknownFormatError` with suggestions."""
+    if name in registry.readers:
+        return registry.readers[name]
+    known = sorted(registry.readers)
+    raise UnknownFormatError(name, known, difflib.get_close_matches(name, known, n=3))
+
+
+def _sniff(spec: ReaderSpec, probe: Probe) -> float:
+    sniff = spec.load_sniff()
+    assert sniff is not None
+    try:
+        return max(0.0, min(1.0, float(sniff(probe))))
+    except Exception as exc:  # a buggy third-party sniff must not break other formats
+        if _flag(ENV_STRICT):
+            raise
+        warnings.warn(f"sniff of format {spec.name!r} raised {exc!r}; ignored", PluginWarning, stacklevel=3)
+        return 0.0
+
+
+def rank(registry: Registry, source: Source) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Score every reader for ``source``; return candidates (best first) and rejections."""
+    suffixes = source.suffixes
+    claimed = any(ext in suffixes for spec, _ in registry.readers.values() for ext in spec.extensions)
+    probe = Probe(source.header, os.path.basename(source.name), source.size)
+    candidates: list[Candidate] = []
+    rejections: list[tuple[str, str]] = []
+    for spec, plugin in registry.readers.values():
+        ext = max((e for e in spec.extensions if e in suffixes), key=len, default=None)
+        hit = max((s for s in spec.magic if s.matches(source.header)), key=lambda s: len(s.magic), default=None)
+        if hit is not None:
+            candidates.append(Candidate(spec, plugin, MAGIC, len(hit.magic), f"magic {hit.magic!r} at byte {hit.offset}"))
+        elif spec.sniff is not None and (ext is not None or not claimed):
+            try:
+                confidence = _sniff(spec, probe)
+            except MissingDependencyError as exc:
+                rejections.append((spec.name, f"unavailable: {exc}"))
+                continue
+            if confidence > 0:
+                candidates.append(Candidate(spec, plugin, SNIFF, confidence, f"content sniff, confidence {confidence:.2f}"))
+            else:
+                rejections.append((spec.name, "content sniff did not recognise the file"))
+        elif ext is not None:
+            candidates.append(Candidate(spec, plugin, EXTENSION, len(ext), f"extension {ext}"))
+        elif spec.magic:
+            rejections.append((spec.name, "no magic bytes match and the extension is not its own"))
+        else:
+            rejections.append((spec.name, "extension is not its own"))
+    candidates.sort(key=lambda c: c.key, reverse=True)
+    return candidates, rejections
+
+
+def _option_names(reader_cls: type) -> set[str] | None:
+    """Keyword options the reader takes; None if it takes ``**kwargs``."""
+    params = list(inspect.signature(reader_cls).parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
+        return None
+    return {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
+
+
+def _unknown_options(reader_cls: type, options: dict[str, Any]) -> list[str]:
+    accepted = _option_names(reader_cls)
+    return [] if accepted is None else sorted(set(options) - accepted)
+
+
+def _instantiate(spec: ReaderSpec, source: Source, options: dict[str, Any]) -> Reader:
+    reader_cls = spec.load_reader()
+    reader: Reader = reader_cls(source, **options)
+    reader.format_name = spec.name  # type: ignore[misc]
+    return reader
+
+
+def _open_forced(registry: Registry, source: Source, name: str, options: dict[str, Any]) -> tuple[Reader, Detection]:
+    spec, _ = spec_by_name(registry, name)
+    reader_cls = spec.load_reader()
+    unknown = _unknown_options(reader_cls, options)
+    if unknown:
+        accepted = ", ".join(sorted(_option_names(reader_cls) or ())) or "none"
+        raise OptionError(f"format {name!r} does not take option(s) {', '.join(unknown)}; it takes: {accepted}")
+    try:
+        reader = _instantiate(spec, source, options)
+    except FormatMismatch as exc:
+        raise FormatMismatchError(f"not a valid {name!r} file: {exc}", path=source.name) from exc
+    return reader, Detection(source.name, name, "format= given explicitly")
+
+
+def open_reader(
+    registry: Registry,
+    source: Source,
+    *,
+    format: str | None = None,
+    options: dict[str, Any] | None = None,
+) -> tuple[Reader, Detection]:
+    """Choose, construct and return the reader for ``source``."""
+    options = dict(options or {})
+    if format is not None:
+        return _open_forced(registry, source, format, options)
+    candidates, rejections = rank(registry, source)
+    missing: list[MissingDependencyError] = []
+    for index, cand in enumerate(candidates):
+        try:
+            reader_cls = cand.spec.load_reader()
+        except MissingDependencyError as exc:
+            missing.append(exc)
+            rejections.append((cand.spec.name, f"unavailable: {exc}"))
+            continue
+        unknown = _unknown_options(reader_cls, options)
+        if unknown:
+            rejections.append((cand.spec.name, f"does not take option(s) {', '.join(unknown)}"))
+            continue
+        try:
+            reader = _instantiate(cand.spec, source, options)
+        except FormatMismatch as exc:
+            rejections.append((cand.spec.name, f"refused: {exc}"))
+            continue
+        _refuse_ties(reader, cand, candidates[index + 1 :], source, options)
+        reason = f"{TIER_NAMES[cand.tier]}: {cand.reason}"
+        return reader, Detection(source.name, cand.spec.name, reason, candidates, rejections)
+    raise _no_reader(registry, source, candidates, rejections, missing)
+
+
+def _refuse_ties(reader: Reader, best: Candidate, rest: list[Candidate], source: Source, options: dict[str, Any]) -> None:
+    """Raise if another candidate without magic scores the same and also accepts."""
+    if best.tier == MAGIC:
+        return
+    for other in rest:
+        if other.key != best.key:
+            return
+        try:
+            rival = _instantiate(other.spec, source, options)
+        except (FormatMismatch, MissingDependencyError, TypeError):
+            continue
+        rival.close()
+        reader.close()
+        names = [best.spec.name, other.spec.name]
+        raise AmbiguousFormatError(
+            f"both {names[0]!r} and {names[1]!r} can read this file with equal confidence"
+            f" ({best.reason}); choose one with format={names[0]!r} or format={names[1]!r}",
+            path=source.name,
+            candidates=names,
+        )
+
+
+def _preview(header: bytes, n: int = 16) -> str:
+    head = header[:n]
+    text = "".join(chr(b) if 32 <= b < 127 else "." for b in head)
+    return f"{head.hex(' ')}  |{text}|"
+
+
+def _no_reader(
+    registry: Registry,
+    source: Source,
+    candidates: list[Candidate],
+    rejections: list[tuple[str, str]],
+    missing: list[MissingDependencyError],
+) -> Exception:
+    if missing and len(missing) == len(candidates):
+        return missing[0]
+    lines = [f"no reader accepted this file (first bytes: {_preview(source.header)})."]
+    lines += [f"  - {name}: {why}" for name, why in rejections] or ["  - no format is registered"]
+    lines += [f"  - broken plugin {b.plugin.name!r}: {b.error}" for b in registry.broken]
+    lines.append("See neurofiles.formats() for what is installed, or force one with format=.")
+    return NoReaderError("\n".join(lines), path=source.name, rejections=rejections)

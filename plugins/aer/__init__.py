@@ -1,0 +1,1 @@
+"""Built-in plugin `aer` (registration module; implementation lands with its issue)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin `atf` (registration module; implementation lands with its issue)."""

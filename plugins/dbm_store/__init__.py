@@ -1,0 +1,1 @@
+"""Built-in plugin `dbm_store` (registration module; implementation lands with its issue)."""

@@ -1,0 +1,1 @@
+"""Built-in plugin `neuron` (registration module; implementation lands with its issue)."""
