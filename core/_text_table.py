@@ -85,16 +85,16 @@ def fast_engine_available() -> bool:
     return True
 
 
-def split_fields(line: bytes, sep: str | None) -> list[bytes]:
+def split_fields(line: bytes, sep: str | None, *, drop_trailing: bool = True) -> list[bytes]:
     """Fields of one data line: whitespace split, or ``sep`` split with spaces stripped.
 
-    A single empty trailing field (a row ending in the separator, as
-    ``Matrix.fprint(0, f, "%g\\t")`` and spreadsheets write) is removed.
+    With ``drop_trailing``, one empty trailing field (a row ending in the
+    separator, as ``Matrix.fprint(0, f, "%g\\t")`` and spreadsheets write) is removed.
     """
     if sep is None or sep == " ":
         return line.split()
     fields = [f.strip(b" \r") for f in line.rstrip(b"\r").split(sep.encode())]
-    if len(fields) > 1 and fields[-1] == b"":
+    if drop_trailing and len(fields) > 1 and fields[-1] == b"":
         fields.pop()
     return fields
 
@@ -228,7 +228,9 @@ def _parse_careful(
             line = line[: line.index(comment)]
         if not line.strip():
             continue
-        fields = split_fields(line, sep)
+        fields = split_fields(line, sep, drop_trailing=False)
+        if len(fields) == ncols + 1 and fields[-1] == b"":
+            fields.pop()
         if len(fields) != ncols:
             raise CorruptFileError(
                 f"row has {len(fields)} fields, expected {ncols} (separator {sep or 'whitespace'!r})",

@@ -96,7 +96,10 @@ class AtfReader(Reader):
         path = self.source.name
         first = self._first_data_line()
         sep = detect_separator(first) if first is not None else "\t"
-        ncols = len(split_fields(first, sep)) if first is not None else len(h.titles)
+        ncols = len(h.titles)
+        if first is not None:
+            fields = split_fields(first, sep, drop_trailing=False)
+            ncols = len(fields) - 1 if len(fields) == len(h.titles) + 1 and fields[-1] == b"" else len(fields)
         titles = list(h.titles)
         if ncols != len(titles):
             self._report(f"the title line has {len(titles)} titles but the data rows have {ncols} fields", h.titles_line)

@@ -20,6 +20,7 @@ TEXT_CONFIDENCE = 0.9
 VWRITE_EXACT = 0.95
 VWRITE_PARTIAL = 0.7
 EPS_CONFIDENCE = 0.5
+DAMAGED_CONFIDENCE = 0.3  # numeric text with a stray line: read it, so the error names the line
 
 
 def sniff_text(probe: Probe) -> float:
@@ -40,16 +41,17 @@ def sniff_text(probe: Probe) -> float:
     if lines[0] in PWM_HEADS:
         return TEXT_CONFIDENCE
     non_numeric = numeric = 0
+    clean = True
     for line in lines[:40]:
         if is_numeric_line(line):
             numeric += 1
             continue
-        if numeric > 1:  # text after the data started (a count line alone is allowed before)
-            return 0.0
         non_numeric += 1
-        if non_numeric > 2:
-            return 0.0
-    return TEXT_CONFIDENCE if numeric else 0.0
+        if numeric > 1 or non_numeric > 2:  # text after the data started (a count line may come first)
+            clean = False
+    if not numeric or numeric < non_numeric:
+        return 0.0
+    return TEXT_CONFIDENCE if clean else DAMAGED_CONFIDENCE
 
 
 def sniff_vwrite(probe: Probe) -> float:
