@@ -19,7 +19,7 @@ import re
 import mmap
 import os
 from dataclasses import dataclass, field
-from typing import Union
+from typing import BinaryIO, Callable, Union
 
 import numpy as np
 
@@ -110,6 +110,7 @@ def parse_block(
     engine: str = "auto",
     text_ok: bool = False,
     comments: str | None = None,
+    open_stream: Callable[[], BinaryIO] | None = None,
 ) -> TableBlock:
     """Parse the numeric block from byte ``start`` to the end of ``buf``.
 
@@ -127,6 +128,9 @@ def parse_block(
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
         A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
+    open_stream
+        Returns a fresh binary handle on the same bytes (``Source.open``); the
+        numpy engine then streams from it instead of copying the block.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
     if engine not in ENGINES:
@@ -138,11 +142,15 @@ def parse_block(
             array = _parse_pyarrow(buf, start, ncols, sep or "\t")
             if array is not None:
                 return TableBlock(array, "pyarrow")
-    body = bytes(buf[start:])
-    array = _parse_loadtxt(body, ncols, sep, comments)
+    if open_stream is not None:
+        with open_stream() as handle:
+            handle.seek(start)
+            array = _parse_loadtxt(handle, ncols, sep, comments)
+    else:
+        array = _parse_loadtxt(io.BytesIO(bytes(buf[start:])), ncols, sep, comments)
     if array is not None:
         return TableBlock(array, "numpy")
-    return _parse_careful(body, ncols=ncols, sep=sep, path=path, first_line=first_line, text_ok=text_ok, comments=comments)
+    return _parse_careful(bytes(buf[start:]), ncols=ncols, sep=sep, path=path, first_line=first_line, text_ok=text_ok, comments=comments)
 
 
 def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:
@@ -176,16 +184,16 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
     return np.column_stack(columns) if ncols > 1 else columns[0].reshape(-1, 1).astype(np.float64, copy=False)
 
 
-def _parse_loadtxt(body: bytes, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
-    """numpy.loadtxt on the whole block; None if it refuses it or the width is wrong."""
+def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
+    """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block or the width is wrong."""
     delimiter = "," if sep == "," else None
+    text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
-        array = np.loadtxt(
-            io.BytesIO(body), dtype=np.float64, delimiter=delimiter, comments=comments,
-            ndmin=2, encoding="latin-1",
-        )
+        array = np.loadtxt(text, dtype=np.float64, delimiter=delimiter, comments=comments, ndmin=2)
     except ValueError:
         return None
+    finally:
+        text.detach()
     if array.shape[1] != ncols and array.size:
         return None
     return array.reshape(-1, ncols)

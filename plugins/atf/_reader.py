@@ -106,7 +106,7 @@ class AtfReader(Reader):
             titles = (titles + [f"column {i + 1}" for i in range(len(titles), ncols)])[:ncols]
         block = parse_block(
             self._buf, h.data_start, ncols=ncols, sep=sep, path=path, first_line=h.data_line,
-            engine=self.engine, text_ok=True,
+            engine=self.engine, text_ok=True, open_stream=self.source.open,
         )
         array = block.array
         names, units = zip(*(split_title(t) for t in titles)) if titles else ((), ())

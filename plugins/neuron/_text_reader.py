@@ -105,7 +105,7 @@ class NeuronDatReader(Reader):
         assert lay is not None
         block = parse_block(
             self._buf, lay.data_start, ncols=lay.ncols, sep=lay.sep, path=path,
-            first_line=lay.data_line, engine=self.engine, comments="#",
+            first_line=lay.data_line, engine=self.engine, comments="#", open_stream=self.source.open,
         )
         array = block.array
         meta: dict[str, Any] = {"format": "neuron-dat", "source": path, "engine": block.engine}
