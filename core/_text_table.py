@@ -178,10 +178,16 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
     for extra in table.columns[ncols:]:  # a trailing separator makes an all-empty column
         if extra.null_count != len(extra):
             return None
-    columns = [table.column(i).to_numpy() for i in range(ncols)]
-    if not columns:
-        return np.empty((table.num_rows, 0))
-    return np.column_stack(columns) if ncols > 1 else columns[0].reshape(-1, 1).astype(np.float64, copy=False)
+    # one copy per column straight from the Arrow chunks into a column-major array
+    out = np.empty((table.num_rows, ncols), dtype=np.float64, order="F")
+    for i in range(ncols):
+        target = out[:, i]
+        offset = 0
+        for chunk in table.column(i).chunks:
+            n = len(chunk)
+            target[offset : offset + n] = chunk.to_numpy(zero_copy_only=False)
+            offset += n
+    return out
 
 
 def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
