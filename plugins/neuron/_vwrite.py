@@ -117,8 +117,11 @@ def encode_record(values: np.ndarray, vtype: int = 4, order: str = "<") -> bytes
         vmax = float(x.max()) if x.size else 0.0
         top = 255.0 if vtype == 1 else 65535.0
         sf = top / (vmax - vmin) if vmax != vmin else 1.0
-        scaled = np.trunc((x - vmin) * sf)
-        payload = (scaled - 128).astype(order + "i1") if vtype == 1 else scaled.astype(order + "u2")
+        # C casts truncate toward zero; NEURON subtracts 128 before the cast to char
+        if vtype == 1:
+            payload = np.trunc((x - vmin) * sf - 128.0).astype(order + "i1")
+        else:
+            payload = np.trunc((x - vmin) * sf).astype(order + "u2")
         return head + struct.pack(order + "dd", sf, vmin) + payload.tobytes()
     if vtype == 5:
         return head + np.trunc(x).astype(order + "i4").tobytes()

@@ -138,3 +138,20 @@ def test_writer_rejects_bad_options(tmp_path) -> None:
     with pytest.raises(neurofiles.OptionError):
         neurofiles.save(tmp_path / "x.dat", _traces(), colour="red")
     assert not list(tmp_path.iterdir())  # atomic: nothing left behind
+
+
+def test_vwrite_scaled_bytes_match_neuron() -> None:
+    """Payload bytes NEURON 9.0.2 wrote for v = -65, -64.9993, -64.9985 (min -75.2613, max 39.4106)."""
+    import struct
+
+    from neurofiles.plugins.neuron._vwrite import encode_record
+
+    vmin = struct.unpack("<d", bytes.fromhex("ca164e8db9d052c0"))[0]
+    x = np.array([-65.0, -64.9993, -64.9985, vmin, 39.41062501723249])
+    t1 = encode_record(x, 1)
+    assert t1[:8] == struct.pack("<ii", 5, 1)
+    assert t1[16:24] == bytes.fromhex("ca164e8db9d052c0")
+    assert struct.unpack("<d", t1[8:16])[0] == pytest.approx(2.223734745341375, rel=1e-12)
+    assert t1[24:27] == bytes.fromhex("979797")
+    t2 = encode_record(x, 2)
+    assert t2[24:30] == bytes.fromhex("e816e816e916")
