@@ -106,6 +106,10 @@ def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
         if pos >= len(buf):
             if layout.count is None or layout.count_line is None:
                 return "no numeric data lines"
+            if layout.label is not None or layout.names is not None:  # a header for zero rows
+                layout.data_start, layout.data_line = len(buf), lineno + 1
+                layout.ncols = layout.count[1] if len(layout.count) == 2 else 2
+                return layout
             # the count candidate was the only numeric line: it is data
             count_line = layout.count_text
             layout.data_start, layout.data_line = layout.count_pos, layout.count_line

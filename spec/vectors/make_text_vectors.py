@@ -49,6 +49,9 @@ def neuron_vectors() -> dict[str, dict]:
                              expected((N, 2), first2, last2, variant="count line without label", times=True))
     out["rows_cols_count.dat"] = (f"label:v(.5)\n{N} 2\n{pairs}".encode(),
                                   expected((N, 2), first2, last2, variant="clipboard with rows/columns count line", times=True))
+    out["one_row.dat"] = (b"label:v(.5)\n1\n0\t-65\n", expected((1, 2), [0.0, -65.0], [0.0, -65.0], times=True,
+                                                                  variant="clipboard"))
+    out["empty_clipboard.dat"] = (b"label:v(.5)\n0\n", expected((0, 2), None, None, times=True, variant="clipboard"))
     out["count_mismatch.dat"] = (f"label:v(.5)\n{N + 3}\n{pairs}".encode(),
                                  expected((N, 2), first2, last2, variant="clipboard", times=True, warning=True,
                                           strict_error="CorruptFileError", error_line=2))
