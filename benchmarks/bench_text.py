@@ -50,9 +50,16 @@ def make_files() -> None:
         a = -10.0 + 3.0 * np.sin(t * 40.0)
         b = -1.03 + 0.01 * np.cos(t * 13.0)
         header = [
-            "ATF\t1.0", "8\t3     ", '"AcquisitionMode=Gap Free"', '"Comment="', '"YTop=4000,10"',
-            '"YBottom=-4000,-10"', '"SyncTimeUnits=6.25"', '"SweepStartTimesMS=0.000"',
-            '"SignalsExported=IN 0,IN 1"', '"Signals="\t"IN 0"\t"IN 1"',
+            "ATF\t1.0",
+            "8\t3     ",
+            '"AcquisitionMode=Gap Free"',
+            '"Comment="',
+            '"YTop=4000,10"',
+            '"YBottom=-4000,-10"',
+            '"SyncTimeUnits=6.25"',
+            '"SweepStartTimesMS=0.000"',
+            '"SignalsExported=IN 0,IN 1"',
+            '"Signals="\t"IN 0"\t"IN 1"',
             '"Time (s)"\t"Trace #1 (pA)"\t"Trace #1 (A)"',
         ]
         with open(ATF, "wb") as f:
@@ -106,7 +113,9 @@ def run(repeat: int) -> None:
         row: dict[str, float] = {}
         row["raw read"], _ = best(lambda: path.read_bytes(), repeat)
         row["np.loadtxt (Brian)"], ref = best(lambda: brian_loadtxt(path, skip), repeat)
-        row["neurofiles numpy-only"], ours = best(lambda: neurofiles.load(path, engine="numpy").to_array(), repeat)
+        row["neurofiles numpy-only"], ours = best(
+            lambda: neurofiles.load(path, engine="numpy").to_array(), repeat
+        )
         assert np.array_equal(ours, ref), "numpy path differs from np.loadtxt"
         if _has("pyarrow"):
             row["pyarrow.csv direct"], direct = best(lambda: pyarrow_direct(path, skip), repeat)
@@ -121,14 +130,22 @@ def run(repeat: int) -> None:
         for name, seconds in row.items():
             print(f"  {name:28s} {seconds:8.3f} s  {mb / seconds:8.1f} MB/s")
         base = row["np.loadtxt (Brian)"]
-        print(f"  ratio loadtxt / numpy-only          = {base / row['neurofiles numpy-only']:.2f}x  (need >= 1)")
+        print(
+            f"  ratio loadtxt / numpy-only          = {base / row['neurofiles numpy-only']:.2f}x  (need >= 1)"
+        )
         if "neurofiles auto (pyarrow)" in row:
             fast_t = row["neurofiles auto (pyarrow)"]
             print(f"  ratio loadtxt / auto (pyarrow)      = {base / fast_t:.2f}x  (need >= 8)")
-            print(f"  ratio auto / pyarrow.csv direct     = {fast_t / row['pyarrow.csv direct']:.2f}x  (need <= 1.25)")
+            print(
+                f"  ratio auto / pyarrow.csv direct     = {fast_t / row['pyarrow.csv direct']:.2f}x"
+                "  (need <= 1.25)"
+            )
         if "pyabf.ATF (float32)" in row:
-            print(f"  ratio pyabf / numpy-only            = {row['pyabf.ATF (float32)'] / row['neurofiles numpy-only']:.2f}x"
-                  "  (need >= 3)")
+            print(
+                f"  ratio pyabf / numpy-only            = "
+                f"{row['pyabf.ATF (float32)'] / row['neurofiles numpy-only']:.2f}x"
+                "  (need >= 3)"
+            )
     print(f"\ncpu count {os.cpu_count()}, numpy {np.__version__}")
 
 

@@ -26,7 +26,15 @@ import numpy as np
 from ._errors import CorruptFileError
 from ._source import Source
 
-__all__ = ["Buffer", "TableBlock", "detect_separator", "fast_engine_available", "line_at", "parse_block", "read_buffer"]
+__all__ = [
+    "Buffer",
+    "TableBlock",
+    "detect_separator",
+    "fast_engine_available",
+    "line_at",
+    "parse_block",
+    "read_buffer",
+]
 
 Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
@@ -65,7 +73,8 @@ def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
 
 
 def detect_separator(line: bytes) -> str | None:
-    """The field separator of a data line: ``'\\t'``, ``','``, ``' '`` (single spaces) or None (any whitespace)."""
+    """The field separator of a data line: ``'\\t'``, ``','``, ``' '`` (single spaces)
+    or None (any whitespace)."""
     stripped = line.strip(b" \r\n")
     if b"\t" in stripped:
         return "\t"
@@ -150,7 +159,15 @@ def parse_block(
         array = _parse_loadtxt(io.BytesIO(bytes(buf[start:])), ncols, sep, comments)
     if array is not None:
         return TableBlock(array, "numpy")
-    return _parse_careful(bytes(buf[start:]), ncols=ncols, sep=sep, path=path, first_line=first_line, text_ok=text_ok, comments=comments)
+    return _parse_careful(
+        bytes(buf[start:]),
+        ncols=ncols,
+        sep=sep,
+        path=path,
+        first_line=first_line,
+        text_ok=text_ok,
+        comments=comments,
+    )
 
 
 def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:
@@ -191,7 +208,8 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
 
 
 def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
-    """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block or the width is wrong."""
+    """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block
+    or the width is wrong."""
     delimiter = "," if sep == "," else None
     text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
@@ -248,7 +266,8 @@ def _parse_careful(
         if len(fields) != ncols:
             raise CorruptFileError(
                 f"row has {len(fields)} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
-                path=path, line=lineno,
+                path=path,
+                line=lineno,
             )
         for col, cell in enumerate(fields):
             if cell == b"":
@@ -258,7 +277,9 @@ def _parse_careful(
             if number is None:
                 if not text_ok:
                     shown = cell[:40].decode("latin-1")
-                    raise CorruptFileError(f"cannot read {shown!r} as a number (column {col + 1})", path=path, line=lineno)
+                    raise CorruptFileError(
+                        f"cannot read {shown!r} as a number (column {col + 1})", path=path, line=lineno
+                    )
                 text_cols.add(col)
                 number = math.nan
             values.append(number)

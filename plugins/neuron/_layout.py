@@ -95,7 +95,9 @@ def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
                 layout.label = stripped[6:].decode("latin-1")
                 layout.label_line = lineno
             elif layout.names is None:
-                layout.names = [f.decode("latin-1") for f in split_fields(stripped, detect_separator(stripped))]
+                layout.names = [
+                    f.decode("latin-1") for f in split_fields(stripped, detect_separator(stripped))
+                ]
                 layout.names_line = lineno
             else:
                 return f"line {lineno} is not numeric ({stripped[:40]!r}) after the header lines"

@@ -56,19 +56,25 @@ class _Cursor:
         if nrows * ncols * 2 > len(self.buf) - self.pos:
             raise LimitExceededError(
                 f"block declares {nrows} rows of {ncols} numbers, more than the {len(self.buf) - self.pos}"
-                " bytes left can hold", path=self.path, line=self.lineno,
+                " bytes left can hold",
+                path=self.path,
+                line=self.lineno,
             )
         start, first = self.pos, self.lineno + 1
         for _ in range(nrows):
             if self.pos >= len(self.buf):
-                raise TruncatedFileError(f"file ends inside a block of {nrows} rows", path=self.path, line=self.lineno)
+                raise TruncatedFileError(
+                    f"file ends inside a block of {nrows} rows", path=self.path, line=self.lineno
+                )
             _, self.pos = line_at(self.buf, self.pos)
             self.lineno += 1
         block = bytes(self.buf[start : self.pos])
         table = parse_block(block, 0, ncols=ncols, sep=None, path=self.path, first_line=first, engine="numpy")
         if table.array.shape[0] != nrows:
             raise CorruptFileError(
-                f"block declares {nrows} rows but {table.array.shape[0]} are numeric", path=self.path, line=first
+                f"block declares {nrows} rows but {table.array.shape[0]} are numeric",
+                path=self.path,
+                line=first,
             )
         return table.array
 
@@ -85,33 +91,50 @@ def read_pwm(buf: Buffer, path: str) -> Traces:
         if head == POLYLINES:
             raise CorruptFileError(
                 "PrintWindowManager Ascii 'PolyLines' block (a graph without addvar lines) is not supported;"
-                " save those curves with Vector > Save to File", path=path, line=cur.lineno,
+                " save those curves with Vector > Save to File",
+                path=path,
+                line=cur.lineno,
             )
         if head != ADDVAR:
             raise CorruptFileError(
                 f"expected a PrintWindowManager Ascii block header {ADDVAR.decode()!r}, found {head[:60]!r}",
-                path=path, line=cur.lineno,
+                path=path,
+                line=cur.lineno,
             )
         nlines, npoints = cur.ints("'<nlines> <npoints>'", 2)
         names_line = cur.next("the 'x <names>' line")
         names = [n.decode("latin-1") for n in names_line.split()[1:]]
         if not names_line.startswith(b"x") or len(names) != nlines:
             raise CorruptFileError(
-                f"expected 'x' and {nlines} curve names, found {names_line[:60]!r}", path=path, line=cur.lineno
+                f"expected 'x' and {nlines} curve names, found {names_line[:60]!r}",
+                path=path,
+                line=cur.lineno,
             )
         table = cur.rows(npoints, nlines + 1)
         for i, name in enumerate(names):
-            curves.append({"graph": graph, "name": name, "kind": "addvar", "x": table[:, 0], "y": table[:, i + 1]})
+            curves.append(
+                {"graph": graph, "name": name, "kind": "addvar", "x": table[:, 0], "y": table[:, i + 1]}
+            )
         if first is None and nlines:
             first = (table[:, 0], table[:, 1:], names)
         line = cur.next("'<k> unlabeled lines'")
         match = _UNLABELED.match(line)
         if not match:
-            raise CorruptFileError(f"expected '<k> unlabeled lines', found {line[:60]!r}", path=path, line=cur.lineno)
+            raise CorruptFileError(
+                f"expected '<k> unlabeled lines', found {line[:60]!r}", path=path, line=cur.lineno
+            )
         for j in range(int(match.group(1))):
             (n,) = cur.ints("a point count", 1)
             pts = cur.rows(n, 2)
-            curves.append({"graph": graph, "name": f"unlabeled {j + 1}", "kind": "unlabeled", "x": pts[:, 0], "y": pts[:, 1]})
+            curves.append(
+                {
+                    "graph": graph,
+                    "name": f"unlabeled {j + 1}",
+                    "kind": "unlabeled",
+                    "x": pts[:, 0],
+                    "y": pts[:, 1],
+                }
+            )
     if not curves:
         raise CorruptFileError("PrintWindowManager Ascii file holds no curves", path=path, line=cur.lineno)
     if first is None:

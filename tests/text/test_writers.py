@@ -63,13 +63,23 @@ def test_vwrite_round_trip(tmp_path, vtype: int, tol: float) -> None:
     np.testing.assert_allclose(back.values, tr.values, atol=tol, rtol=0)
     if vtype == 4:
         np.testing.assert_array_equal(back.times, tr.times)
-    assert path.stat().st_size == 2 * (8 + (16 if vtype in (1, 2) else 0) + 50 * {1: 1, 2: 2, 3: 4, 4: 8, 5: 4}[vtype])
+    assert path.stat().st_size == 2 * (
+        8 + (16 if vtype in (1, 2) else 0) + 50 * {1: 1, 2: 2, 3: 4, 4: 8, 5: 4}[vtype]
+    )
 
 
 def test_atf_layout_follows_axon(tmp_path) -> None:
-    tr = Traces(np.array([0.0, 1e-4]), np.array([[-65.0, 1.5], [-64.25, 1.75]]),
-                ["Trace #1", "Trace #1"], ["pA", "mV"], time_name="Time", time_unit="s",
-                layout=np.array([[0, 1]]), channel_names=["IN 0", "IN 1"], sweep_starts=np.array([0.0]))
+    tr = Traces(
+        np.array([0.0, 1e-4]),
+        np.array([[-65.0, 1.5], [-64.25, 1.75]]),
+        ["Trace #1", "Trace #1"],
+        ["pA", "mV"],
+        time_name="Time",
+        time_unit="s",
+        layout=np.array([[0, 1]]),
+        channel_names=["IN 0", "IN 1"],
+        sweep_starts=np.array([0.0]),
+    )
     path = tmp_path / "w.atf"
     neurofiles.save(path, tr, digits=12)
     raw = path.read_bytes()
