@@ -165,3 +165,15 @@ def test_vwrite_scaled_bytes_match_neuron() -> None:
     assert t1[24:27] == bytes.fromhex("979797")
     t2 = encode_record(x, 2)
     assert t2[24:30] == bytes.fromhex("e816e816e916")
+
+
+@pytest.mark.parametrize("vtype", [1, 2, 3, 4, 5])
+def test_vwrite_encoder_reproduces_neuron_files(vtype: int) -> None:
+    """Our encoder writes the same bytes NEURON 9.0.2 wrote for the same vector."""
+    from neurofiles.plugins.neuron._vwrite import encode_record
+
+    from ._helpers import SPEC_VECTORS, load_expected
+
+    v = np.array(load_expected("neuron-nrn9")["nrn_fwrite.dat"]["all"])
+    written = (SPEC_VECTORS / "neuron-nrn9" / f"nrn_vwrite_t{vtype}.dat").read_bytes()
+    assert encode_record(v, vtype) == written
