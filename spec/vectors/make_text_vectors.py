@@ -149,9 +149,25 @@ def neuron_vectors() -> dict[str, dict]:
             curves=3,
         ),
     )
-    out["pwm_polylines.txt"] = (
+    out["pwm_polylines_bad.txt"] = (
         b"PolyLines\nx a b\n2 rows, 2 columns\n0\t1\t2\n1\t2\t3\n",
-        {"error": "CorruptFileError", "error_line": 1, "message": "PolyLines"},
+        {"error": "CorruptFileError", "error_line": 3, "message": "rows, 3 columns"},
+    )
+    manifest = (
+        b"Graph addvar/addexpr lines\n1 2\nx v\n0\t1\n1\t2\n0 unlabeled lines\n"
+        b"PolyLines\nLine Manifest:\n2\n3\nEnd of Line Manifest\n2\n0\t0\n1\t1\n3\n0\t5\n1\t6\n2\t7\n"
+    )
+    out["pwm_two_graphs_manifest.txt"] = (
+        manifest,
+        expected(
+            (2, 2),
+            [0.0, 1.0],
+            [1.0, 2.0],
+            times=True,
+            variant="PrintWindowManager Ascii",
+            curves=3,
+            columns=["v"],
+        ),
     )
     out["graph_printfile.eps"] = (
         b"%!PS-Adobe-2.0 EPSF-1.2\n%%Creator: InterViews\n%%BoundingBox: 0 0 100 100\n",
