@@ -214,7 +214,7 @@ def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str 
     text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
         array = np.loadtxt(text, dtype=np.float64, delimiter=delimiter, comments=comments, ndmin=2)
-    except ValueError:
+    except (ValueError, io.UnsupportedOperation):
         return None
     finally:
         text.detach()
@@ -256,6 +256,8 @@ def _parse_careful(
         line = body[pos:end]
         pos = end + 1
         lineno += 1
+        if line[:1] == b"\x1a":  # Ctrl-Z: end of file for DOS-era writers (and Axon's reader)
+            break
         if comment is not None and comment in line:
             line = line[: line.index(comment)]
         if not line.strip():

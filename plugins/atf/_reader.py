@@ -127,7 +127,7 @@ class AtfReader(Reader):
             first_line=h.data_line,
             engine=self.engine,
             text_ok=True,
-            open_stream=self.source.open,
+            open_stream=self._stream(),
         )
         array = block.array
         names, units = zip(*(split_title(t) for t in titles)) if titles else ((), ())
@@ -180,6 +180,10 @@ class AtfReader(Reader):
             return None
         scale = {"s": 1e-3, "ms": 1.0, "us": 1e3, "µs": 1e3}.get(time_unit)
         return None if scale is None else ms * scale
+
+    def _stream(self) -> Any:
+        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
+        return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
         """Drop the memory map."""

@@ -118,7 +118,7 @@ class NeuronDatReader(Reader):
             first_line=lay.data_line,
             engine=self.engine,
             comments="#",
-            open_stream=self.source.open,
+            open_stream=self._stream(),
         )
         array = block.array
         meta: dict[str, Any] = {"format": "neuron-dat", "source": path, "engine": block.engine}
@@ -213,6 +213,10 @@ class NeuronDatReader(Reader):
         else:
             columns = [f"y{i}" for i in range(1, ncols)]
         return Traces(array[:, 0], array[:, 1:], columns, time_name="x", metadata=meta)
+
+    def _stream(self) -> Any:
+        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
+        return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
         """Drop the memory map (closed when no array refers to it)."""

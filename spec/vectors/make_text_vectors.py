@@ -275,6 +275,14 @@ def atf_vectors() -> dict[str, tuple[bytes, dict]]:
     )
     small = head.replace(f"{len(recs)}\t5", f"{len(recs) - 2}\t5")
     out["count_too_small.atf"] = ((small + body).encode(), {**sweeps, "warning": True})
+    out["ctrl_z_end.atf"] = (
+        b'ATF\t1.0\r\n0\t2\r\n"Time (s)"\t"A (mV)"\r\n0\t1\r\n1\t2\r\n\x1a',
+        expected((2, 2), [0.0, 1.0], [1.0, 2.0], times=True),
+    )
+    out["space_separated.atf"] = (
+        b'ATF 1.0\n1 2\n"Signals=" "IN 0"\n"Time (s)" "V (mV)"\n0 -65\n0.5 -64.5\n',
+        expected((2, 2), [0.0, -65.0], [0.5, -64.5], times=True, units=["mV"]),
+    )
     out["version2.atf"] = (
         b'ATF\t2.0\n0\t2\n"Time (s)"\t"A"\n0\t1\n',
         {"error": "CorruptFileError", "error_line": 1},
