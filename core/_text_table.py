@@ -290,6 +290,12 @@ def _parse_careful(
         nrows += 1
     array = np.array(values, dtype=np.float64).reshape(nrows, ncols)
     text = {
-        col: np.array([row[col].decode("latin-1") for row in raw], dtype=str) for col in sorted(text_cols)
+        col: np.array([_unquote(row[col]).decode("latin-1") for row in raw], dtype=str)
+        for col in sorted(text_cols)
     }
     return TableBlock(array, "careful", text, last_line=lineno)
+
+
+def _unquote(cell: bytes) -> bytes:
+    """A text cell without its enclosing double quotes, if it has them."""
+    return cell[1:-1] if len(cell) >= 2 and cell[:1] == b'"' and cell[-1:] == b'"' else cell

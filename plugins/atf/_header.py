@@ -133,8 +133,11 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
         pos = nxt
     if not quoted:
         raise CorruptFileError("no column-title line (quoted titles) after line 2", path=path, line=3)
-    title_no, title_line, data_pos = quoted[-1]
-    head.records = [parse_record(text) for _, text, _ in quoted[:-1]]
+    last = len(quoted) - 1
+    if len(quoted) > nrec + 1 and len(parse_record(quoted[nrec][1])) == ncol:
+        last = nrec  # the declared structure fits: quoted lines after the titles are data (quoted text cells)
+    title_no, title_line, data_pos = quoted[last]
+    head.records = [parse_record(text) for _, text, _ in quoted[:last]]
     head.titles = parse_record(title_line)
     head.titles_line = title_no
     head.data_start = data_pos

@@ -283,6 +283,10 @@ def atf_vectors() -> dict[str, tuple[bytes, dict]]:
         b'ATF 1.0\n1 2\n"Signals=" "IN 0"\n"Time (s)" "V (mV)"\n0 -65\n0.5 -64.5\n',
         expected((2, 2), [0.0, -65.0], [0.5, -64.5], times=True, units=["mV"]),
     )
+    out["quoted_text_cells.atf"] = (
+        b'ATF\t1.0\n0\t2\n"Name"\t"Peak (pA)"\n"cell a"\t-5.5\n"cell b"\t7\n',
+        expected((2, 2), [None, -5.5], [None, 7.0], times=False, text={"Name": ["cell a", "cell b"]}),
+    )
     out["version2.atf"] = (
         b'ATF\t2.0\n0\t2\n"Time (s)"\t"A"\n0\t1\n',
         {"error": "CorruptFileError", "error_line": 1},
