@@ -67,6 +67,10 @@ def neuron_vectors() -> dict[str, dict]:
         b"label:v(.5)\n0\n",
         expected((0, 2), None, None, times=True, variant="clipboard"),
     )
+    out["blank_lines.dat"] = (
+        f"\n\nlabel:v(.5)\n\n{N}\n{pairs}\n\n".replace(f"{g(T[2])}\t", f"\n{g(T[2])}\t").encode(),
+        expected((N, 2), first2, last2, variant="clipboard", times=True),
+    )
     out["count_mismatch.dat"] = (
         f"label:v(.5)\n{N + 3}\n{pairs}".encode(),
         expected(
