@@ -151,10 +151,47 @@ def run(repeat: int) -> None:
     print(f"\ncpu count {os.cpu_count()}, load average {os.getloadavg()}, numpy {np.__version__}")
 
 
+def explore_numpy(repeat: int) -> None:
+    """The numpy-only alternatives tried for the stretch goal (2x np.loadtxt), on the .dat data block."""
+    make_files()
+    body = DAT.read_bytes().split(b"\n", 2)[2]
+
+    def split_float() -> np.ndarray:
+        return np.array(body.split(), dtype=np.float64).reshape(-1, 2)
+
+    def map_float() -> np.ndarray:
+        return np.fromiter(map(float, body.split()), np.float64).reshape(-1, 2)
+
+    def fromstring() -> np.ndarray:
+        return np.fromstring(body, sep=" ").reshape(-1, 2)
+
+    def bytes_astype() -> np.ndarray:
+        return np.array(body.split()).astype(np.float64).reshape(-1, 2)
+
+    methods = {
+        "np.loadtxt (Brian)": lambda: brian_loadtxt(DAT, 2),
+        "np.array(split, float64)": split_float,
+        "np.fromiter(map(float, split))": map_float,
+        "np.fromstring(sep=' ')": fromstring,
+        "bytes array .astype(float64)": bytes_astype,
+    }
+    row = interleaved(methods, repeat)
+    base = row["np.loadtxt (Brian)"]
+    print(f"\nnumpy-only alternatives on {DAT.name} (best of {repeat} interleaved rounds)")
+    for name, seconds in row.items():
+        print(f"  {name:32s} {seconds:8.3f} s  loadtxt/this = {base / seconds:.2f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
-    run(parser.parse_args().repeat)
+    parser.add_argument(
+        "--explore", action="store_true", help="also time numpy-only alternatives (stretch goal)"
+    )
+    args = parser.parse_args()
+    run(args.repeat)
+    if args.explore:
+        explore_numpy(3)
 
 
 if __name__ == "__main__":
