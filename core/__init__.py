@@ -14,6 +14,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._aer_api import iter_chunks, load_aer
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
     from ._errors import (
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
         UnknownFormatError,
         WriteError,
     )
+    from ._events import Events
     from ._select import Detection
 
 _EXPORTS = {
@@ -54,6 +56,9 @@ _EXPORTS = {
     "FormatInfo": "_api",
     "BackendInfo": "_api",
     "Detection": "_select",
+    "Events": "_events",
+    "load_aer": "_aer_api",
+    "iter_chunks": "_aer_api",
     "refresh_plugins": "_discovery",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
