@@ -237,14 +237,14 @@ class AedatReader(Reader):
             if found is not None:
                 start, stop = found
                 meta["window_method"] = "bisect"
+            else:
+                meta["window_method"] = "mask"
+            meta.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
         addresses, timestamps, wraps = self.body.convert(start, stop)
         meta["wraps"] = wraps
         events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
-        if window and "window_method" not in meta:
-            meta["window_method"] = "mask"
+        if window and meta["window_method"] == "mask":
             events = events.window(self.t_start, self.t_stop)
-        if window:
-            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
         return events
 
     def _bisect_window(self) -> tuple[int, int] | None:
