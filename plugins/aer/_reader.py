@@ -181,7 +181,11 @@ class AedatReader(Reader):
         return events
 
     def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:
-        """Yield consecutive :class:`Events` of at most ``events`` events (1.0/2.0 only)."""
+        """Yield consecutive :class:`Events` of at most ``events`` events.
+
+        Honours ``t_start``/``t_stop`` and ``decode``. AEDAT 3.x/4.0 files are
+        yielded as one piece.
+        """
         size = int(events)
         if size <= 0:
             raise ValueError(f"events= must be a positive integer, got {events!r}")
@@ -193,11 +197,20 @@ class AedatReader(Reader):
 
         unwrap = Unwrapper()
         meta = self.metadata()
-        for first, part in self.body.chunks(0, self.body.count, size):
+        start, stop, mask = 0, self.body.count, False
+        if self.t_start is not None or self.t_stop is not None:
+            found = self._bisect_window()
+            if found is None:
+                mask = True
+            else:
+                start, stop = found
+        for first, part in self.body.chunks(start, stop, size):
             ts = part["ts"].astype(np.int64)
             unwrap(ts)
             chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
                            metadata={**meta, "first_event": first})
+            if mask:
+                chunk = chunk.window(self.t_start, self.t_stop)
             yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
 
     def records(self) -> np.ndarray[Any, Any]:

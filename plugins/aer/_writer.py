@@ -98,8 +98,9 @@ def write_aedat(
     Raises
     ------
     ValueError
-        Timestamps that the int32 wrap-around cannot represent (the first one
-        outside int32, or a step back of more than 2**31 ticks).
+        Timestamps that the int32 wrap-around cannot represent exactly (the first
+        one outside int32, or a step back of 2**31 ticks or more); nothing is written then
+        when saving to a path.
     """
     if not isinstance(data, Events):
         raise TypeError(f"the aedat writer takes Events, got {type(data).__name__}")
@@ -121,5 +122,5 @@ def write_aedat(
         if not np.array_equal(wrapped, part):
             bad = int(np.flatnonzero(wrapped != part)[0]) + first
             raise ValueError(f"timestamp {int(ts[bad])} of event {bad} cannot be stored as a wrapped"
-                             " int32 (it steps back by more than 2**31 ticks)")
+                             " int32 (it steps back by 2**31 ticks or more)")
         stream.write(memoryview(out).cast("B"))

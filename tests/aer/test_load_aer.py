@@ -107,3 +107,29 @@ def test_window_on_headerless_with_tick(aer_dir: Path):
         win = neurofiles.load(path, tick=2e-7, t_start=0.5, t_stop=0.6)
     assert len(win) > 0
     assert win.times.min() >= 0.5 and win.times.max() < 0.6
+
+
+def test_iter_chunks_with_window(aer_dir: Path):
+    path = aer_dir / "rotated_cam255_right_clamp_test1.aedat"
+    whole = neurofiles.load(path, t_start=60.0, t_stop=61.5)
+    chunks = list(neurofiles.iter_chunks(path, events=1000, t_start=60.0, t_stop=61.5))
+    assert len(chunks) > 1
+    assert np.array_equal(np.concatenate([c.timestamps for c in chunks]), whole.timestamps)
+
+
+def test_whole_load_holds_one_copy(tmp_path: Path):
+    import tracemalloc
+
+    n = 2_000_000
+    ev = Events(np.arange(n, dtype=np.int64) * 3, addresses=np.arange(n, dtype=np.uint32))
+    neurofiles.save(tmp_path / "m.aedat", ev, creation_time=0)
+    del ev
+    tracemalloc.start()
+    try:
+        back = neurofiles.load(tmp_path / "m.aedat")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    output = back.addresses.nbytes + back.timestamps.nbytes
+    assert len(back) == n
+    assert peak <= 1.2 * output  # outputs + one small buffer, never the raw bytes twice
