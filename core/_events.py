@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = ["Events"]
 
-_Index = Union[int, slice, "np.ndarray[Any, Any]", list]
+_Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
 
 def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
@@ -48,7 +48,7 @@ class Events:
     ``times`` (float64 seconds) is computed on first use and cached.
     """
 
-    __slots__ = ("timestamps", "addresses", "x", "y", "polarity", "tick", "metadata", "streams", "_times")
+    __slots__ = ("_times", "addresses", "metadata", "polarity", "streams", "tick", "timestamps", "x", "y")
 
     def __init__(
         self,
@@ -112,7 +112,9 @@ class Events:
         return self._take(index)
 
     def _take(self, index: Any, **extra_metadata: Any) -> Events:
-        pick = (lambda a: None if a is None else a[index])
+        def pick(column: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any] | None:
+            return None if column is None else column[index]
+
         meta = dict(self.metadata)
         meta.update(extra_metadata)
         return Events(

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-
 from neurofiles._events import Events
 from neurofiles.plugin import (
     CorruptFileError,

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
-
 from neurofiles._events import Events
 
 from ._body import RECORDS, Unwrapper
@@ -40,7 +39,7 @@ def header_bytes(
         " Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event",
         f" Timestamps tick is {_format_tick(tick)}",
         f" Creation date: {stamp.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-        f" Creation time: System.currentTimeMillis() {int(round(now * 1000))}",
+        f" Creation time: System.currentTimeMillis() {round(now * 1000)}",
         " Written by: neurofiles",
     ]
     if chip:

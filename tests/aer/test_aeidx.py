@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 import neurofiles
+import pytest
 from neurofiles import CorruptFileError, Events, LimitExceededError
 
 

@@ -7,14 +7,13 @@ import os
 import warnings
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles import CorruptFileError, Events, LimitExceededError, TruncatedFileError
+from neurofiles.plugin import Source
 from neurofiles.plugins.aer import _header
 from neurofiles.plugins.aer._reader import AedatReader
-from neurofiles.plugin import Source
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from neurofiles import Events
 from neurofiles._aer_decode import encode_addresses
 

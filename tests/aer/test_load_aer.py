@@ -5,10 +5,9 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles import Events
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-import numpy as np
-
 import neurofiles
+import numpy as np
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

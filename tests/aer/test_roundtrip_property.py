@@ -7,11 +7,11 @@ import io
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from neurofiles import Events
 from neurofiles.plugin import Source
 from neurofiles.plugins.aer._reader import AedatReader
 from neurofiles.plugins.aer._writer import write_aedat
+
 
 def representable(ts: list[int]) -> bool:
     """Model of the format: store each value as a wrapped int32, unwrap (+2**32 per step < -2**31)."""
