@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 import neurofiles
+import numpy as np
 from neurofiles import Events
 from neurofiles._aer_decode import encode_addresses
 
