@@ -238,9 +238,31 @@ class AedatReader(Reader):
         warnings.warn(f"{self.source.name}: byte {offset}: {message}; kept the"
                       f" {self.body.count} complete records{hint}", FormatWarning, stacklevel=3)
 
+    def _check_layout_guess(self) -> None:
+        """Warn when a file without a version line reads as sorted 8-byte but not 6-byte records."""
+        if self.version_source != "default" or self.body is None:
+            return
+        with self.source.open() as handle:
+            handle.seek(self.header.end)
+            head = handle.read(6 * 8 * 64)
+
+        def decreases(record: int) -> tuple[int, int]:
+            ts = [int.from_bytes(head[i + record - 4 : i + record], "big", signed=True)
+                  for i in range(0, len(head) - record + 1, record)]
+            return sum(1 for a, b in zip(ts, ts[1:]) if b < a), len(ts) - 1
+
+        down6, pairs6 = decreases(6)
+        down8, pairs8 = decreases(8)
+        if pairs8 >= 8 and down8 == 0 and down6 > pairs6 // 4:
+            warnings.warn(
+                f"{self.source.name}: no version line, read as AEDAT 1.0 (6-byte records) as jAER does,"
+                f" but the timestamps only increase when read as 8-byte records: pass version='2.0'"
+                " if this is an AEDAT 2.0 body", FormatWarning, stacklevel=3)
+
     def _read_records(self) -> Events:
         assert self.body is not None
         self._check_leftover()
+        self._check_layout_guess()
         meta = self.metadata()
         start, stop = 0, self.body.count
         window = self.t_start is not None or self.t_stop is not None

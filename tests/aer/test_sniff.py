@@ -7,6 +7,7 @@ from pathlib import Path
 
 import neurofiles
 import numpy as np
+import pytest
 from neurofiles.plugin import Probe
 from neurofiles.plugins.aer._sniff import sniff_headerless
 
@@ -54,3 +55,16 @@ def test_load_selects_aedat_for_binary_dat_and_not_for_text(tmp_path: Path):
         assert any(name == "aedat" for name, _ in exc.rejections)
     else:
         assert detection.format != "aedat"
+
+
+def test_headerless_v2_body_guessed_wrong_is_warned(tmp_path: Path):
+    body = b"".join(struct.pack(">Ii", 0x00010000 + i, 1000 + 5 * i) for i in range(240))  # 1920 = 6*320 bytes
+    (tmp_path / "h.aedat").write_bytes(body)
+    with pytest.warns(neurofiles.FormatWarning, match="version='2.0'"):
+        events = neurofiles.load(tmp_path / "h.aedat")
+    assert len(events) == 320
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(neurofiles.load(tmp_path / "h.aedat", version="2.0")) == 240
