@@ -124,6 +124,7 @@ def load_entry_points(registry: Registry, entry_points: Iterable[EntryPoint], *,
 def _register(manager: Any, ep: EntryPoint, info: PluginInfo) -> Registrar:
     module = ep.load()
     manager.register(module, name=f"{info.distribution}:{info.name}")
+    manager.check_pending()  # a misspelled hook name is an error, not a silent no-op
     staged = Registrar(info)
     for hook_name in HOOKS:
         for impl in getattr(manager.hook, hook_name).get_hookimpls():
