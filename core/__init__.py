@@ -11,9 +11,11 @@ function needs it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
     from ._errors import (
