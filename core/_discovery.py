@@ -46,7 +46,7 @@ def _flag(name: str) -> bool:
 
 def _metadata() -> ModuleType:
     if sys.version_info >= (3, 10):
-        import importlib.metadata as metadata
+        from importlib import metadata
     else:  # pragma: no cover - the backport is only installed below 3.10
         import importlib_metadata as metadata
     return metadata

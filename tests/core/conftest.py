@@ -5,7 +5,6 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint
 
 import pytest
-
 from neurofiles._discovery import GROUP, load_entry_points
 from neurofiles._registry import Registry
 

@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from neurofiles.plugin import FormatMismatch, Probe, Reader, ReaderSpec, Signature, Source, WriterSpec, hookimpl
+from neurofiles.plugin import (
+    FormatMismatch,
+    Probe,
+    Reader,
+    ReaderSpec,
+    Signature,
+    Source,
+    WriterSpec,
+    hookimpl,
+)
 
 HERE = "tests.core.fixture_plugins"
 

@@ -23,9 +23,8 @@ def test_formats_lists_entry_point_plugins():
 
 
 def test_info_reports_format_reason_and_summary(tmp_path):
-    from neurofiles_example._spikes import SpikeList
-
     import neurofiles
+    from neurofiles_example._spikes import SpikeList
 
     path = tmp_path / "run.spk"
     neurofiles.save(path, SpikeList(np.array([1]), np.array([0.5])))

@@ -6,19 +6,18 @@ import json
 import os
 import subprocess
 import sys
-import tomllib
 from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-
+import tomllib
 from neurofiles import PluginLoadError, PluginWarning
 from neurofiles._discovery import GROUP, load_entry_points
 from neurofiles._registry import Registry
 
 from tests.conftest import REPO
 
-from .conftest import entry_point, make_registry
+from .conftest import entry_point
 
 
 def test_broken_plugins_are_recorded_and_others_survive():

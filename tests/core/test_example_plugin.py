@@ -6,10 +6,9 @@ import io
 import os
 from importlib.metadata import PackageNotFoundError, distribution
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 
 
 @pytest.fixture(scope="module", autouse=True)

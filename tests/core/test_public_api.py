@@ -6,9 +6,8 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 import neurofiles
+import pytest
 from neurofiles import _errors
 
 EXPECTED = sorted(

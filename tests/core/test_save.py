@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-
-from neurofiles import AmbiguousFormatError, OptionError, UnknownFormatError, WriteError
+from neurofiles import UnknownFormatError, WriteError
 from neurofiles._api import _atomic_write, _choose_writer
 
 from .conftest import make_registry

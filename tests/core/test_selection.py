@@ -6,7 +6,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from neurofiles import (
     AmbiguousFormatError,
     FormatMismatchError,

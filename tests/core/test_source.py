@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import io
 import os
-from pathlib import Path
-
-import pytest
 
 import neurofiles
+import pytest
 from neurofiles._source import Source, suffixes_of
 
 
