@@ -92,6 +92,7 @@ def _formats(registry) -> None:
     registry.add_reader(_reader("refuser", "RefusingReader", extensions=(".ref",), priority=5))
     registry.add_reader(_reader("accepter", extensions=(".ref",)))
     registry.add_reader(_reader("buggy", "BuggyReader", extensions=(".bug",)))
+    registry.add_reader(_reader("rawonly"))
     registry.add_writer(WriterSpec(name="text", writer=f"{HERE}:write_text", extensions=(".txt",)))
     registry.add_writer(WriterSpec(name="failing", writer=f"{HERE}:write_fails_midway", extensions=(".fail",)))
 

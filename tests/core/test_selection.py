@@ -157,3 +157,11 @@ def test_rank_orders_magic_then_sniff_then_extension(registry, tmp_path):
     candidates, _ = rank(registry, Source(path))
     assert [c.tier for c in candidates] == sorted((c.tier for c in candidates), reverse=True)
     assert candidates[0].spec.name == "alpha"
+
+
+def test_explicit_only_format_is_never_detected_but_can_be_forced(registry, tmp_path):
+    path = write(tmp_path, "raw.bin", b"\x00" * 16)
+    with pytest.raises(NoReaderError) as info:
+        choose(registry, path)
+    assert dict(info.value.rejections)["rawonly"] == "chosen only explicitly, with format='rawonly'"
+    assert choose(registry, path, format="rawonly")[1].format == "rawonly"
