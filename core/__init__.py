@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
+    from ._progress import set_progress
     from ._errors import (
         AmbiguousFormatError,
         CorruptFileError,
@@ -57,6 +58,7 @@ _EXPORTS = {
     "BackendInfo": "_api",
     "Detection": "_select",
     "refresh_plugins": "_discovery",
+    "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",

@@ -18,7 +18,7 @@ EXPECTED = sorted(
         "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError", "PluginValidationError",
         "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError", "StorageError",
         "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
-        "backends", "detect", "formats", "load", "refresh_plugins", "save",
+        "backends", "detect", "formats", "load", "refresh_plugins", "save", "set_progress",
     ]
 )
 
