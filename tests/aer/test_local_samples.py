@@ -23,11 +23,11 @@ def test_dvs128_small():
 
 
 def test_dvs128_small_is_reproducible(tmp_path: Path):
-    spec = importlib.util.spec_from_file_location("make_aer_samples", SAMPLES / "make_aer_samples.py")
+    spec = importlib.util.spec_from_file_location("make_aer_samples", Path(__file__).with_name("make_aer_samples.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     neurofiles.save(tmp_path / "again.aedat", module.rotating_bar(), creation_time=1_700_000_000,
-                    header_lines=["Synthetic rotating bar written by tests/samples/make_aer_samples.py"])
+                    header_lines=["Synthetic rotating bar written by tests/aer/make_aer_samples.py"])
     assert (tmp_path / "again.aedat").read_bytes() == (SAMPLES / "dvs128_small.aedat").read_bytes()
 
 

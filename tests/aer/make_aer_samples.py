@@ -1,9 +1,9 @@
-"""Regenerate the small AER samples in this folder with neurofiles' own AEDAT 2.0 writer.
+"""Regenerate the small AER samples in tests/samples/ with neurofiles' own AEDAT 2.0 writer.
 
 ``dvs128_small.aedat``: 8000 synthetic DVS128 events (a bar rotating once around the
 sensor centre over 0.4 s; ON events on the leading edge, OFF on the trailing edge),
 jAER address layout, 1 us ticks. ``dvs128_small.aeidx`` lists it.
-Run: ``python tests/samples/make_aer_samples.py``.
+Run: ``python tests/aer/make_aer_samples.py``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import numpy as np
 from neurofiles import Events
 from neurofiles._aer_decode import encode_addresses
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "samples"
 
 
 def rotating_bar(n: int = 8000, seed: int = 2024) -> Events:
@@ -33,7 +33,7 @@ def rotating_bar(n: int = 8000, seed: int = 2024) -> Events:
 
 def main() -> None:
     neurofiles.save(HERE / "dvs128_small.aedat", rotating_bar(), creation_time=1_700_000_000,
-                    header_lines=["Synthetic rotating bar written by tests/samples/make_aer_samples.py"])
+                    header_lines=["Synthetic rotating bar written by tests/aer/make_aer_samples.py"])
     neurofiles.save(HERE / "dvs128_small.aeidx", ["dvs128_small.aedat"])
 
 
