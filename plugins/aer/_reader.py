@@ -78,8 +78,13 @@ class AedatReader(Reader):
         self.strict = bool(strict)
         self.t_start, self.t_stop = t_start, t_stop
         self.decode_layout = decode
-        if tick is not None and not (float(tick) > 0 and np.isfinite(float(tick))):
-            raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
+        if tick is not None:
+            try:
+                valid = float(tick) > 0 and bool(np.isfinite(float(tick)))
+            except (TypeError, ValueError):
+                valid = False
+            if not valid:
+                raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
         forced = _normalise_version(version)
         with source.open() as handle:
             self.header: Header = parse_header(handle, source.name)

@@ -79,6 +79,8 @@ def test_bad_options(tmp_path: Path):
         neurofiles.load(path, format="aedat", version="5.0")
     with pytest.raises(ValueError, match="tick"):
         neurofiles.load(path, format="aedat", tick=-1)
+    with pytest.raises(ValueError, match="tick"):
+        neurofiles.load(path, format="aedat", tick="fast")
     with pytest.raises(neurofiles.OptionError):
         neurofiles.load(path, format="aedat", bogus=1)
     with pytest.raises(ValueError, match="finite"):
