@@ -134,3 +134,17 @@ def test_random_garbage_never_crashes(tmp_path: Path):
             except (neurofiles.FormatError, ValueError):
                 continue
         assert len(ev) == (os.path.getsize(path) - ev.metadata["header_size"]) // ev.metadata["record_size"]
+
+
+def test_records_memmap_and_summary(tmp_path: Path):
+    path = write(tmp_path, "m.aedat", b"#!AER-DAT2.0\r\n#End Of ASCII Header\r\n"
+                 + bytes.fromhex("0000000100000002 0000000300000004") + b"\x07")
+    reader = AedatReader(Source(path))
+    records = reader.records()
+    assert records.shape == (2,) and records["addr"].tolist() == [1, 3] and records["ts"].tolist() == [2, 4]
+    summary = reader.summary()
+    assert summary["events_in_file"] == 2 and summary["leftover_bytes"] == 1 and summary["version"] == "2.0"
+    assert summary["end_marker"] == "#End Of ASCII Header"
+    del records
+    with pytest.raises(TypeError, match="path"):
+        AedatReader(Source(io.BytesIO(path.read_bytes()))).records()
