@@ -22,7 +22,7 @@ RECORDS = {
     1: np.dtype([("addr", ">u2"), ("ts", ">i4")]),
     2: np.dtype([("addr", ">u4"), ("ts", ">i4")]),
 }
-CHUNK = 1 << 18
+CHUNK = 1 << 16
 _WRAP = 1 << 32
 _HALF = 1 << 31
 
@@ -36,22 +36,32 @@ class Unwrapper:
         self.wraps = 0
 
     def __call__(self, ts: np.ndarray[Any, Any]) -> None:
-        """Unwrap raw int32 values held in the int64 array ``ts``, in place."""
+        """Unwrap raw int32 values held in the int64 array ``ts``, in place.
+
+        A wrap is a step from a positive value to a negative one, so a chunk
+        without negative values (one reduction) or without positive values
+        cannot hold one; only chunks with both signs and a span over 2**31 are
+        scanned with ``diff``.
+        """
         if len(ts) == 0:
             return
         prev = self.prev
-        last = int(ts[-1])
-        lo, hi = int(ts.min()), int(ts.max())
-        if prev is not None:
-            lo, hi = min(lo, prev), max(hi, prev)
-        if hi - lo > _HALF:
+        boundary = prev is not None and int(ts[0]) - prev < -_HALF
+        inside = False
+        lo = int(ts.min())
+        if lo < 0:
+            hi = int(ts.max())
+            inside = hi > 0 and hi - lo > _HALF
+        self.prev = int(ts[-1])
+        if inside:
             steps = np.flatnonzero(np.diff(ts) < -_HALF) + 1
-            if prev is not None and int(ts[0]) - prev < -_HALF:
+            if boundary:
                 steps = np.concatenate(([0], steps))
             self._apply(ts, steps)
+        elif boundary:
+            self._apply(ts, np.zeros(1, dtype=np.intp))
         elif self.offset:
             ts += self.offset
-        self.prev = last
 
     def _apply(self, ts: np.ndarray[Any, Any], steps: np.ndarray[Any, Any]) -> None:
         base = self.offset
