@@ -9,6 +9,8 @@ SIGBUS), and file objects work the same way as paths.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
@@ -132,13 +134,26 @@ class Body:
         return addresses, timestamps, unwrap.wraps
 
     def raw_timestamp(self, handle: BinaryIO, index: int) -> int:
-        """The raw int32 timestamp of record ``index`` (reads 4 bytes)."""
-        handle.seek(self.offset + index * self.dtype.itemsize + self.dtype.fields["ts"][1])  # type: ignore[index]
-        data = handle.read(4)
+        """The raw int32 timestamp of record ``index`` (reads 4 bytes; unbuffered for paths)."""
+        where = self.offset + index * self.dtype.itemsize + self.dtype.fields["ts"][1]  # type: ignore[index]
+        if isinstance(handle, io.FileIO) and hasattr(os, "pread"):
+            data = os.pread(handle.fileno(), 4, where)
+        else:
+            handle.seek(where)
+            data = handle.read(4)
         if len(data) != 4:
             raise TruncatedFileError(f"file ended while reading record {index}", path=self.source.name,
                                      offset=self.offset + index * self.dtype.itemsize)
         return int.from_bytes(data, "big", signed=True)
+
+    def open_for_probes(self) -> BinaryIO:
+        """A handle for :meth:`raw_timestamp`: unbuffered positioned reads when the source is a path."""
+        if self.source.path is not None and hasattr(os, "pread"):
+            try:
+                return open(self.source.path, "rb", buffering=0)  # type: ignore[return-value]
+            except OSError:
+                return self.source.open()  # type: ignore[no-any-return]
+        return self.source.open()  # type: ignore[no-any-return]
 
     def memmap(self) -> np.ndarray[Any, Any]:
         """A read-only memory map of the records (zero copy; see the SIGBUS note in the spec)."""

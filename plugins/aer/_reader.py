@@ -300,7 +300,7 @@ class AedatReader(Reader):
         if n == 0:
             return 0, 0
         lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
-        with self.source.open() as handle:
+        with body.open_for_probes() as handle:
             picks = sorted(set(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.int64).tolist()))
             values = [body.raw_timestamp(handle, i) for i in picks]
             if any(b < a for a, b in zip(values, values[1:])):
