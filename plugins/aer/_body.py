@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
+from neurofiles._progress import Progress
 from neurofiles.plugin import TruncatedFileError
 
 __all__ = ["RECORDS", "Body", "Unwrapper"]
@@ -126,11 +127,14 @@ class Body:
         addresses = np.empty(n, dtype=np.uint32)
         timestamps = np.empty(n, dtype=np.int64)
         unwrap = Unwrapper()
-        for first, part in self.chunks(start, stop):
-            a, b = first - start, first - start + len(part)
-            addresses[a:b] = part["addr"]
-            timestamps[a:b] = part["ts"]
-            unwrap(timestamps[a:b])
+        name = os.path.basename(self.source.name)
+        with Progress(n, f"reading {name}", " ev") as bar:
+            for first, part in self.chunks(start, stop):
+                a, b = first - start, first - start + len(part)
+                addresses[a:b] = part["addr"]
+                timestamps[a:b] = part["ts"]
+                unwrap(timestamps[a:b])
+                bar.update(len(part))
         return addresses, timestamps, unwrap.wraps
 
     def raw_timestamp(self, handle: BinaryIO, index: int) -> int:
