@@ -197,6 +197,7 @@ class AedatReader(Reader):
             yield self.read()
             return
         self._check_leftover()
+        self._check_layout_guess()
         from ._body import Unwrapper
 
         unwrap = Unwrapper()
