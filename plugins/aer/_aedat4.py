@@ -10,7 +10,6 @@ offsets: the packets are always walked.
 
 from __future__ import annotations
 
-import mmap
 import struct
 import warnings
 from typing import Any, BinaryIO, Callable, Union
@@ -22,6 +21,7 @@ from neurofiles._source import Source
 
 from ._aedat4_header import IOHeader, read_ioheader
 from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, decompressor_for
+from ._filebody import FileBody as _Body
 from ._flatbuffers import FlatBuffer, TableColumns
 
 __all__ = ["EVENT_DTYPE", "IMU_DTYPE", "TRIGGER_DTYPE", "decode_aedat4"]
@@ -80,33 +80,6 @@ class _EventSink:
         if n == len(self.t):
             return self.t, self.x, self.y, self.p
         return self.t[:n].copy(), self.x[:n].copy(), self.y[:n].copy(), self.p[:n].copy()
-
-
-class _Body:
-    """Random access to the file bytes: an mmap for paths, reads otherwise."""
-
-    def __init__(self, source: Source, fh: BinaryIO, size: int) -> None:
-        self._fh = fh
-        self._map: mmap.mmap | None = None
-        self._view: memoryview | None = None
-        if source.path is not None and size > 0:
-            try:
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                self._view = memoryview(self._map)
-            except (OSError, ValueError):
-                self._map = None
-
-    def read(self, offset: int, n: int) -> Buffer:
-        if self._view is not None:
-            return self._view[offset : offset + n]
-        self._fh.seek(offset)
-        return self._fh.read(n)
-
-    def close(self) -> None:
-        if self._view is not None:
-            self._view.release()
-        if self._map is not None:
-            self._map.close()
 
 
 def _problem(strict: bool, error: Exception, message: str) -> None:
