@@ -11,12 +11,14 @@ cannot expand into gigabytes (a "decompression bomb").
 
 from __future__ import annotations
 
+import importlib
 from typing import Any, Callable, Union
 
 from neurofiles._errors import CorruptFileError, LimitExceededError, MissingDependencyError, TruncatedFileError
 
 __all__ = [
     "COMPRESSION_NAMES",
+    "lz4_bound",
     "DEFAULT_MAX_PACKET_BYTES",
     "INSTALL_HINT",
     "decompress",
@@ -34,9 +36,17 @@ INSTALL_HINT = 'pip install "neurofiles[aedat4]"'
 Buffer = Union[bytes, bytearray, memoryview]
 
 
+_MODULES: dict[str, Any] = {}
+
+
 def _import(module: str) -> Any:
+    """Import (once) an optional decompression module, or raise MissingDependencyError."""
+    found = _MODULES.get(module)
+    if found is not None:
+        return found
     try:
-        return __import__(module, fromlist=["_"])
+        found = _MODULES[module] = importlib.import_module(module)
+        return found
     except ImportError as exc:
         raise MissingDependencyError(
             f"reading LZ4/ZSTD-compressed AEDAT 4 files needs the optional package {module.split('.')[0]!r}.",
@@ -44,10 +54,56 @@ def _import(module: str) -> Any:
         ) from exc
 
 
+_LZ4_MAGIC = b"\x04\x22\x4d\x18"
+_LZ4_BLOCK_MAX = {4: 1 << 16, 5: 1 << 18, 6: 1 << 20, 7: 1 << 22}
+
+
+def lz4_bound(data: Buffer) -> int | None:
+    """Upper bound of an LZ4 frame's decompressed size, from its header and block sizes.
+
+    Walks the block headers only (a few per packet): ``blocks * block_max``, or the
+    declared content size. Returns None when the frame cannot be walked (the
+    caller then decompresses with a hard output cap instead).
+    """
+    n = len(data)
+    if n < 7 or bytes(data[:4]) != _LZ4_MAGIC:
+        return None
+    flg, bd = data[4], data[5]
+    block_max = _LZ4_BLOCK_MAX.get((bd >> 4) & 7)
+    if block_max is None or (flg >> 6) != 1:
+        return None
+    pos = 6
+    content_size = None
+    if flg & 0x08:
+        if n < pos + 8:
+            return None
+        content_size = int.from_bytes(bytes(data[pos : pos + 8]), "little")
+        pos += 8
+    if flg & 0x01:
+        pos += 4
+    pos += 1  # header checksum
+    block_checksum = 4 if flg & 0x10 else 0
+    blocks = 0
+    while True:
+        if pos + 4 > n:
+            return None
+        size = int.from_bytes(bytes(data[pos : pos + 4]), "little")
+        pos += 4
+        if size == 0:
+            break
+        blocks += 1
+        pos += (size & 0x7FFFFFFF) + block_checksum
+    bound = blocks * block_max
+    return bound if content_size is None else min(bound, content_size)
+
+
 def _lz4(data: Buffer, limit: int, path: object, offset: int | None) -> bytes:
     frame = _import("lz4.frame")
-    dec = frame.LZ4FrameDecompressor()
+    bound = lz4_bound(data)
     try:
+        if bound is not None and bound <= limit:  # fast path: provably within the limit
+            return frame.decompress(data)
+        dec = frame.LZ4FrameDecompressor()
         out = dec.decompress(data, max_length=limit + 1)
     except RuntimeError as exc:  # lz4 reports every frame error as RuntimeError
         raise CorruptFileError(f"bad LZ4 frame in packet body: {exc}", path=path, offset=offset) from None
