@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterator, Union
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError
+from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
 from neurofiles._source import Source
 
 from ._aedat4_header import IOHeader, read_ioheader
@@ -275,6 +275,8 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             try:
                 counts = _data_table_counts(body.read(dtp, size - dtp), decompress, limit, path, dtp)
                 meta["data_table"] = True
+            except LimitExceededError:
+                raise
             except CorruptFileError as exc:
                 _problem(strict, exc, f"{path}: unreadable FileDataTable ({exc.reason}); walking the packets")
                 meta["data_table_error"] = exc.reason
