@@ -287,6 +287,10 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     if evts:
         main_stream = evts[0]
     packets = _packet_index(body, header.first_packet, end, path, strict, meta)
+    # The data table only sizes the arrays; never let it ask for more than the packets could
+    # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
+    plausible = max(0, end - header.first_packet) // 2
+    counts = {sid: min(max(n, 0), plausible) for sid, n in counts.items()}
     for pos, sid, data in _decompressed(body, packets, decompress, limit, path, threads):
         fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
         kind = _packet_kind(header, sid, fb)

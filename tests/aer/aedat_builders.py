@@ -265,7 +265,7 @@ class Aedat4Content:
 
 
 def build_aedat4(content: Aedat4Content, *, compression: str = "lz4", with_data_table: bool = True,
-                 events_per_packet: int = 64) -> bytes:
+                 events_per_packet: int = 64, fake_num_elements: int | None = None) -> bytes:
     """Write an AEDAT 4.0 file: streams 0 EVTS, 1 FRME, 2 IMUS, 3 TRIG (interleaved packets)."""
     ev = content.events
     streams = {0: ("EVTS", "events", {"sizeX": content.width, "sizeY": content.height, "source": "BUILDER_1"}),
@@ -293,7 +293,7 @@ def build_aedat4(content: Aedat4Content, *, compression: str = "lz4", with_data_
     entries = []
     for sid, raw, n, t0, t1 in bodies:
         body = compress(raw, compression)
-        entries.append((pos + 8, sid, len(body), n, t0, t1))
+        entries.append((pos + 8, sid, len(body), n if fake_num_elements is None else fake_num_elements, t0, t1))
         packets += struct.pack("<ii", sid, len(body)) + body
         pos += 8 + len(body)
     table = compress(data_table(entries), compression) if with_data_table else b""

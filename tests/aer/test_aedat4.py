@@ -379,3 +379,11 @@ def test_second_events_stream_goes_to_streams(tmp_path: Path) -> None:
     assert r["timestamps"].tolist() == [1, 2] and r["metadata"]["events_stream"] == 0
     right = r["streams"]["events_5"]
     assert right["t"].tolist() == [3] and right["x"].tolist() == [9] and right["p"].tolist() == [True]
+
+
+@pytest.mark.parametrize("fake", [10**15, -5, 0])
+def test_data_table_counts_never_drive_allocation(tmp_path: Path, fake: int) -> None:
+    content = builders.random_aedat4_content(300, seed=11)
+    data = builders.build_aedat4(content, compression="lz4", events_per_packet=50, fake_num_elements=fake)
+    r = _decode(_write(tmp_path, data))  # 10**15 * 5 packets would be 65 PB of arrays if trusted
+    assert np.array_equal(r["timestamps"], content.events["t"]) and r["metadata"]["data_table"] is True
