@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     )
     from ._events import Events
     from ._select import Detection
+    from ._traces import Traces
+    from ._traces_api import read_atf, read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
@@ -89,6 +91,9 @@ _EXPORTS = {
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
     "WriteError": "_errors",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
