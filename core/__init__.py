@@ -64,6 +64,9 @@ _EXPORTS = {
     "Events": "_events",
     "load_aer": "_aer_api",
     "iter_chunks": "_aer_api",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
@@ -91,9 +94,6 @@ _EXPORTS = {
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
     "WriteError": "_errors",
-    "Traces": "_traces",
-    "read_neuron_dat": "_traces_api",
-    "read_atf": "_traces_api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
