@@ -49,6 +49,8 @@ if TYPE_CHECKING:
     )
     from ._events import Events
     from ._select import Detection
+    from ._traces import Traces
+    from ._traces_api import read_atf, read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
@@ -62,6 +64,9 @@ _EXPORTS = {
     "Events": "_events",
     "load_aer": "_aer_api",
     "iter_chunks": "_aer_api",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
