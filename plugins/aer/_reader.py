@@ -340,7 +340,14 @@ class AedatReader(Reader):
         else:
             result = dict(result)
             meta = self.metadata()
-            meta.update(result.pop("metadata", None) or {})
+            extra = dict(result.pop("metadata", None) or {})
+            camera = extra.pop("source", None)  # the decoders' "source" is the camera, ours the file
+            meta.update(extra)
+            if camera:
+                meta["camera"] = camera
+                meta.setdefault("chip", camera)
+            if "width" in extra and "height" in extra:
+                meta.setdefault("sensor_size", (extra["width"], extra["height"]))
             result.setdefault("tick", self.tick)
             events = Events(metadata=meta, **result)
         if self.t_start is not None or self.t_stop is not None:
