@@ -11,11 +11,15 @@ function needs it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
 if TYPE_CHECKING:
+    from typing import Any
+
+    from ._aer_api import iter_chunks, load_aer
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
+    from ._progress import set_progress
     from ._errors import (
         AmbiguousFormatError,
         CorruptFileError,
@@ -43,6 +47,7 @@ if TYPE_CHECKING:
         UnknownFormatError,
         WriteError,
     )
+    from ._events import Events
     from ._select import Detection
     from ._traces import Traces
     from ._traces_api import read_atf, read_neuron_dat
@@ -56,7 +61,14 @@ _EXPORTS = {
     "FormatInfo": "_api",
     "BackendInfo": "_api",
     "Detection": "_select",
+    "Events": "_events",
+    "load_aer": "_aer_api",
+    "iter_chunks": "_aer_api",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
+    "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",
@@ -82,9 +94,6 @@ _EXPORTS = {
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
     "WriteError": "_errors",
-    "Traces": "_traces",
-    "read_neuron_dat": "_traces_api",
-    "read_atf": "_traces_api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])
