@@ -41,6 +41,7 @@ Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
 _NONBLANK = re.compile(rb"\S")
+_DECIMAL_COMMA = re.compile(rb"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -51,6 +52,7 @@ class TableBlock:
     engine: str
     text: dict[int, np.ndarray] = field(default_factory=dict)
     last_line: int = 0
+    decimal_commas: int = 0
 
 
 def read_buffer(source: Source) -> Buffer:
@@ -281,6 +283,8 @@ def _parse_careful(
     """
     values = array("d")
     text_cols: set[int] = set()
+    comma_decimals = text_ok and sep != ","  # a comma that is not the separator may be a decimal mark
+    comma_cols: dict[int, int] = {}
     nrows = 0
     lineno = first_line - 1
     for lineno, fields in _rows(body, ncols, sep, path, first_line, comments):
@@ -289,6 +293,9 @@ def _parse_careful(
                 values.append(math.nan)
                 continue
             number = _to_float(cell)
+            if number is None and comma_decimals and _DECIMAL_COMMA.match(cell):
+                number = float(cell.replace(b",", b"."))
+                comma_cols[col] = comma_cols.get(col, 0) + 1
             if number is None:
                 if not text_ok:
                     shown = cell[:40].decode("latin-1")
@@ -311,7 +318,18 @@ def _parse_careful(
             for col, column in cells.items():
                 column.append(_unquote(fields[col]).decode("latin-1"))
         text = {col: np.array(column, dtype=str) for col, column in cells.items()}
-    return TableBlock(table, "careful", text, last_line=lineno)
+        for col in text_cols.intersection(comma_cols):  # a text column: "1,5" there is text, not 1.5
+            table[:, col] = [_text_number(cell) for cell in cells[col]]
+            del comma_cols[col]
+    decimal_commas = sum(comma_cols.values())
+    return TableBlock(table, "careful", text, last_line=lineno, decimal_commas=decimal_commas)
+
+
+def _text_number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
 
 
 def _unquote(cell: bytes) -> bytes:
