@@ -4,7 +4,8 @@ The block is parsed from bytes (a memory map for files on disk), never from a
 Python list of lines. Three paths, tried in order:
 
 1. ``pyarrow.csv`` (optional extra ``neurofiles[fast]``), used automatically
-   when installed and the block has a one-character separator;
+   when installed, the block has a one-character separator and is at least
+   ``FAST_MIN_BYTES`` (1 MiB) long;
 2. ``numpy.loadtxt`` on the whole block (numpy's C tokenizer);
 3. a careful line-by-line parser, reached only when the first two refuse the
    block; it reads empty cells as NaN, keeps text cells when allowed, and
@@ -15,16 +16,16 @@ from __future__ import annotations
 
 import io
 import math
-from array import array
-import re
 import mmap
 import os
+import re
+from array import array
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError
+from ._errors import CorruptFileError, MissingDependencyError
 from ._source import Source
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
 Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
+#: blocks smaller than this are parsed by numpy even when pyarrow is installed
+FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
 _DECIMAL_COMMA = re.compile(rb"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
@@ -135,7 +138,7 @@ def parse_block(
     path, first_line
         For error messages: the file name and the 1-based line number at ``start``.
     engine
-        ``'auto'`` (pyarrow when installed), ``'numpy'`` or ``'pyarrow'``.
+        ``'auto'`` (pyarrow when installed and the block is big), ``'numpy'`` or ``'pyarrow'``.
     text_ok
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
@@ -149,7 +152,12 @@ def parse_block(
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if _NONBLANK.search(buf, start) is None:
         return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
-    if engine in ("auto", "pyarrow") and sep is not None:
+    if engine == "pyarrow" and not fast_engine_available():
+        raise MissingDependencyError(
+            "engine='pyarrow' needs pyarrow.", install_hint="pip install 'neurofiles[fast]'"
+        )
+    big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
+    if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
         if engine == "pyarrow" or fast_engine_available():
             array = _parse_pyarrow(buf, start, ncols, sep or "\t")
             if array is not None:
@@ -227,6 +235,8 @@ def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str 
 
 
 def _to_float(field: bytes) -> float | None:
+    if b"_" in field:  # Python's float() takes "1_000"; no numeric file format does
+        return None
     try:
         return float(field)
     except ValueError:
