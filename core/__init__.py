@@ -11,11 +11,14 @@ function needs it.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
 if TYPE_CHECKING:
+    from typing import Any
+
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
+    from ._progress import set_progress
     from ._errors import (
         AmbiguousFormatError,
         CorruptFileError,
@@ -70,6 +73,7 @@ _EXPORTS = {
     "BackendInfo": "_api",
     "Detection": "_select",
     "refresh_plugins": "_discovery",
+    "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",

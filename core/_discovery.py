@@ -46,7 +46,7 @@ def _flag(name: str) -> bool:
 
 def _metadata() -> ModuleType:
     if sys.version_info >= (3, 10):
-        import importlib.metadata as metadata
+        from importlib import metadata
     else:  # pragma: no cover - the backport is only installed below 3.10
         import importlib_metadata as metadata
     return metadata
@@ -124,6 +124,7 @@ def load_entry_points(registry: Registry, entry_points: Iterable[EntryPoint], *,
 def _register(manager: Any, ep: EntryPoint, info: PluginInfo) -> Registrar:
     module = ep.load()
     manager.register(module, name=f"{info.distribution}:{info.name}")
+    manager.check_pending()  # a misspelled hook name is an error, not a silent no-op
     staged = Registrar(info)
     for hook_name in HOOKS:
         for impl in getattr(manager.hook, hook_name).get_hookimpls():

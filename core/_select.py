@@ -107,6 +107,8 @@ def rank(registry: Registry, source: Source) -> tuple[list[Candidate], list[tupl
                 rejections.append((spec.name, "content sniff did not recognise the file"))
         elif ext is not None:
             candidates.append(Candidate(spec, plugin, EXTENSION, len(ext), f"extension {ext}"))
+        elif spec.explicit_only:
+            rejections.append((spec.name, f"chosen only explicitly, with format={spec.name!r}"))
         elif spec.magic:
             rejections.append((spec.name, "no magic bytes match and the extension is not its own"))
         else:

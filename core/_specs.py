@@ -137,10 +137,11 @@ class ReaderSpec:
             _check_dotted("sniff", self.sniff)
         if not isinstance(self.priority, int):
             raise PluginValidationError(f"priority must be an int, got {self.priority!r}")
-        if not (self.extensions or self.magic or self.sniff):
-            raise PluginValidationError(
-                f"format {self.name!r} declares no extension, magic or sniff: it can never be chosen"
-            )
+
+    @property
+    def explicit_only(self) -> bool:
+        """True if only ``format=`` can choose this reader (no extension, magic or sniff)."""
+        return not (self.extensions or self.magic or self.sniff)
 
     def load_reader(self) -> type:
         """Import and return the reader class."""

@@ -1,0 +1,45 @@
+"""save(): writer choice, options, atomic writes."""
+
+from __future__ import annotations
+
+import pytest
+from neurofiles import UnknownFormatError, WriteError
+from neurofiles._api import _atomic_write, _choose_writer
+
+from .conftest import make_registry
+
+
+def test_writer_chosen_by_extension_and_explicit_format():
+    registry = make_registry("formats_plugin")
+    assert _choose_writer(registry, "out.txt", "x", None).name == "text"
+    assert _choose_writer(registry, "out.bin", "x", "text").name == "text"
+    with pytest.raises(UnknownFormatError):
+        _choose_writer(registry, "out.bin", "x", None)
+    with pytest.raises(UnknownFormatError):  # a reader-only format has no writer
+        _choose_writer(registry, "out.alp", "x", "alpha")
+
+
+def test_atomic_write_leaves_nothing_partial(tmp_path):
+    target = tmp_path / "out.fail"
+    target.write_bytes(b"old content")
+
+    def failing(stream, path):
+        stream.write(b"partial")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(WriteError, match="No space left") as info:
+        _atomic_write(target, failing)
+    assert info.value.path == target
+    assert target.read_bytes() == b"old content"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.fail"]
+
+
+def test_atomic_write_replaces_on_success(tmp_path):
+    target = tmp_path / "out.txt"
+    _atomic_write(target, lambda stream, path: stream.write(b"new"))
+    assert target.read_bytes() == b"new"
+
+
+def test_write_into_missing_folder_is_a_write_error(tmp_path):
+    with pytest.raises(WriteError, match="cannot create"):
+        _atomic_write(tmp_path / "missing" / "x.txt", lambda s, p: None)
