@@ -37,6 +37,15 @@ def increment(datapath: str, backend: str, times: int) -> None:
     s.close()
 
 
+def set_keys(datapath: str, backend: str, prefix: str, count: int) -> None:
+    """Write ``count`` distinct keys into the shared locking session, one locked operation each."""
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.locking_session("shared")
+    for i in range(count):
+        s[f"{prefix}{i}"] = i
+    s.close()
+
+
 def hold_computer_session(datapath: str, backend: str, seconds: float) -> None:
     """Open the computer session, say so, keep it open."""
     dm = DataManager("store", datapath, backend=backend)
@@ -65,6 +74,8 @@ def main(argv: list[str]) -> None:
         writer(args[0], args[1], args[2], int(args[3]), args[4] if len(args) > 4 else None)
     elif cmd == "increment":
         increment(args[0], args[1], int(args[2]))
+    elif cmd == "setkeys":
+        set_keys(args[0], args[1], args[2], int(args[3]))
     elif cmd == "hold":
         hold_computer_session(args[0], args[1], float(args[2]))
     elif cmd == "try":
