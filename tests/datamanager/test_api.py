@@ -213,3 +213,44 @@ def test_large_arrays_roundtrip(dm: DataManager) -> None:
     got = dm.get("arr")["big"]
     np.testing.assert_array_equal(got, big)
     assert got.dtype == big.dtype
+
+
+def test_computer_and_locking_sessions(dm: DataManager) -> None:
+    with dm.computer_session() as cs:
+        assert cs.name == dm.computer_name
+        assert cs.path == dm.computer_session_filename
+        cs["where"] = "here"
+        with cs.lock():  # already held for its lifetime: reentrant
+            cs["n"] = cs.get("n", 0) + 1
+    with dm.locking_computer_session() as lcs:
+        assert lcs.locking and lcs["where"] == "here"
+        with lcs.lock(timeout=5):
+            lcs["n"] = lcs["n"] + 1
+    with dm.locking_session() as ls:
+        ls["a"] = [1]
+        assert ls["a"] == [1] and len(ls) == 1 and list(ls) == ["a"]
+        assert "locking Session" in repr(ls)
+    assert dm.get("n") == {dm.computer_name: 2}
+    assert dm.get_merged("a") == [1]
+    assert (Path(dm.basepath) / "_locks").is_dir()
+
+
+def test_lock_timeout_names_the_holder(dm: DataManager) -> None:
+    from neurofiles import LockTimeoutError
+
+    shared = dm.locking_session("shared")
+    impatient = DataManager("store", dm.datapath, lock_timeout=0.2)
+    with shared.lock():
+        with pytest.raises(LockTimeoutError, match=f"pid {os.getpid()}") as info:
+            impatient.locking_session("shared")  # creating it needs the lock
+        assert isinstance(info.value, TimeoutError)
+    other = impatient.locking_session("shared")
+    with shared.lock():
+        with pytest.raises(LockTimeoutError, match="not acquired within 0.1 s"):
+            with other.lock(timeout=0.1):
+                pass
+    with other.lock(timeout=1):
+        other["ok"] = 1
+    assert shared["ok"] == 1
+    shared.close()
+    other.close()
