@@ -158,9 +158,8 @@ def test_escaping_session_names_are_refused(dm: DataManager, bad: str) -> None:
 
 @pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../b", "nul\0here", ""])
 def test_escaping_keys_are_refused(dm: DataManager, bad: str) -> None:
-    with dm.session() as s:
-        with pytest.raises(InvalidNameError):
-            s[bad] = 1
+    with dm.session() as s, pytest.raises(InvalidNameError):
+        s[bad] = 1
 
 
 def test_nested_store_and_session_names(tmp_path: Path, backend: str) -> None:
@@ -245,10 +244,9 @@ def test_lock_timeout_names_the_holder(dm: DataManager) -> None:
             impatient.locking_session("shared")  # creating it needs the lock
         assert isinstance(info.value, TimeoutError)
     other = impatient.locking_session("shared")
-    with shared.lock():
-        with pytest.raises(LockTimeoutError, match="not acquired within 0.1 s"):
-            with other.lock(timeout=0.1):
-                pass
+    with shared.lock(), pytest.raises(LockTimeoutError, match="not acquired within 0.1 s"):
+        with other.lock(timeout=0.1):
+            pass
     with other.lock(timeout=1):
         other["ok"] = 1
     assert shared["ok"] == 1
