@@ -252,3 +252,33 @@ def test_lock_timeout_names_the_holder(dm: DataManager) -> None:
     assert shared["ok"] == 1
     shared.close()
     other.close()
+
+
+def test_iteration_streams_one_value_at_a_time(dm: DataManager) -> None:
+    import tracemalloc
+
+    size = 2_000_000  # 16 MB of float64 per value, 10 values: 160 MB if materialised
+    for i in range(10):
+        with dm.session(f"s{i}") as s:
+            s["arr"] = np.full(size, float(i))
+    tracemalloc.start()
+    try:
+        total = 0.0
+        for value in dm.itervalues():
+            total += float(value[0])
+            del value
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == sum(range(10))
+    assert peak < 4 * size * 8, f"peak {peak / 1e6:.0f} MB: iteration is not streaming"
+
+
+def test_sqlite_synchronous_option_is_recorded(tmp_path: Path) -> None:
+    import json
+
+    dm = DataManager("full", tmp_path, synchronous="FULL")
+    with dm.session("a") as s:
+        s["x"] = 1
+    assert json.loads((Path(dm.basepath) / "_store.json").read_text())["options"] == {"synchronous": "FULL"}
+    assert DataManager("full", tmp_path).backend.synchronous == "FULL"  # type: ignore[attr-defined]
