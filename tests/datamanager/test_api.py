@@ -282,3 +282,14 @@ def test_sqlite_synchronous_option_is_recorded(tmp_path: Path) -> None:
         s["x"] = 1
     assert json.loads((Path(dm.basepath) / "_store.json").read_text())["options"] == {"synchronous": "FULL"}
     assert DataManager("full", tmp_path).backend.synchronous == "FULL"  # type: ignore[attr-defined]
+
+
+def test_abandoned_computer_session_releases_its_lock(dm: DataManager) -> None:
+    import gc
+
+    s = dm.computer_session()
+    s["x"] = 1
+    del s
+    gc.collect()
+    with dm.computer_session() as again:  # not SessionBusyError
+        assert again["x"] == 1
