@@ -168,8 +168,11 @@ for i in range(3):
 
 def test_reads_a_brian1_shelve_store(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", BRIAN_WRITER, str(tmp_path)], check=True, cwd=REPO)
+    from neurofiles.plugins.dbm_store._flavours import default_shelve_flavour
+
     files = sorted(p.name for p in (tmp_path / "sim.data").iterdir())
-    assert len(files) == 9 and {Path(f).suffix for f in files} == {".dat", ".dir", ".bak"}  # dbm.dumb here
+    if default_shelve_flavour() == "dumb":  # the project's Python 3.11: Brian's files are .dat/.dir/.bak
+        assert len(files) == 9 and {Path(f).suffix for f in files} == {".dat", ".dir", ".bak"}
     for backend in ("shelve", None):  # named, or detected once for the store
         dm = DataManager("sim", tmp_path, backend=backend)
         assert dm.backend_name == "shelve"
