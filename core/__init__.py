@@ -16,6 +16,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._aer_api import iter_chunks, load_aer
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
     from ._progress import set_progress
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         UnknownFormatError,
         WriteError,
     )
+    from ._events import Events
     from ._select import Detection
     from ._backend import (
         BackendUnavailableError,
@@ -59,6 +61,8 @@ if TYPE_CHECKING:
     from ._datamanager import DataManager, MergeTypeError, UnknownBackendError
     from ._locking import LockTimeoutError, SessionBusyError
     from ._session import Session, SessionClosedError
+    from ._traces import Traces
+    from ._traces_api import read_atf, read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
@@ -69,6 +73,12 @@ _EXPORTS = {
     "FormatInfo": "_api",
     "BackendInfo": "_api",
     "Detection": "_select",
+    "Events": "_events",
+    "load_aer": "_aer_api",
+    "iter_chunks": "_aer_api",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",
