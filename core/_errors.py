@@ -23,6 +23,18 @@ from the standard type a caller would already catch::
     │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
     │   └── MissingDependencyError (ImportError)  an optional extra is not installed
     └── StorageError ....................... DataManager and storage backends
+        ├── InvalidKeyError (TypeError) .... a non-string key              (_backend.py)
+        ├── InvalidNameError (ValueError) .. a key or name escaping the folder
+        ├── CorruptSessionError (ValueError) a session file that cannot be read
+        ├── StoreManifestError (ValueError)  a bad or contradicted _store.json
+        ├── BackendUnavailableError (ImportError)  e.g. a missing dbm flavour
+        ├── UnsupportedValueError (TypeError)  the codec cannot encode a value (_codec.py)
+        ├── CorruptValueError (ValueError) . stored bytes that do not decode
+        ├── LockTimeoutError (TimeoutError)  a lock not obtained in time   (_locking.py)
+        ├── SessionBusyError (BlockingIOError)  a session held by another process
+        ├── SessionClosedError (ValueError)  use after close              (_session.py)
+        ├── UnknownBackendError (LookupError)  no backend of that name     (_datamanager.py)
+        └── MergeTypeError (TypeError) ..... get_merged on non-list values
 
     FormatMismatch ......................... raised by a reader to say "not my file";
                                              caught by the selection, never seen by users

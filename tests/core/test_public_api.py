@@ -12,14 +12,20 @@ from neurofiles import _errors
 
 EXPECTED = sorted(
     [
-        "AmbiguousFormatError", "BackendInfo", "CorruptFileError", "Detection", "Events", "FormatError",
-        "FormatInfo", "FormatMismatch", "FormatMismatchError", "FormatWarning", "LimitExceededError",
-        "MissingDependencyError", "NeurofilesError", "NeurofilesWarning", "NoReaderError",
-        "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError", "PluginValidationError",
-        "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError", "StorageError",
-        "StorageWarning", "Traces", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
-        "backends", "detect", "formats", "iter_chunks", "load", "load_aer", "read_atf", "read_neuron_dat",
-        "refresh_plugins", "save", "set_progress",
+        # reading and writing
+        "load", "save", "detect", "formats", "backends", "FormatInfo", "BackendInfo", "Detection",
+        "refresh_plugins", "set_progress", "Events", "Traces", "iter_chunks", "__version__",
+        # the classic (Brian 1) names
+        "load_aer", "read_neuron_dat", "read_atf", "DataManager", "Session", "PartitionSpec",
+        # errors and warnings
+        "AmbiguousFormatError", "CorruptFileError", "FormatError", "FormatMismatch", "FormatMismatchError",
+        "FormatWarning", "LimitExceededError", "MissingDependencyError", "NeurofilesError", "NeurofilesWarning",
+        "NoReaderError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
+        "PluginValidationError", "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError",
+        "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError",
+        "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "InvalidKeyError",
+        "InvalidNameError", "LockTimeoutError", "MergeTypeError", "SessionBusyError", "SessionClosedError",
+        "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
     ]
 )
 
@@ -89,3 +95,11 @@ def test_file_errors_name_file_and_position():
 def test_missing_dependency_carries_install_hint():
     err = _errors.MissingDependencyError("lz4 is needed.", install_hint='pip install "neurofiles[aedat4]"')
     assert "pip install" in str(err) and err.install_hint.endswith('[aedat4]"')
+
+
+def test_every_public_error_is_drawn_in_the_tree():
+    doc = _errors.__doc__ or ""
+    for name in neurofiles.__all__:
+        obj = getattr(neurofiles, name)
+        if isinstance(obj, type) and issubclass(obj, (neurofiles.NeurofilesError, Warning)):
+            assert name in doc, f"{name} missing from the tree in core/_errors.py"

@@ -1,6 +1,6 @@
-"""Registration module of the example plugin: declares specs, imports nothing heavy."""
+"""Registration module of the example plugin: a format and a storage backend; imports nothing heavy."""
 
-from neurofiles.plugin import ReaderSpec, Signature, WriterSpec, hookimpl
+from neurofiles.plugin import BackendSpec, ReaderSpec, Signature, WriterSpec, hookimpl
 
 
 @hookimpl
@@ -21,5 +21,17 @@ def neurofiles_register_formats(registry):
             writer="neurofiles_example._spikes:write_spikes",
             extensions=(".spk",),
             accepts=("SpikeList",),
+        )
+    )
+
+
+@hookimpl
+def neurofiles_register_backends(registry):
+    """Declare the ``jsondir`` DataManager backend."""
+    registry.add_backend(
+        BackendSpec(
+            name="jsondir",
+            backend="neurofiles_example._jsondir:JsonDirBackend",
+            description="example: one folder per session, one file per key",
         )
     )

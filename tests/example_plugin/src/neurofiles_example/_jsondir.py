@@ -1,11 +1,7 @@
 """Example third-party storage backend: one folder per session, one file per key.
 
-Built only on the public ``neurofiles.plugin`` API, registered through an
-entry point in the ``neurofiles.plugins`` group exactly as a separate
-distribution would do it::
-
-    [project.entry-points."neurofiles.plugins"]
-    example-jsondir = "jsondir_backend"
+Built only on the public ``neurofiles.plugin`` API and declared by the
+registration module ``neurofiles_example`` (``neurofiles_register_backends``).
 
 Layout: ``<name>.data/<session>.jsondir/`` holds ``meta.json`` and one
 ``<hex of the UTF-8 key>.val`` file per key with the codec's bytes. Every
@@ -22,12 +18,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from neurofiles.plugin import (
-    BackendSpec,
     Capabilities,
     CorruptSessionError,
     SessionStore,
     StorageBackend,
-    hookimpl,
     walk_files,
 )
 
@@ -118,14 +112,3 @@ class JsonDirBackend(StorageBackend):
 
     def open_session(self, name: str, *, writable: bool) -> SessionStore:
         return JsonDirSession(self, name, self.session_path(name), writable=writable)
-
-
-@hookimpl
-def neurofiles_register_backends(registry):  # type: ignore[no-untyped-def]
-    registry.add_backend(
-        BackendSpec(
-            name="jsondir",
-            backend="jsondir_backend:JsonDirBackend",
-            description="example: one folder per session, one file per key",
-        )
-    )
