@@ -16,6 +16,7 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double
 if TYPE_CHECKING:
     from typing import Any
 
+    from ._aer_api import iter_chunks, load_aer
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
     from ._progress import set_progress
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         UnknownFormatError,
         WriteError,
     )
+    from ._events import Events
     from ._select import Detection
 
 _EXPORTS = {
@@ -57,6 +59,9 @@ _EXPORTS = {
     "FormatInfo": "_api",
     "BackendInfo": "_api",
     "Detection": "_select",
+    "Events": "_events",
+    "load_aer": "_aer_api",
+    "iter_chunks": "_aer_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "AmbiguousFormatError": "_errors",

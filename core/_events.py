@@ -1,0 +1,186 @@
+"""The result type of every AER reader: :class:`Events`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any, Union
+
+import numpy as np
+
+__all__ = ["Events"]
+
+_Index = Union[int, slice, "np.ndarray[Any, Any]", list]
+
+
+def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
+    """``array`` as a 1-D native-endian array of ``dtype`` (no copy when it already is)."""
+    if array is None:
+        return None
+    result = np.asarray(array)
+    if result.ndim != 1:
+        raise ValueError(f"Events: {name} must be one-dimensional, got shape {result.shape}")
+    return result.astype(dtype, copy=False)
+
+
+class Events:
+    """Address events: timestamps plus addresses or decoded coordinates.
+
+    Parameters
+    ----------
+    timestamps
+        Integer ticks (stored as native ``int64``).
+    addresses
+        Raw AER addresses (``uint32``), or None when the format stores coordinates.
+    x, y
+        Pixel coordinates (``uint16``), or None.
+    polarity
+        True for ON (brightness increase), or None.
+    tick
+        Seconds per timestamp tick (1e-6 for jAER files).
+    metadata
+        Facts about the file (version, tick, header, source, leftover bytes...).
+    streams
+        Other event streams of the file (IMU, triggers, APS samples...), by name.
+
+    Notes
+    -----
+    ``times`` (float64 seconds) is computed on first use and cached.
+    """
+
+    __slots__ = ("timestamps", "addresses", "x", "y", "polarity", "tick", "metadata", "streams", "_times")
+
+    def __init__(
+        self,
+        timestamps: Any,
+        *,
+        addresses: Any = None,
+        x: Any = None,
+        y: Any = None,
+        polarity: Any = None,
+        tick: float = 1e-6,
+        metadata: Mapping[str, Any] | None = None,
+        streams: Mapping[str, Any] | None = None,
+    ) -> None:
+        ts = _native(timestamps, np.int64, "timestamps")
+        assert ts is not None
+        self.timestamps: np.ndarray[Any, Any] = ts
+        self.addresses = _native(addresses, np.uint32, "addresses")
+        self.x = _native(x, np.uint16, "x")
+        self.y = _native(y, np.uint16, "y")
+        self.polarity = _native(polarity, np.bool_, "polarity")
+        for name in ("addresses", "x", "y", "polarity"):
+            column = getattr(self, name)
+            if column is not None and len(column) != len(ts):
+                raise ValueError(f"Events: {name} has {len(column)} items but timestamps has {len(ts)}")
+        tick = float(tick)
+        if not np.isfinite(tick) or tick <= 0:
+            raise ValueError(f"Events: tick must be a positive number of seconds, got {tick!r}")
+        self.tick = tick
+        self.metadata: dict[str, Any] = dict(metadata or {})
+        self.streams: dict[str, Any] = dict(streams or {})
+        self._times: np.ndarray[Any, Any] | None = None
+
+    # -- time axis ---------------------------------------------------------------------------
+    @property
+    def times(self) -> np.ndarray[Any, Any]:
+        """Event times in seconds (``timestamps * tick``, float64), computed on demand."""
+        if self._times is None:
+            self._times = self.timestamps * self.tick
+        return self._times
+
+    @property
+    def duration(self) -> float:
+        """Seconds between the first and the last event (0.0 when fewer than two)."""
+        if len(self.timestamps) < 2:
+            return 0.0
+        return float((int(self.timestamps.max()) - int(self.timestamps.min())) * self.tick)
+
+    def is_sorted(self) -> bool:
+        """True if timestamps never decrease."""
+        ts = self.timestamps
+        return bool(len(ts) < 2 or np.all(ts[1:] >= ts[:-1]))
+
+    # -- selection ---------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.timestamps)
+
+    def __getitem__(self, index: _Index) -> Events:
+        """A new :class:`Events` holding the selected events (slice, mask or index array)."""
+        if isinstance(index, (int, np.integer)):
+            index = slice(index, index + 1 if index != -1 else None)
+        return self._take(index)
+
+    def _take(self, index: Any, **extra_metadata: Any) -> Events:
+        pick = (lambda a: None if a is None else a[index])
+        meta = dict(self.metadata)
+        meta.update(extra_metadata)
+        return Events(
+            self.timestamps[index],
+            addresses=pick(self.addresses),
+            x=pick(self.x),
+            y=pick(self.y),
+            polarity=pick(self.polarity),
+            tick=self.tick,
+            metadata=meta,
+            streams=self.streams,
+        )
+
+    def window(self, t_start: float | None = None, t_stop: float | None = None) -> Events:
+        """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`).
+
+        Uses a binary search when the timestamps are sorted, a mask otherwise.
+        """
+        lo, hi = _tick_bounds(t_start, t_stop, self.tick)
+        ts = self.timestamps
+        if self.is_sorted():
+            first = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
+            last = len(ts) if hi is None else int(np.searchsorted(ts, hi, side="left"))
+            return self._take(slice(first, max(first, last)))
+        mask = np.ones(len(ts), dtype=bool)
+        if lo is not None:
+            mask &= ts >= lo
+        if hi is not None:
+            mask &= ts < hi
+        return self._take(mask)
+
+    # -- decoding ----------------------------------------------------------------------------
+    def decode(self, layout: str) -> Events:
+        """Decode raw addresses into ``x``, ``y``, ``polarity`` for a sensor layout.
+
+        ``layout`` is ``"dvs128"``, ``"davis240"``, ``"davis346"``, ``"davis640"``
+        or ``"davis128"``. See :func:`neurofiles._aer_decode.decode_addresses`.
+        """
+        from ._aer_decode import decode_addresses
+
+        return decode_addresses(self, layout)
+
+    # -- display -----------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        n = len(self)
+        parts = [f"{n} events"]
+        if n:
+            first, last = int(self.timestamps[0]), int(self.timestamps[-1])
+            parts.append(f"t {first * self.tick:.6g}..{last * self.tick:.6g} s ({self.duration:.6g} s)")
+        cols = [name for name in ("addresses", "x", "y", "polarity") if getattr(self, name) is not None]
+        parts.append("columns " + ", ".join(["timestamps", *cols]))
+        parts.append(f"tick {self.tick:g} s")
+        version = self.metadata.get("version")
+        if version:
+            parts.append(f"AEDAT {version}")
+        chip = self.metadata.get("chip")
+        if chip:
+            parts.append(f"chip {chip}")
+        if self.streams:
+            parts.append("streams " + ", ".join(sorted(self.streams)))
+        source = self.metadata.get("source")
+        if source:
+            parts.append(f"from {os.path.basename(str(source))!r}")
+        return "<Events " + "; ".join(parts) + ">"
+
+
+def _tick_bounds(t_start: float | None, t_stop: float | None, tick: float) -> tuple[int | None, int | None]:
+    """Integer tick bounds ``[lo, hi)`` equivalent to ``t_start <= ts*tick < t_stop``."""
+    lo = None if t_start is None else int(np.ceil(float(t_start) / tick - 1e-9))
+    hi = None if t_stop is None else int(np.ceil(float(t_stop) / tick - 1e-9))
+    return lo, hi

@@ -1,0 +1,139 @@
+"""The fixed-size record body of AEDAT 1.0/2.0 and headerless files.
+
+Records are read with positioned reads into one small reusable buffer and
+converted straight into the native output arrays, chunk by chunk: the raw
+bytes are never held twice, a file that shrinks while it is read gives a
+:class:`TruncatedFileError` (a memory map would kill the process with
+SIGBUS), and file objects work the same way as paths.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Iterator
+
+import numpy as np
+
+from neurofiles.plugin import TruncatedFileError
+
+__all__ = ["RECORDS", "Body", "Unwrapper"]
+
+#: Record dtype per major version (big-endian, as jAER writes).
+RECORDS = {
+    1: np.dtype([("addr", ">u2"), ("ts", ">i4")]),
+    2: np.dtype([("addr", ">u4"), ("ts", ">i4")]),
+}
+CHUNK = 1 << 18
+_WRAP = 1 << 32
+_HALF = 1 << 31
+
+
+class Unwrapper:
+    """Unwraps int32 timestamps chunk by chunk: a step down of more than 2**31 adds 2**32."""
+
+    def __init__(self) -> None:
+        self.offset = 0
+        self.prev: int | None = None
+        self.wraps = 0
+
+    def __call__(self, ts: np.ndarray[Any, Any]) -> None:
+        """Unwrap raw int32 values held in the int64 array ``ts``, in place."""
+        if len(ts) == 0:
+            return
+        prev = self.prev
+        last = int(ts[-1])
+        lo, hi = int(ts.min()), int(ts.max())
+        if prev is not None:
+            lo, hi = min(lo, prev), max(hi, prev)
+        if hi - lo > _HALF:
+            steps = np.flatnonzero(np.diff(ts) < -_HALF) + 1
+            if prev is not None and int(ts[0]) - prev < -_HALF:
+                steps = np.concatenate(([0], steps))
+            self._apply(ts, steps)
+        elif self.offset:
+            ts += self.offset
+        self.prev = last
+
+    def _apply(self, ts: np.ndarray[Any, Any], steps: np.ndarray[Any, Any]) -> None:
+        base = self.offset
+        if len(steps) > 8:
+            corr = np.zeros(len(ts), dtype=np.int64)
+            np.add.at(corr, steps, _WRAP)
+            np.cumsum(corr, out=corr)
+            corr += base
+            ts += corr
+        else:
+            if base:
+                ts += base
+            for start in steps:
+                ts[start:] += _WRAP
+        self.wraps += len(steps)
+        self.offset = base + _WRAP * len(steps)
+
+
+class Body:
+    """Records ``[0, count)`` of one dtype starting at byte ``offset`` of a source."""
+
+    def __init__(self, source: Any, offset: int, dtype: np.dtype[Any], count: int) -> None:
+        self.source = source
+        self.offset = offset
+        self.dtype = dtype
+        self.count = count
+
+    def _read_into(self, handle: BinaryIO, buffer: np.ndarray[Any, Any], first: int) -> None:
+        want = buffer.nbytes
+        view = memoryview(buffer).cast("B")
+        got = 0
+        while got < want:
+            n = handle.readinto(view[got:])
+            if not n:
+                raise TruncatedFileError(
+                    f"file ended while reading record {first + got // self.dtype.itemsize}"
+                    " (did it shrink while being read?)",
+                    path=self.source.name,
+                    offset=self.offset + first * self.dtype.itemsize + got,
+                )
+            got += n
+
+    def chunks(self, start: int, stop: int, size: int = CHUNK) -> Iterator[tuple[int, np.ndarray[Any, Any]]]:
+        """Yield ``(first_index, records)`` for records ``[start, stop)``; the buffer is reused."""
+        stop = min(stop, self.count)
+        if stop <= start:
+            return
+        buffer = np.empty(min(size, stop - start), dtype=self.dtype)
+        with self.source.open() as handle:
+            handle.seek(self.offset + start * self.dtype.itemsize)
+            for first in range(start, stop, len(buffer)):
+                part = buffer[: min(len(buffer), stop - first)]
+                self._read_into(handle, part, first)
+                yield first, part
+
+    def convert(self, start: int, stop: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
+        """Native ``uint32`` addresses and unwrapped ``int64`` timestamps; and the wrap count."""
+        stop = min(stop, self.count)
+        n = max(0, stop - start)
+        addresses = np.empty(n, dtype=np.uint32)
+        timestamps = np.empty(n, dtype=np.int64)
+        unwrap = Unwrapper()
+        for first, part in self.chunks(start, stop):
+            a, b = first - start, first - start + len(part)
+            addresses[a:b] = part["addr"]
+            timestamps[a:b] = part["ts"]
+            unwrap(timestamps[a:b])
+        return addresses, timestamps, unwrap.wraps
+
+    def raw_timestamp(self, handle: BinaryIO, index: int) -> int:
+        """The raw int32 timestamp of record ``index`` (reads 4 bytes)."""
+        handle.seek(self.offset + index * self.dtype.itemsize + self.dtype.fields["ts"][1])  # type: ignore[index]
+        data = handle.read(4)
+        if len(data) != 4:
+            raise TruncatedFileError(f"file ended while reading record {index}", path=self.source.name,
+                                     offset=self.offset + index * self.dtype.itemsize)
+        return int.from_bytes(data, "big", signed=True)
+
+    def memmap(self) -> np.ndarray[Any, Any]:
+        """A read-only memory map of the records (zero copy; see the SIGBUS note in the spec)."""
+        if self.source.path is None:
+            raise TypeError("memory mapping needs a path source, not a file object")
+        if self.count == 0:
+            return np.empty(0, dtype=self.dtype)
+        return np.memmap(self.source.path, dtype=self.dtype, mode="r", offset=self.offset, shape=(self.count,))

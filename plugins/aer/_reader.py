@@ -1,0 +1,309 @@
+"""``AedatReader``: AEDAT 1.0/2.0 and headerless AER files; dispatches 3.x and 4.0."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from neurofiles._events import Events
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    FormatWarning,
+    MissingDependencyError,
+    Reader,
+    Source,
+    TruncatedFileError,
+)
+
+from ._body import RECORDS, Body
+from ._header import Header, parse_header
+
+__all__ = ["AedatReader"]
+
+_SAMPLES = 257
+
+
+def _normalise_version(version: object) -> str | None:
+    if version is None:
+        return None
+    text = str(version).strip().lower().removeprefix("aedat").strip()
+    mapping = {"1": "1.0", "1.0": "1.0", "2": "2.0", "2.0": "2.0"}
+    if text not in mapping:
+        raise ValueError(f"version= must be '1.0' or '2.0' (for files without a version line), got {version!r}")
+    return mapping[text]
+
+
+def _looks_like_text(data: bytes) -> bool:
+    if not data:
+        return False
+    text = sum(1 for b in data if b >= 0x20 or b in (9, 10, 13))
+    return text == len(data)
+
+
+class AedatReader(Reader):
+    """Reads jAER / iniVation AEDAT files and headerless AER ``.dat`` files.
+
+    Parameters
+    ----------
+    source
+        The file.
+    version
+        ``"1.0"`` or ``"2.0"``: record layout for files without a ``#!AER-DAT`` line
+        (default 1.0, as jAER does). Ignored, with a warning, if the file states its version.
+    tick
+        Seconds per timestamp tick; overrides the header (default: header, else 1e-6).
+    strict
+        Raise :class:`TruncatedFileError` on a trailing partial record instead of warning.
+    t_start, t_stop
+        Read only events with ``t_start <= times < t_stop`` (seconds).
+    decode
+        Decode addresses with a layout (``"dvs128"``, ``"davis240"``, ``"davis346"``...).
+    """
+
+    def __init__(
+        self,
+        source: Source,
+        *,
+        version: str | float | None = None,
+        tick: float | None = None,
+        strict: bool = False,
+        t_start: float | None = None,
+        t_stop: float | None = None,
+        decode: str | None = None,
+    ) -> None:
+        super().__init__(source)
+        self.strict = bool(strict)
+        self.t_start, self.t_stop = t_start, t_stop
+        self.decode_layout = decode
+        if tick is not None and not (float(tick) > 0 and np.isfinite(float(tick))):
+            raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
+        forced = _normalise_version(version)
+        with source.open() as handle:
+            self.header: Header = parse_header(handle, source.name)
+        if self.header.version is not None:
+            if forced is not None and forced != self.header.version:
+                warnings.warn(
+                    f"{source.name}: the file states AEDAT {self.header.version}; version={version!r} ignored",
+                    FormatWarning, stacklevel=2,
+                )
+            self.version = self.header.version
+        else:
+            self._refuse_non_aer()
+            self.version = forced or "1.0"
+        self.version_source = "header" if self.header.version else ("option" if forced else "default")
+        major = int(self.version.split(".")[0])
+        if major not in (1, 2, 3, 4):
+            raise CorruptFileError(f"unsupported AEDAT version {self.version}", path=source.name, offset=0)
+        self.major = major
+        self.tick = float(tick) if tick is not None else (self.header.tick or 1e-6)
+        self.tick_source = "option" if tick is not None else ("header" if self.header.tick else "default")
+        self.body: Body | None = None
+        self.leftover = 0
+        if major in (1, 2):
+            size = source.size if source.size is not None else self.header.end
+            dtype = RECORDS[major]
+            body_bytes = max(0, size - self.header.end)
+            self.body = Body(source, self.header.end, dtype, body_bytes // dtype.itemsize)
+            self.leftover = body_bytes % dtype.itemsize
+
+    # -- construction helpers ----------------------------------------------------------------
+    def _refuse_non_aer(self) -> None:
+        """Files without a version line must at least look binary."""
+        src = self.source
+        if src.size == 0:
+            raise FormatMismatch("empty file")
+        body_head = src.header[self.header.end :]
+        if self.header.end >= len(src.header):
+            with src.open() as handle:
+                handle.seek(self.header.end)
+                body_head = handle.read(4096)
+        if not body_head and not self.header.lines:
+            raise FormatMismatch("empty file")
+        if _looks_like_text(body_head[:4096]):
+            raise FormatMismatch("content is text, not binary AER records")
+
+    # -- public --------------------------------------------------------------------------------
+    @property
+    def count(self) -> int | None:
+        """Number of complete records (1.0/2.0), None for packet formats."""
+        return None if self.body is None else self.body.count
+
+    def metadata(self) -> dict[str, Any]:
+        """Metadata dict shared by every Events this reader returns."""
+        h = self.header
+        meta: dict[str, Any] = {
+            "version": self.version,
+            "version_source": self.version_source,
+            "tick": self.tick,
+            "tick_source": self.tick_source,
+            "source": self.source.name,
+            "header_size": h.end,
+            "header": dict(h.fields),
+            "header_lines": list(h.lines),
+            "line_ending": h.line_ending,
+            "end_marker": h.end_marker,
+        }
+        chip = h.fields.get("AEChip") or h.fields.get("Source 1")
+        if chip:
+            meta["chip"] = chip
+        if "HardwareInterface" in h.fields:
+            meta["hardware_interface"] = h.fields["HardwareInterface"]
+        for key in ("Creation time", "DataStartTime"):
+            value = h.fields.get(key, "").rsplit(" ", 1)[-1]
+            if value.isdigit():
+                meta["start_time_ms" if key == "Creation time" else "data_start_time_ms"] = int(value)
+        if self.body is not None:
+            meta["record_size"] = self.body.dtype.itemsize
+            meta["events_in_file"] = self.body.count
+            meta["leftover_bytes"] = self.leftover
+        return meta
+
+    def summary(self) -> dict[str, Any]:
+        meta = self.metadata()
+        keep = ("version", "version_source", "tick", "header_size", "chip", "hardware_interface",
+                "events_in_file", "leftover_bytes", "line_ending", "end_marker", "start_time_ms")
+        return {k: meta[k] for k in keep if k in meta}
+
+    def read(self) -> Events:
+        """Read the events (the whole file, or the ``t_start``/``t_stop`` window)."""
+        if self.major == 3:
+            events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version)
+        elif self.major == 4:
+            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict)
+        else:
+            events = self._read_records()
+        if self.decode_layout is not None:
+            events = events.decode(self.decode_layout)
+        return events
+
+    def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:
+        """Yield consecutive :class:`Events` of at most ``events`` events (1.0/2.0 only)."""
+        size = int(events)
+        if size <= 0:
+            raise ValueError(f"events= must be a positive integer, got {events!r}")
+        if self.body is None:
+            yield self.read()
+            return
+        self._check_leftover()
+        from ._body import Unwrapper
+
+        unwrap = Unwrapper()
+        meta = self.metadata()
+        for first, part in self.body.chunks(0, self.body.count, size):
+            ts = part["ts"].astype(np.int64)
+            unwrap(ts)
+            chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
+                           metadata={**meta, "first_event": first})
+            yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
+
+    def records(self) -> np.ndarray[Any, Any]:
+        """Zero-copy read-only memory map of the raw big-endian records (1.0/2.0, path sources).
+
+        The map is only valid while the file keeps its size: if another process
+        truncates it, touching the lost pages kills the interpreter (SIGBUS).
+        Use :meth:`read` for a safe copy.
+        """
+        if self.body is None:
+            raise TypeError(f"AEDAT {self.version} has no fixed-size records")
+        return self.body.memmap()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _check_leftover(self) -> None:
+        if not self.leftover or self.body is None:
+            return
+        offset = self.header.end + self.body.count * self.body.dtype.itemsize
+        message = (f"{self.leftover} trailing byte(s) do not make a complete"
+                   f" {self.body.dtype.itemsize}-byte record")
+        if self.strict:
+            raise TruncatedFileError(message, path=self.source.name, offset=offset)
+        hint = ""
+        if self.version_source == "default":
+            hint = "; the file has no version line: is it AEDAT 2.0 (pass version='2.0')?"
+        warnings.warn(f"{self.source.name}: byte {offset}: {message}; kept the"
+                      f" {self.body.count} complete records{hint}", FormatWarning, stacklevel=3)
+
+    def _read_records(self) -> Events:
+        assert self.body is not None
+        self._check_leftover()
+        meta = self.metadata()
+        start, stop = 0, self.body.count
+        window = self.t_start is not None or self.t_stop is not None
+        if window:
+            found = self._bisect_window()
+            if found is not None:
+                start, stop = found
+                meta["window_method"] = "bisect"
+        addresses, timestamps, wraps = self.body.convert(start, stop)
+        meta["wraps"] = wraps
+        events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
+        if window and "window_method" not in meta:
+            meta["window_method"] = "mask"
+            events = events.window(self.t_start, self.t_stop)
+        if window:
+            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
+        return events
+
+    def _bisect_window(self) -> tuple[int, int] | None:
+        """Record range of the time window by binary search, or None if the file is not sorted.
+
+        Sortedness is judged from 257 evenly spaced timestamps (first and last
+        included): a file whose samples never decrease is taken as sorted.
+        """
+        from neurofiles._events import _tick_bounds
+
+        body = self.body
+        assert body is not None
+        n = body.count
+        if n == 0:
+            return 0, 0
+        lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
+        with self.source.open() as handle:
+            picks = sorted(set(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.int64).tolist()))
+            values = [body.raw_timestamp(handle, i) for i in picks]
+            if any(b < a for a, b in zip(values, values[1:])):
+                return None
+
+            def first_at_least(bound: int | None, default: int) -> int:
+                if bound is None:
+                    return default
+                left, right = 0, n
+                while left < right:
+                    mid = (left + right) // 2
+                    if body.raw_timestamp(handle, mid) < bound:
+                        left = mid + 1
+                    else:
+                        right = mid
+                return left
+
+            first = first_at_least(lo, 0)
+            last = first_at_least(hi, n)
+        return first, max(first, last)
+
+    def _read_packets(self, module: str, function: str, **kwargs: Any) -> Events:
+        import importlib
+
+        try:
+            mod = importlib.import_module(f"{__package__}.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__package__}.{module}":
+                raise
+            raise MissingDependencyError(
+                f"{self.source.name}: AEDAT {self.version} decoding is not available in this build."
+            ) from exc
+        result = getattr(mod, function)(self.source, **kwargs)
+        if isinstance(result, Events):
+            events = result
+        else:
+            result = dict(result)
+            meta = self.metadata()
+            meta.update(result.pop("metadata", None) or {})
+            result.setdefault("tick", self.tick)
+            events = Events(metadata=meta, **result)
+        if self.t_start is not None or self.t_stop is not None:
+            events = events.window(self.t_start, self.t_stop)
+            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop)
+        return events
