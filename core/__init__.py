@@ -49,6 +49,21 @@ if TYPE_CHECKING:
     )
     from ._events import Events
     from ._select import Detection
+    from ._backend import (
+        BackendUnavailableError,
+        Capabilities,
+        CorruptSessionError,
+        InvalidKeyError,
+        InvalidNameError,
+        SessionStore,
+        StorageBackend,
+        StoreManifestError,
+    )
+    from ._codec import CorruptValueError, UnsupportedValueError
+    from ._collate import PartitionSpec
+    from ._datamanager import DataManager, MergeTypeError, UnknownBackendError
+    from ._locking import LockTimeoutError, SessionBusyError
+    from ._session import Session, SessionClosedError
 
 _EXPORTS = {
     "load": "_api",
@@ -89,6 +104,24 @@ _EXPORTS = {
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
     "WriteError": "_errors",
+    "DataManager": "_datamanager",
+    "MergeTypeError": "_datamanager",
+    "UnknownBackendError": "_datamanager",
+    "Session": "_session",
+    "SessionClosedError": "_session",
+    "PartitionSpec": "_collate",
+    "StorageBackend": "_backend",
+    "SessionStore": "_backend",
+    "Capabilities": "_backend",
+    "BackendUnavailableError": "_backend",
+    "CorruptSessionError": "_backend",
+    "InvalidKeyError": "_backend",
+    "InvalidNameError": "_backend",
+    "StoreManifestError": "_backend",
+    "CorruptValueError": "_codec",
+    "UnsupportedValueError": "_codec",
+    "LockTimeoutError": "_locking",
+    "SessionBusyError": "_locking",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

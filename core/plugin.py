@@ -21,6 +21,16 @@ from ._errors import (
     MissingDependencyError,
     TruncatedFileError,
 )
+from ._backend import (
+    BackendUnavailableError,
+    Capabilities,
+    CorruptSessionError,
+    SessionStore,
+    StorageBackend,
+    check_key,
+    check_session_name,
+    walk_files,
+)
 from ._hookspecs import hookimpl
 from ._reader import Reader
 from ._registry import Registrar
@@ -29,6 +39,14 @@ from ._specs import BackendSpec, Probe, ReaderSpec, Signature, WriterSpec
 
 __all__ = [
     "BackendSpec",
+    "BackendUnavailableError",
+    "Capabilities",
+    "CorruptSessionError",
+    "SessionStore",
+    "StorageBackend",
+    "check_key",
+    "check_session_name",
+    "walk_files",
     "CorruptFileError",
     "FormatMismatch",
     "FormatWarning",

@@ -1,1 +1,17 @@
-"""Built-in plugin `sqlite_store` (registration module; implementation lands with its issue)."""
+"""Built-in plugin ``sqlite_store``: the default DataManager backend (one SQLite file per session)."""
+
+from __future__ import annotations
+
+from neurofiles.plugin import BackendSpec, hookimpl
+
+
+@hookimpl
+def neurofiles_register_backends(registry):  # type: ignore[no-untyped-def]
+    registry.add_backend(
+        BackendSpec(
+            name="sqlite",
+            backend="neurofiles.plugins.sqlite_store._backend:SqliteBackend",
+            description="one SQLite file per session (crash-safe, default) plus a consolidated index",
+            priority=10,
+        )
+    )

@@ -1,0 +1,425 @@
+"""The storage backend contract: a byte store of sessions behind capability flags.
+
+A :class:`StorageBackend` is bound to one data folder (``<name>.data``) and
+knows which files make up which session. A :class:`SessionStore` is one open
+session: string keys, ``bytes`` values. Encoding values is the codec's job
+(:mod:`neurofiles._codec`), never a backend's. The DataManager talks to these
+two classes only, so any third-party backend works unchanged.
+
+Backends override the required methods; the cross-session methods
+(``get_across``, ``keys_across``, ``count_across``, ``items_across``) have
+loop implementations here that a backend with a faster query path (an index,
+a server) may replace.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from ._errors import StorageError, StorageWarning
+
+__all__ = [
+    "BackendUnavailableError",
+    "Capabilities",
+    "CorruptSessionError",
+    "InvalidKeyError",
+    "InvalidNameError",
+    "SessionStore",
+    "StorageBackend",
+    "StoreManifestError",
+    "check_key",
+    "check_session_name",
+    "walk_files",
+]
+
+
+# -- typed errors -------------------------------------------------------------------------------
+
+
+class InvalidKeyError(StorageError, TypeError):
+    """A session key that is not a ``str``."""
+
+
+class InvalidNameError(StorageError, ValueError):
+    """A key or session name that is empty, holds NUL, or would escape the data folder."""
+
+
+class CorruptSessionError(StorageError, ValueError):
+    """A session's files cannot be read (crashed before its first commit, garbage, foreign)."""
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path is not None else message)
+
+
+class StoreManifestError(StorageError, ValueError):
+    """The store manifest is missing, unreadable, or disagrees with what was asked."""
+
+
+class BackendUnavailableError(StorageError, ImportError):
+    """The store needs a backend (or a flavour of one) that this Python lacks."""
+
+    def __init__(self, message: str, *, install_hint: str = "") -> None:
+        self.install_hint = install_hint
+        super().__init__(f"{message} Fix: {install_hint}" if install_hint else message)
+
+
+# -- names --------------------------------------------------------------------------------------
+
+
+def _escapes(name: str) -> bool:
+    parts = name.replace("\\", "/").split("/")
+    return (
+        name.startswith(("/", "\\"))
+        or os.path.isabs(name)
+        or (len(name) > 1 and name[1] == ":")
+        or any(p in ("..", ".") for p in parts)
+    )
+
+
+def check_key(key: object) -> str:
+    """Return ``key`` if it is a usable session key, else raise.
+
+    Raises
+    ------
+    InvalidKeyError
+        ``key`` is not a ``str`` (a ``TypeError``).
+    InvalidNameError
+        ``key`` is empty, holds NUL, is an absolute path or has a ``..`` part.
+    """
+    if not isinstance(key, str):
+        raise InvalidKeyError(f"session keys must be str, got {type(key).__name__} {key!r}")
+    if not key or "\0" in key or _escapes(key):
+        raise InvalidNameError(
+            f"refused key {key!r}: keys must be non-empty, without NUL, not absolute and without '..'"
+        )
+    return key
+
+
+def check_session_name(name: object) -> str:
+    """Return ``name`` if it is a valid session name (``'a'``, ``'group/a'``), else raise."""
+    if not isinstance(name, str):
+        raise InvalidKeyError(f"session names must be str, got {type(name).__name__} {name!r}")
+    parts = name.split("/")
+    if (
+        not name
+        or "\0" in name
+        or "\\" in name
+        or _escapes(name)
+        or any(not p for p in parts)
+        or parts[0].startswith("_")
+    ):
+        raise InvalidNameError(
+            f"refused session name {name!r}: it must be a relative path inside the data folder"
+            " (no '..', no absolute path, no NUL, no empty part, not starting with '_')"
+        )
+    return name
+
+
+def walk_files(basepath: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """Yield ``(relative posix path, entry)`` for every file and leaf below ``basepath``.
+
+    Top-level entries starting with ``_`` (manifest, index, locks) are store
+    metadata and skipped. Directories are descended into; a directory is also
+    yielded when its name ends like a session file would (the backend decides).
+    """
+    stack: list[tuple[str, str]] = [(os.fspath(basepath), "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if not prefix and entry.name.startswith("_"):
+                continue
+            rel = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((entry.path, rel + "/"))
+                yield rel + "/", entry
+            else:
+                yield rel, entry
+
+
+# -- capabilities -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend promises; documented in ``spec/backends.md``.
+
+    Attributes
+    ----------
+    concurrent_writers
+        ``"none"``: one writer per store; ``"per-session"``: any number of
+        processes, each writing its own session; ``"shared"``: several
+        writers may share one session safely without an external lock.
+    crash_safe
+        ``"none"``: a crash may corrupt a session; ``"process"``: committed
+        data survive ``kill -9``; ``"power"``: they also survive power loss.
+    partial_sessions_visible
+        A crash can leave a session that readers see with part of its data.
+    network_fs
+        Writers on different hosts may share the data folder (one writer per
+        session, readers anywhere).
+    locking
+        What ``Session.lock()`` promises: ``"host"`` (processes of one host),
+        ``"network"`` (also across hosts sharing the folder).
+    fast_queries
+        ``get_across``/``keys_across`` use an index instead of a session loop.
+    codecs
+        Codec names the on-disk format can hold (``None``: any).
+    """
+
+    concurrent_writers: str = "per-session"
+    crash_safe: str = "none"
+    partial_sessions_visible: bool = True
+    network_fs: bool = False
+    locking: str = "host"
+    fast_queries: bool = False
+    codecs: tuple[str, ...] | None = None
+
+
+# -- one session --------------------------------------------------------------------------------
+
+
+class SessionStore:
+    """One open session: ``str`` keys, ``bytes`` values.
+
+    Subclasses implement ``get``, ``set``, ``delete``, ``keys``, ``items`` and
+    ``close``; ``flush`` (make my writes durable and visible) and ``refresh``
+    (see other processes' committed writes) default to no-ops.
+    """
+
+    def __init__(self, backend: StorageBackend, name: str, *, writable: bool) -> None:
+        self.backend = backend
+        self.name = name
+        self.writable = writable
+
+    def get(self, key: str) -> bytes | None:
+        """The value of ``key``, or ``None`` if absent."""
+        raise NotImplementedError
+
+    def set(self, key: str, value: bytes) -> None:
+        """Store ``value`` under ``key``."""
+        raise NotImplementedError
+
+    def set_many(self, items: Iterable[tuple[str, bytes]]) -> None:
+        """Store several values (one transaction where the backend has them)."""
+        for key, value in items:
+            self.set(key, value)
+
+    def delete(self, key: str) -> bool:
+        """Remove ``key``; ``True`` if it existed."""
+        raise NotImplementedError
+
+    def keys(self) -> Iterator[str]:
+        """Every key, streaming."""
+        raise NotImplementedError
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        """Every ``(key, value)``, streaming: one value in memory at a time."""
+        raise NotImplementedError
+
+    def contains(self, key: str) -> bool:
+        """True if ``key`` is present."""
+        return self.get(key) is not None
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.keys())
+
+    def flush(self) -> None:
+        """Make this handle's writes durable and visible to other processes."""
+
+    def refresh(self) -> None:
+        """Make other processes' committed writes visible to this handle."""
+
+    def close(self) -> None:
+        """Flush and release OS resources."""
+
+
+# -- the backend --------------------------------------------------------------------------------
+
+
+class StorageBackend:
+    """A family of session files in one data folder.
+
+    Parameters
+    ----------
+    basepath
+        The data folder (``<name>.data``); it exists.
+    options
+        Backend options recorded in the store manifest (see
+        :meth:`manifest_options`).
+    """
+
+    name: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: Maximum read handles kept open (the rest are opened per use).
+    max_open_readers: ClassVar[int] = 256
+
+    def __init__(self, basepath: Path, options: Mapping[str, Any]) -> None:
+        self.basepath = Path(basepath)
+        self.options = dict(options)
+        self._readers: dict[str, SessionStore] = {}
+
+    # -- store level -------------------------------------------------------------------------
+
+    @classmethod
+    def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Options to record in a new store's manifest (e.g. the dbm flavour chosen)."""
+        return dict(options)
+
+    @classmethod
+    def detect(cls, basepath: Path) -> bool:
+        """True if a manifest-less folder looks like this backend's store (Brian stores)."""
+        return False
+
+    # -- required ----------------------------------------------------------------------------
+
+    def list_sessions(self) -> Iterator[str]:
+        """Yield every session name, sorted; warn about foreign files."""
+        raise NotImplementedError
+
+    def session_path(self, name: str) -> Path:
+        """The main file (or folder) of session ``name``."""
+        raise NotImplementedError
+
+    def session_files(self, name: str) -> list[Path]:
+        """Every existing file of session ``name``."""
+        path = self.session_path(name)
+        return [path] if path.exists() else []
+
+    def open_session(self, name: str, *, writable: bool) -> SessionStore:
+        """Open session ``name``; create it if ``writable``.
+
+        Raises :class:`CorruptSessionError` if the files cannot be read.
+        """
+        raise NotImplementedError
+
+    def delete_session(self, name: str) -> None:
+        """Remove every file of session ``name``."""
+        self.forget(name)
+        for path in self.session_files(name):
+            if path.is_dir():
+                import shutil
+
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+
+    # -- shared read handles -----------------------------------------------------------------
+
+    def reader(self, name: str) -> SessionStore:
+        """A read handle for ``name``, cached while fewer than ``max_open_readers`` are open."""
+        store = self._readers.get(name)
+        if store is not None:
+            store.refresh()
+            return store
+        store = self.open_session(name, writable=False)
+        if len(self._readers) < self.max_open_readers:
+            self._readers[name] = store
+        return store
+
+    def release(self, name: str, store: SessionStore) -> None:
+        """Close ``store`` if it is not a cached handle."""
+        if self._readers.get(name) is not store:
+            store.close()
+
+    def forget(self, name: str) -> None:
+        """Close and drop the cached handle of ``name`` (after an error or a delete)."""
+        store = self._readers.pop(name, None)
+        if store is not None:
+            try:
+                store.close()
+            except Exception:  # a broken handle must not hide the original problem
+                pass
+
+    def close(self) -> None:
+        """Close every cached handle."""
+        for name in list(self._readers):
+            self.forget(name)
+
+    def skip(self, name: str, exc: BaseException, *, stacklevel: int = 3) -> None:
+        """Warn that session ``name`` was skipped, naming its files, and drop its handle."""
+        self.forget(name)
+        files = self.session_files(name) or [self.session_path(name)]
+        where = ", ".join(os.fspath(p) for p in files)
+        warnings.warn(
+            f"{where}: session {name!r} skipped: {type(exc).__name__}: {exc}",
+            StorageWarning,
+            stacklevel=stacklevel,
+        )
+
+    def warn_foreign(self, path: Path | str, why: str = "not a session file of this store") -> None:
+        """Warn about a file in the data folder that is not one of this backend's sessions."""
+        warnings.warn(
+            f"{os.fspath(path)}: skipped: {why} (backend {self.name!r})", StorageWarning, stacklevel=4
+        )
+
+    # -- cross-session queries (loops; backends may override) --------------------------------
+
+    def _each(self, names: Iterable[str]) -> Iterator[tuple[str, SessionStore]]:
+        for name in names:
+            try:
+                store = self.reader(name)
+            except Exception as exc:
+                self.skip(name, exc, stacklevel=5)
+                continue
+            yield name, store
+
+    def get_across(self, key: str, names: Iterable[str]) -> Iterator[tuple[str, bytes]]:
+        """Yield ``(session, value)`` for every session in ``names`` holding ``key``."""
+        for name, store in self._each(names):
+            try:
+                value = store.get(key)
+            except Exception as exc:
+                self.skip(name, exc)
+                continue
+            finally:
+                self.release(name, store)
+            if value is not None:
+                yield name, value
+
+    def keys_across(self, names: Iterable[str]) -> set[str]:
+        """The union of the keys of every session in ``names``."""
+        found: set[str] = set()
+        for name, store in self._each(names):
+            try:
+                found.update(store.keys())
+            except Exception as exc:
+                self.skip(name, exc)
+            finally:
+                self.release(name, store)
+        return found
+
+    def count_across(self, names: Iterable[str]) -> int:
+        """The number of items in every session in ``names``."""
+        total = 0
+        for name, store in self._each(names):
+            try:
+                total += len(store)
+            except Exception as exc:
+                self.skip(name, exc)
+            finally:
+                self.release(name, store)
+        return total
+
+    def items_across(self, names: Iterable[str]) -> Iterator[tuple[str, str, bytes]]:
+        """Yield ``(session, key, value)`` for every item, streaming."""
+        for name, store in self._each(names):
+            try:
+                for key, value in store.items():
+                    yield name, key, value
+            except Exception as exc:
+                self.skip(name, exc)
+            finally:
+                self.release(name, store)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r} at {os.fspath(self.basepath)!r}>"

@@ -1,0 +1,225 @@
+"""The ``dbm`` backend: one dbm database per session, with a recorded flavour."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from neurofiles._backend import (
+    Capabilities,
+    CorruptSessionError,
+    SessionStore,
+    StorageBackend,
+    StoreManifestError,
+    walk_files,
+)
+
+from . import _flavours
+
+__all__ = ["DbmBackend", "DbmSession"]
+
+
+class DbmSession(SessionStore):
+    """A session held in one dbm database (``bytes`` keys are the UTF-8 of the ``str`` keys)."""
+
+    def __init__(self, backend: DbmBackend, name: str, path: Path, *, writable: bool) -> None:
+        super().__init__(backend, name, writable=writable)
+        self.path = path
+        self._module = backend.module
+        self._flavour = backend.flavour
+        self._db: Any = None
+        self._sig: tuple[Any, ...] | None = None
+        if writable:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._open()
+
+    def _files(self) -> list[Path]:
+        return [Path(f"{self.path}{s}") for s in _flavours.suffixes(self._flavour)]
+
+    def _signature(self) -> tuple[Any, ...]:
+        sig = []
+        for p in self._files():
+            try:
+                st = os.stat(p)
+            except OSError:
+                sig.append(None)
+                continue
+            sig.append((st.st_size, st.st_mtime_ns, st.st_ino))
+        return tuple(sig)
+
+    def _open(self) -> Any:
+        if self._db is None:
+            flag = "c" if self.writable else ("ru" if self._flavour == "gnu" else "r")
+            sig = self._signature()
+            try:
+                self._db = self._module.open(os.fspath(self.path), flag)
+            except Exception as exc:  # each flavour fails in its own way on a bad file
+                raise CorruptSessionError(
+                    f"cannot open as dbm.{self._flavour} ({type(exc).__name__}: {exc})", path=self.path
+                ) from exc
+            self._sig = sig
+        return self._db
+
+    @property
+    def db(self) -> Any:
+        return self._open()
+
+    def get(self, key: str) -> bytes | None:
+        value = self.db.get(key.encode("utf-8"))
+        return None if value is None else bytes(value)
+
+    def contains(self, key: str) -> bool:
+        return key.encode("utf-8") in self.db
+
+    def set(self, key: str, value: bytes) -> None:
+        self.db[key.encode("utf-8")] = value
+
+    def delete(self, key: str) -> bool:
+        try:
+            del self.db[key.encode("utf-8")]
+        except KeyError:
+            return False
+        return True
+
+    def keys(self) -> Iterator[str]:
+        for raw in sorted(self.db.keys()):
+            yield raw.decode("utf-8")
+
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        for key in list(self.keys()):
+            value = self.get(key)
+            if value is not None:
+                yield key, value
+
+    def __len__(self) -> int:
+        return len(self.db)
+
+    def flush(self) -> None:
+        """Write the database out and close it; the next operation reopens it.
+
+        Closing is what makes a dbm write visible and durable for every flavour
+        (dbm.dumb rewrites its index, gdbm drops its writer lock).
+        """
+        if self._db is not None:
+            db, self._db = self._db, None
+            db.close()
+
+    def refresh(self) -> None:
+        if self._db is None:
+            return
+        if self.writable or self._signature() != self._sig:
+            self.flush()
+
+    def close(self) -> None:
+        self.flush()
+
+
+class DbmBackend(StorageBackend):
+    """Sessions as dbm databases named ``<session>.dbm`` (plus the flavour's suffixes).
+
+    Options
+    -------
+    flavour : ``"gnu"``, ``"sqlite3"``, ``"ndbm"`` or ``"dumb"``
+        The implementation; a new store takes the best available one
+        (gnu > sqlite3 > dumb) and records it in the manifest.
+    """
+
+    name = "dbm"
+    extension = ".dbm"
+    capabilities = Capabilities(
+        concurrent_writers="per-session",
+        crash_safe="none",
+        partial_sessions_visible=True,
+        network_fs=False,
+        locking="host",
+        fast_queries=False,
+    )
+    #: dbm.dumb opens no file per handle, so many can stay open.
+    max_open_readers = 4096
+
+    def __init__(self, basepath: Path, options: Mapping[str, Any]) -> None:
+        super().__init__(basepath, options)
+        flavour = self.options.get("flavour")
+        if flavour is None:
+            flavour = self.guess_flavour(self.basepath)
+        if flavour is None:
+            raise StoreManifestError(
+                f"{self.basepath}: no dbm flavour recorded and none recognisable; pass flavour=..."
+            )
+        self.flavour = str(flavour)
+        self.options["flavour"] = self.flavour
+        self.module = _flavours.load(self.flavour, store=self.basepath)
+        self._suffixes = sorted(_flavours.suffixes(self.flavour), key=len, reverse=True)
+
+    @classmethod
+    def default_flavour(cls) -> str:
+        return _flavours.best_available()
+
+    @classmethod
+    def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        flavour = options.get("flavour") or cls.default_flavour()
+        _flavours.load(str(flavour))
+        return {"flavour": str(flavour)}
+
+    @classmethod
+    def guess_flavour(cls, basepath: Path) -> str | None:
+        """The flavour of a manifest-less store, decided once for the store (never per file)."""
+        files = [e for _, e in walk_files(basepath) if not e.is_dir()]
+        names = {e.name for e in files}
+        for entry in files:
+            stem, ext = os.path.splitext(entry.name)
+            if not stem.endswith(cls.extension):
+                continue
+            if ext == ".dir" and stem + ".dat" in names:
+                return "dumb"
+            if ext == ".db":
+                return "ndbm"
+        for entry in files:
+            if entry.name.endswith(cls.extension) or not cls.extension:
+                found = _flavours.whichdb_flavour(Path(entry.path))
+                if found:
+                    return found
+        return None
+
+    @classmethod
+    def detect(cls, basepath: Path) -> bool:
+        try:
+            return cls.guess_flavour(basepath) is not None
+        except OSError:
+            return False
+
+    def session_path(self, name: str) -> Path:
+        return self.basepath / (name + self.extension)
+
+    def session_files(self, name: str) -> list[Path]:
+        base = self.session_path(name)
+        return [p for p in (Path(f"{base}{s}") for s in _flavours.suffixes(self.flavour)) if p.is_file()]
+
+    def _session_of(self, rel: str) -> str | None:
+        for suffix in self._suffixes:
+            if suffix and not rel.endswith(suffix):
+                continue
+            base = rel[: len(rel) - len(suffix)] if suffix else rel
+            if base.endswith(self.extension) and len(base) > len(self.extension):
+                return base[: len(base) - len(self.extension)] if self.extension else base
+        return None
+
+    def list_sessions(self) -> Iterator[str]:
+        names: set[str] = set()
+        for rel, entry in walk_files(self.basepath):
+            if rel.endswith("/"):
+                folder = rel[:-1]
+                if any(s and folder.endswith(s) for s in self._suffixes) and self._session_of(folder):
+                    self.warn_foreign(entry.path, "a folder named like a session file")
+                continue
+            name = self._session_of(rel)
+            if name is None:
+                self.warn_foreign(entry.path)
+            else:
+                names.add(name)
+        return iter(sorted(names))
+
+    def open_session(self, name: str, *, writable: bool) -> SessionStore:
+        return DbmSession(self, name, self.session_path(name), writable=writable)
