@@ -1,0 +1,170 @@
+"""The file commands of the CLI: ``info``, ``convert``, ``plot``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ._errors import NeurofilesError, OptionError, WriteError
+
+__all__ = ["content_facts", "load_with_progress", "parse_options", "run_convert", "run_info", "run_plot"]
+
+CHUNK_EVENTS = 1_000_000
+AUTO_FULL_BYTES = 256 << 20  # `info` reads bodies up to this size unless --header-only / --full
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``["tick=2e-7", "version=1.0", "strict=true"]`` -> typed keyword options."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise OptionError(f"option {pair!r} is not KEY=VALUE")
+        low = text.strip().lower()
+        value: Any
+        if low in ("true", "yes", "on"):
+            value = True
+        elif low in ("false", "no", "off"):
+            value = False
+        elif low in ("none", "null"):
+            value = None
+        else:
+            try:
+                value = int(text)
+            except ValueError:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = text
+        options[key] = value
+    return options
+
+
+def _window_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = parse_options(getattr(args, "option", None))
+    for name in ("t_start", "t_stop"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def load_with_progress(path: str, format: str | None, options: dict[str, Any]) -> Any:
+    """``neurofiles.load``, but chunked with a progress bar for big AER files (on a terminal)."""
+    from ._discovery import get_registry
+    from ._progress import Progress
+    from ._select import open_reader
+    from ._source import Source
+
+    registry = get_registry()
+    reader, _ = open_reader(registry, Source(path, registry.header_size), format=format, options=options)
+    with reader:
+        count = getattr(reader, "count", None)
+        chunker = getattr(reader, "iter_chunks", None)
+        windowed = options.get("t_start") is not None or options.get("t_stop") is not None
+        if chunker is None or windowed or not isinstance(count, int) or count <= CHUNK_EVENTS:
+            return reader.read()
+        from ._tabular import concat_events
+
+        parts = []
+        with Progress(count, f"read {os.path.basename(path)}", " ev") as bar:
+            for part in chunker(CHUNK_EVENTS):
+                parts.append(part)
+                bar.update(len(part))
+        return concat_events(parts)
+
+
+def content_facts(data: Any) -> dict[str, Any]:
+    """Counts, time span, columns and units of a loaded result."""
+    from ._tabular import kind_of, to_table
+
+    if isinstance(data, list):
+        return {"recordings": len(data), "parts": [content_facts(d) for d in data]}
+    try:
+        kind = kind_of(data)
+    except TypeError:
+        return {"type": type(data).__name__}
+    table = to_table(data, with_times=True) if kind == "Events" else to_table(data)
+    facts: dict[str, Any] = {"type": kind, "rows": len(table)}
+    time_key = "times" if kind == "Events" else table.attrs.get("time_name")
+    if time_key and len(table):
+        t = table.columns[time_key]
+        unit = table.units.get(time_key, "")
+        facts["time_span"] = f"{float(t.min()):.9g} .. {float(t.max()):.9g}" + (f" {unit}" if unit else "")
+    facts["columns"] = [table.label(name) for name in table.columns]
+    if kind == "Traces":
+        facts["sweeps"] = int(getattr(data, "sweep_count", 1))
+    streams = getattr(data, "streams", None)
+    if streams:
+        facts["streams"] = sorted(streams)
+    return facts
+
+
+def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dict[str, Any]]]:
+    """Summaries of every path; failures are reported and make the status 1."""
+    from ._api import summarize
+
+    status, reports = 0, []
+    for path in args.paths:
+        try:
+            options = parse_options(args.option)
+            detection, summary = summarize(path, format=args.format, **options)
+            report: dict[str, Any] = {"path": path, "format": detection.format, "why": detection.reason, **summary}
+            size = os.path.getsize(path) if os.path.isfile(path) else 0
+            if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
+                data = load_with_progress(path, args.format, options)
+                report.update(content_facts(data))
+                metadata = getattr(data, "metadata", None)
+                if args.metadata and isinstance(metadata, dict):
+                    report["metadata"] = metadata
+        except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
+            report_error(exc)
+            status = 1
+            continue
+        reports.append(report)
+    return status, reports
+
+
+def _check_output(out: str, force: bool, inputs: list[str]) -> Path:
+    target = Path(out).expanduser()
+    if any(os.path.exists(i) and target.exists() and os.path.samefile(i, target) for i in inputs):
+        raise WriteError("output is the input file", path=out)
+    if target.exists() and not force:
+        raise WriteError("exists; pass --force to overwrite it", path=out)
+    if not target.parent.is_dir():
+        raise WriteError(f"folder {str(target.parent)!r} does not exist", path=out)
+    return target
+
+
+def run_convert(args: argparse.Namespace) -> str:
+    """Read ``args.input`` and write ``args.output``; return a one-line summary."""
+    from ._api import save
+
+    target = _check_output(args.output, args.force, [args.input])
+    data = load_with_progress(args.input, args.format, _window_options(args))
+    if isinstance(data, list):
+        raise OptionError(
+            f"{args.input} holds {len(data)} recordings (an index file); convert each recording file instead"
+        )
+    save(target, data, format=args.to, **parse_options(args.write_option))
+    return f"{args.input} -> {target} ({len(data)} {'events' if hasattr(data, 'tick') else 'rows'})"
+
+
+def run_plot(args: argparse.Namespace) -> str:
+    """Plot ``args.path`` into ``args.output``; return a one-line summary."""
+    from ._plot import plot
+
+    target = _check_output(args.output, True, [args.path])
+    data = load_with_progress(args.path, args.format, _window_options(args))
+    if isinstance(data, list):
+        data = data[args.recording]
+    figure = plot(data, kind=args.kind, layout=args.layout, title=args.title or os.path.basename(args.path))
+    try:
+        figure.savefig(target, dpi=args.dpi)
+    except OSError as exc:
+        raise WriteError(f"cannot write the image: {exc.strerror or exc}", path=target) from exc
+    except ValueError as exc:  # unknown image extension
+        raise OptionError(f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}") from exc
+    return f"{args.path} -> {target}"
