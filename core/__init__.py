@@ -65,6 +65,8 @@ if TYPE_CHECKING:
     from ._datamanager import DataManager, MergeTypeError, UnknownBackendError
     from ._locking import LockTimeoutError, SessionBusyError
     from ._session import Session, SessionClosedError
+    from ._traces import Traces
+    from ._traces_api import read_atf, read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
@@ -124,6 +126,9 @@ _EXPORTS = {
     "UnsupportedValueError": "_codec",
     "LockTimeoutError": "_locking",
     "SessionBusyError": "_locking",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

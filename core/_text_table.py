@@ -1,0 +1,258 @@
+"""Numeric text tables: the data block shared by the NEURON ``.dat`` and ATF readers.
+
+The block is parsed from bytes (a memory map for files on disk), never from a
+Python list of lines. Three paths, tried in order:
+
+1. ``pyarrow.csv`` (optional extra ``neurofiles[fast]``), used automatically
+   when installed and the block has a one-character separator;
+2. ``numpy.loadtxt`` on the whole block (numpy's C tokenizer);
+3. a careful line-by-line parser, reached only when the first two refuse the
+   block; it reads empty cells as NaN, keeps text cells when allowed, and
+   raises :class:`CorruptFileError` naming the file and the line otherwise.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import mmap
+import os
+from dataclasses import dataclass, field
+from typing import Union
+
+import numpy as np
+
+from ._errors import CorruptFileError
+from ._source import Source
+
+__all__ = ["Buffer", "TableBlock", "detect_separator", "fast_engine_available", "line_at", "parse_block", "read_buffer"]
+
+Buffer = Union[bytes, mmap.mmap]
+ENGINES = ("auto", "numpy", "pyarrow")
+_ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
+_NONBLANK = re.compile(rb"\S")
+
+
+@dataclass
+class TableBlock:
+    """A parsed data block: float64 rows, plus text cells kept per column."""
+
+    array: np.ndarray
+    engine: str
+    text: dict[int, np.ndarray] = field(default_factory=dict)
+    last_line: int = 0
+
+
+def read_buffer(source: Source) -> Buffer:
+    """The whole file as a buffer: a read-only memory map for paths, else bytes."""
+    if source.path is not None and source.size:
+        with source.open() as handle:
+            try:
+                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError, io.UnsupportedOperation):
+                pass
+    with source.open() as handle:
+        return handle.read()
+
+
+def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
+    """The line starting at byte ``pos`` (without EOL bytes) and the start of the next one."""
+    end = buf.find(b"\n", pos)
+    nxt = len(buf) if end < 0 else end + 1
+    line = buf[pos : (len(buf) if end < 0 else end)]
+    return bytes(line).rstrip(b"\r"), nxt
+
+
+def detect_separator(line: bytes) -> str | None:
+    """The field separator of a data line: ``'\\t'``, ``','``, ``' '`` (single spaces) or None (any whitespace)."""
+    stripped = line.strip(b" \r\n")
+    if b"\t" in stripped:
+        return "\t"
+    if b"," in stripped:
+        return ","
+    if b" " in stripped and b"  " not in stripped and not line.startswith(b" "):
+        return " "
+    return None
+
+
+def fast_engine_available() -> bool:
+    """True if the optional pyarrow CSV engine can be imported."""
+    try:
+        import pyarrow.csv  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def split_fields(line: bytes, sep: str | None, *, drop_trailing: bool = True) -> list[bytes]:
+    """Fields of one data line: whitespace split, or ``sep`` split with spaces stripped.
+
+    With ``drop_trailing``, one empty trailing field (a row ending in the
+    separator, as ``Matrix.fprint(0, f, "%g\\t")`` and spreadsheets write) is removed.
+    """
+    if sep is None or sep == " ":
+        return line.split()
+    fields = [f.strip(b" \r") for f in line.rstrip(b"\r").split(sep.encode())]
+    if drop_trailing and len(fields) > 1 and fields[-1] == b"":
+        fields.pop()
+    return fields
+
+
+def parse_block(
+    buf: Buffer,
+    start: int,
+    *,
+    ncols: int,
+    sep: str | None,
+    path: str,
+    first_line: int,
+    engine: str = "auto",
+    text_ok: bool = False,
+    comments: str | None = None,
+) -> TableBlock:
+    """Parse the numeric block from byte ``start`` to the end of ``buf``.
+
+    Parameters
+    ----------
+    ncols
+        Number of columns every row must have.
+    sep
+        ``'\\t'``, ``','``, ``' '`` or None (any run of whitespace).
+    path, first_line
+        For error messages: the file name and the 1-based line number at ``start``.
+    engine
+        ``'auto'`` (pyarrow when installed), ``'numpy'`` or ``'pyarrow'``.
+    text_ok
+        Keep non-numeric cells as text (their value becomes NaN) instead of raising.
+    comments
+        A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
+    """
+    engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if _NONBLANK.search(buf, start) is None:
+        return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
+    if engine in ("auto", "pyarrow") and sep is not None:
+        if engine == "pyarrow" or fast_engine_available():
+            array = _parse_pyarrow(buf, start, ncols, sep or "\t")
+            if array is not None:
+                return TableBlock(array, "pyarrow")
+    body = bytes(buf[start:])
+    array = _parse_loadtxt(body, ncols, sep, comments)
+    if array is not None:
+        return TableBlock(array, "numpy")
+    return _parse_careful(body, ncols=ncols, sep=sep, path=path, first_line=first_line, text_ok=text_ok, comments=comments)
+
+
+def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:
+    """pyarrow.csv on the block without copying it; None if it refuses the block."""
+    import pyarrow as pa
+    import pyarrow.csv as pc
+
+    names = [f"f{i}" for i in range(ncols)]
+    try:
+        table = pc.read_csv(
+            pa.BufferReader(pa.py_buffer(buf)[start:]),
+            read_options=pc.ReadOptions(autogenerate_column_names=True),
+            parse_options=pc.ParseOptions(delimiter=sep, quote_char=False, double_quote=False),
+            convert_options=pc.ConvertOptions(
+                column_types={n: pa.float64() for n in names},
+                null_values=[""],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
+        return None
+    if table.num_columns < ncols:
+        return None
+    for extra in table.columns[ncols:]:  # a trailing separator makes an all-empty column
+        if extra.null_count != len(extra):
+            return None
+    columns = [table.column(i).to_numpy() for i in range(ncols)]
+    if not columns:
+        return np.empty((table.num_rows, 0))
+    return np.column_stack(columns) if ncols > 1 else columns[0].reshape(-1, 1).astype(np.float64, copy=False)
+
+
+def _parse_loadtxt(body: bytes, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
+    """numpy.loadtxt on the whole block; None if it refuses it or the width is wrong."""
+    delimiter = "," if sep == "," else None
+    try:
+        array = np.loadtxt(
+            io.BytesIO(body), dtype=np.float64, delimiter=delimiter, comments=comments,
+            ndmin=2, encoding="latin-1",
+        )
+    except ValueError:
+        return None
+    if array.shape[1] != ncols and array.size:
+        return None
+    return array.reshape(-1, ncols)
+
+
+def _to_float(field: bytes) -> float | None:
+    try:
+        return float(field)
+    except ValueError:
+        return None
+
+
+def _parse_careful(
+    body: bytes,
+    *,
+    ncols: int,
+    sep: str | None,
+    path: str,
+    first_line: int,
+    text_ok: bool,
+    comments: str | None,
+) -> TableBlock:
+    """Line-by-line parser: exact line numbers, empty cells as NaN, optional text cells."""
+    values: list[float] = []
+    raw: list[list[bytes]] = []
+    text_cols: set[int] = set()
+    nrows = 0
+    lineno = first_line - 1
+    comment = comments.encode() if comments else None
+    pos = 0
+    size = len(body)
+    while pos < size:
+        end = body.find(b"\n", pos)
+        if end < 0:
+            end = size
+        line = body[pos:end]
+        pos = end + 1
+        lineno += 1
+        if comment is not None and comment in line:
+            line = line[: line.index(comment)]
+        if not line.strip():
+            continue
+        fields = split_fields(line, sep, drop_trailing=False)
+        if len(fields) == ncols + 1 and fields[-1] == b"":
+            fields.pop()
+        if len(fields) != ncols:
+            raise CorruptFileError(
+                f"row has {len(fields)} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
+                path=path, line=lineno,
+            )
+        for col, cell in enumerate(fields):
+            if cell == b"":
+                values.append(math.nan)
+                continue
+            number = _to_float(cell)
+            if number is None:
+                if not text_ok:
+                    shown = cell[:40].decode("latin-1")
+                    raise CorruptFileError(f"cannot read {shown!r} as a number (column {col + 1})", path=path, line=lineno)
+                text_cols.add(col)
+                number = math.nan
+            values.append(number)
+        if text_ok:
+            raw.append(fields)
+        nrows += 1
+    array = np.array(values, dtype=np.float64).reshape(nrows, ncols)
+    text = {
+        col: np.array([row[col].decode("latin-1") for row in raw], dtype=str) for col in sorted(text_cols)
+    }
+    return TableBlock(array, "careful", text, last_line=lineno)

@@ -1,0 +1,147 @@
+"""The header of an Axon Text File: version line, counts line, records, titles.
+
+See ``spec/formats/axon-atf.md``. The declared record count is checked
+against the file: header lines are the quoted lines after line 2, and the
+last of them is the column-title line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from neurofiles._errors import CorruptFileError, LimitExceededError
+from neurofiles._text_table import Buffer, line_at
+
+__all__ = ["AtfHeader", "parse_header", "parse_record", "split_title"]
+
+SUPPORTED_VERSION = 1.0
+_FIELD = re.compile(rb'"([^"]*)"|([^\t,"]+)')
+_COUNTS = re.compile(rb"^\s*(\d+)[\t, ]+(\d+)\s*$")
+_TITLE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
+
+
+@dataclass
+class AtfHeader:
+    """Everything before the data block."""
+
+    version: str
+    separator_line1: str
+    declared_records: int
+    declared_columns: int
+    records: list[list[str]] = field(default_factory=list)
+    header: dict[str, Any] = field(default_factory=dict)
+    titles: list[str] = field(default_factory=list)
+    titles_line: int = 0
+    data_start: int = 0
+    data_line: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def parse_record(line: bytes) -> list[str]:
+    """Fields of a header or title line: quoted strings (which may hold commas) or bare tokens."""
+    fields = []
+    for quoted, bare in _FIELD.findall(line):
+        if quoted or not bare.strip():
+            if quoted or bare == b"":
+                fields.append(quoted.decode("latin-1"))
+            continue
+        fields.append(bare.strip().decode("latin-1"))
+    return fields
+
+
+def split_title(title: str) -> tuple[str, str]:
+    """``"Trace #1 (pA)"`` -> ``("Trace #1", "pA")``; no parentheses -> unit ''."""
+    match = _TITLE.match(title)
+    if match and match.group(1):
+        return match.group(1), match.group(2).strip()
+    return title.strip(), ""
+
+
+def _record_dict(records: list[list[str]]) -> dict[str, Any]:
+    """``"Key=Value"`` records as a dict; multi-field records map to a list of their fields."""
+    out: dict[str, Any] = {}
+    for fields in records:
+        if not fields:
+            continue
+        key, sep, value = fields[0].partition("=")
+        key = key.strip()
+        if not sep:
+            out.setdefault("records without '='", []).append(fields)
+            continue
+        out[key] = fields[1:] if len(fields) > 1 else value
+    return out
+
+
+def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
+    """Parse lines 1..(titles); raise :class:`CorruptFileError` naming the line on bad input."""
+    line1, pos = line_at(buf, 0)
+    magic = line1[:3]
+    if magic == b"PAF":
+        raise CorruptFileError(
+            "legacy PAF (pre-ATF, 'ATF 0.0') text file: not supported; re-export it as ATF 1.0",
+            path=path, line=1,
+        )
+    rest = line1[3:]
+    sep1 = rest[:1].decode("latin-1")
+    version_text = rest.strip(b" \t,").decode("latin-1")
+    try:
+        version = float(version_text)
+    except ValueError:
+        raise CorruptFileError(f"line 1 must be 'ATF<sep>1.0', found {line1[:40]!r}", path=path, line=1) from None
+    if version != SUPPORTED_VERSION:
+        raise CorruptFileError(
+            f"ATF version {version_text!r} is not supported: only ATF 1.0 exists in Axon's specification",
+            path=path, line=1,
+        )
+    line2, pos = line_at(buf, pos)
+    match = _COUNTS.match(line2)
+    if not match:
+        raise CorruptFileError(
+            f"line 2 must hold two counts (header records, columns), found {line2[:40]!r}", path=path, line=2
+        )
+    nrec, ncol = int(match.group(1)), int(match.group(2))
+    if nrec > size or ncol > size:
+        raise LimitExceededError(
+            f"line 2 declares {nrec} header records and {ncol} columns; a {size}-byte file cannot hold them",
+            path=path, line=2,
+        )
+    head = AtfHeader(version_text, sep1, nrec, ncol)
+    # header lines: every line that starts with a quote, up to the first that does not
+    quoted: list[tuple[int, bytes, int]] = []  # (line number, text, start of next line)
+    lineno = 2
+    while pos < len(buf):
+        line, nxt = line_at(buf, pos)
+        lineno += 1
+        stripped = line.strip()
+        if stripped[:1] == b"\x1a":  # Ctrl-Z: end of file in Axon's reader
+            break
+        if not stripped:
+            if quoted:
+                pos = nxt
+                continue
+            raise CorruptFileError("empty line inside the ATF header", path=path, line=lineno)
+        if not stripped.startswith(b'"'):
+            break
+        quoted.append((lineno, stripped, nxt))
+        pos = nxt
+    if not quoted:
+        raise CorruptFileError("no column-title line (quoted titles) after line 2", path=path, line=3)
+    title_no, title_line, data_pos = quoted[-1]
+    head.records = [parse_record(text) for _, text, _ in quoted[:-1]]
+    head.titles = parse_record(title_line)
+    head.titles_line = title_no
+    head.data_start = data_pos
+    head.data_line = title_no + 1
+    head.header = _record_dict(head.records)
+    if len(head.records) != nrec:
+        head.problems.append(
+            (2, f"line 2 declares {nrec} header records but the file has {len(head.records)} before the titles"
+                f" (line {title_no}); the file's structure is used, no data row is skipped")
+        )
+    if len(head.titles) != ncol:
+        head.problems.append(
+            (title_no, f"line 2 declares {ncol} columns but the title line has {len(head.titles)}")
+        )
+    return head

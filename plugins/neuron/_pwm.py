@@ -1,0 +1,127 @@
+"""NEURON PrintWindowManager "Print to File > Ascii" dumps (``Graph::ascii_save``).
+
+One block per graph window, concatenated. Each ``Graph addvar/addexpr lines``
+block is parsed: ``<nlines> <npoints>``, a ``x <name1> <name2>...`` line,
+``npoints`` rows ``x y1 y2...``, then ``<k> unlabeled lines`` followed by
+``k`` sub-blocks (``<n>`` then ``n`` rows ``x y``). ``PolyLines`` blocks (graphs
+without addvar lines) are refused with a :class:`CorruptFileError` naming the
+variant; see ``spec/formats/neuron-dat.md``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFileError
+from neurofiles._text_table import Buffer, line_at, parse_block
+from neurofiles._traces import Traces
+
+__all__ = ["read_pwm"]
+
+ADDVAR = b"Graph addvar/addexpr lines"
+POLYLINES = b"PolyLines"
+_UNLABELED = re.compile(rb"^(\d+)\s+unlabeled lines$")
+
+
+class _Cursor:
+    """Walks the lines of a buffer, counting them for error messages."""
+
+    def __init__(self, buf: Buffer, path: str) -> None:
+        self.buf, self.path, self.pos, self.lineno = buf, path, 0, 0
+
+    def next(self, what: str) -> bytes:
+        while self.pos < len(self.buf):
+            line, self.pos = line_at(self.buf, self.pos)
+            self.lineno += 1
+            if line.strip():
+                return line.strip()
+        raise TruncatedFileError(f"file ends where {what} was expected", path=self.path, line=self.lineno)
+
+    def at_end(self) -> bool:
+        rest = self.buf[self.pos : self.pos + 4096]
+        return not bytes(rest).strip() and self.pos + 4096 >= len(self.buf)
+
+    def ints(self, what: str, count: int) -> list[int]:
+        line = self.next(what)
+        fields = line.split()[:count]
+        if len(fields) != count or not all(f.isdigit() for f in fields):
+            raise CorruptFileError(f"expected {what}, found {line[:60]!r}", path=self.path, line=self.lineno)
+        return [int(f) for f in fields]
+
+    def rows(self, nrows: int, ncols: int) -> np.ndarray:
+        """The next ``nrows`` data rows as a float64 array."""
+        if nrows * ncols * 2 > len(self.buf) - self.pos:
+            raise LimitExceededError(
+                f"block declares {nrows} rows of {ncols} numbers, more than the {len(self.buf) - self.pos}"
+                " bytes left can hold", path=self.path, line=self.lineno,
+            )
+        start, first = self.pos, self.lineno + 1
+        for _ in range(nrows):
+            if self.pos >= len(self.buf):
+                raise TruncatedFileError(f"file ends inside a block of {nrows} rows", path=self.path, line=self.lineno)
+            _, self.pos = line_at(self.buf, self.pos)
+            self.lineno += 1
+        block = bytes(self.buf[start : self.pos])
+        table = parse_block(block, 0, ncols=ncols, sep=None, path=self.path, first_line=first, engine="numpy")
+        if table.array.shape[0] != nrows:
+            raise CorruptFileError(
+                f"block declares {nrows} rows but {table.array.shape[0]} are numeric", path=self.path, line=first
+            )
+        return table.array
+
+
+def read_pwm(buf: Buffer, path: str) -> Traces:
+    """Parse every graph block; return the first graph's addvar curves, all curves in metadata."""
+    cur = _Cursor(buf, path)
+    curves: list[dict[str, Any]] = []
+    graph = -1
+    first: tuple[np.ndarray, np.ndarray, list[str]] | None = None
+    while not cur.at_end():
+        head = cur.next("a graph block")
+        graph += 1
+        if head == POLYLINES:
+            raise CorruptFileError(
+                "PrintWindowManager Ascii 'PolyLines' block (a graph without addvar lines) is not supported;"
+                " save those curves with Vector > Save to File", path=path, line=cur.lineno,
+            )
+        if head != ADDVAR:
+            raise CorruptFileError(
+                f"expected a PrintWindowManager Ascii block header {ADDVAR.decode()!r}, found {head[:60]!r}",
+                path=path, line=cur.lineno,
+            )
+        nlines, npoints = cur.ints("'<nlines> <npoints>'", 2)
+        names_line = cur.next("the 'x <names>' line")
+        names = [n.decode("latin-1") for n in names_line.split()[1:]]
+        if not names_line.startswith(b"x") or len(names) != nlines:
+            raise CorruptFileError(
+                f"expected 'x' and {nlines} curve names, found {names_line[:60]!r}", path=path, line=cur.lineno
+            )
+        table = cur.rows(npoints, nlines + 1)
+        for i, name in enumerate(names):
+            curves.append({"graph": graph, "name": name, "kind": "addvar", "x": table[:, 0], "y": table[:, i + 1]})
+        if first is None and nlines:
+            first = (table[:, 0], table[:, 1:], names)
+        line = cur.next("'<k> unlabeled lines'")
+        match = _UNLABELED.match(line)
+        if not match:
+            raise CorruptFileError(f"expected '<k> unlabeled lines', found {line[:60]!r}", path=path, line=cur.lineno)
+        for j in range(int(match.group(1))):
+            (n,) = cur.ints("a point count", 1)
+            pts = cur.rows(n, 2)
+            curves.append({"graph": graph, "name": f"unlabeled {j + 1}", "kind": "unlabeled", "x": pts[:, 0], "y": pts[:, 1]})
+    if not curves:
+        raise CorruptFileError("PrintWindowManager Ascii file holds no curves", path=path, line=cur.lineno)
+    if first is None:
+        c = curves[0]
+        first = (c["x"], c["y"].reshape(-1, 1), [c["name"]])
+    times, values, names = first
+    meta = {
+        "format": "neuron-dat",
+        "variant": "PrintWindowManager Ascii",
+        "graphs": graph + 1,
+        "curves": curves,
+    }
+    return Traces(times, values, names, time_name="x", metadata=meta)
