@@ -1,0 +1,139 @@
+"""Benchmark: decode_aedat4 vs dv-processing vs a bare "decompress every packet" baseline.
+
+Generates an AEDAT 4.0 (LZ4) file with our byte-level builder under
+``benchmarks/data/`` (gitignored), then times, in this one process, best of 3
+with a warm page cache:
+
+* ``decompress``: walk the packets and LZ4-decompress every body (no decoding),
+* ``neurofiles``: ``decode_aedat4`` (timestamps, x, y, polarity as native arrays),
+* ``dv-processing``: ``MonoCameraRecording`` batch loop -> ``.numpy()`` -> concatenate
+  (skipped with a note when ``dv_processing`` is not installed).
+
+Usage: ``python benchmarks/bench_aedat4.py [--events 50000000] [--per-packet 10000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import struct
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "tests" / "aer"))
+
+from aedat_builders import (  # noqa: E402
+    EVENT4,
+    Aedat4Content,
+    build_aedat4,
+)
+
+
+def generate(path: Path, n: int, per_packet: int) -> None:
+    """Write ``n`` random DAVIS346 events (seed 42) in packets of ``per_packet``; LZ4; with a data table."""
+    chunk = 5_000_000
+    rng = np.random.default_rng(42)
+    t0 = 1_700_000_000_000_000
+    parts = []
+    for i in range(0, n, chunk):
+        k = min(chunk, n - i)
+        ev = np.zeros(k, EVENT4)
+        ev["t"] = t0 + np.cumsum(rng.integers(0, 40, k))
+        t0 = int(ev["t"][-1])
+        ev["x"] = rng.integers(0, 346, k)
+        ev["y"] = rng.integers(0, 260, k)
+        ev["p"] = rng.integers(0, 2, k)
+        parts.append(ev)
+    events = np.concatenate(parts)
+    data = build_aedat4(Aedat4Content(events, frames=0), compression="lz4", events_per_packet=per_packet)
+    path.write_bytes(data)
+
+
+def bare_decompress(path: Path) -> int:
+    """Baseline: read the file, walk packet headers, LZ4-decompress each body; returns decompressed bytes."""
+    import lz4.frame
+
+    data = path.read_bytes()
+    pos = 18 + struct.unpack_from("<I", data, 14)[0]
+    from neurofiles._source import Source
+    from neurofiles.plugins.aer._aedat4_header import read_ioheader
+
+    with Source(path).open() as fh:
+        end = read_ioheader(fh, path=path, file_size=len(data), strict=False).data_table_position
+    end = len(data) if end < 0 else end
+    total = 0
+    view = memoryview(data)
+    while pos < end:
+        _, size = struct.unpack_from("<ii", data, pos)
+        total += len(lz4.frame.decompress(view[pos + 8 : pos + 8 + size]))
+        pos += 8 + size
+    return total
+
+
+def ours(path: Path) -> int:
+    from neurofiles._source import Source
+    from neurofiles.plugins.aer._aedat4 import decode_aedat4
+
+    return len(decode_aedat4(Source(path))["timestamps"])
+
+
+def dv(path: Path) -> int:
+    import dv_processing as dvp
+
+    rec = dvp.io.MonoCameraRecording(str(path))
+    parts = []
+    while True:
+        batch = rec.getNextEventBatch()
+        if batch is None:
+            break
+        parts.append(batch.numpy())
+    return len(np.concatenate(parts)) if parts else 0
+
+
+def best_of(func, path: Path, repeat: int = 3) -> tuple[float, int]:
+    best = float("inf")
+    n = 0
+    for _ in range(repeat):
+        t = time.perf_counter()
+        n = func(path)
+        best = min(best, time.perf_counter() - t)
+    return best, n
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=50_000_000)
+    ap.add_argument("--per-packet", type=int, default=10_000, help="events per packet (DV writes ~1k-10k)")
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    data_dir = HERE / "data"
+    data_dir.mkdir(exist_ok=True)
+    path = data_dir / f"bench_{args.events}_{args.per_packet}.aedat4"
+    if not path.exists():
+        t = time.perf_counter()
+        generate(path, args.events, args.per_packet)
+        print(f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB in {time.perf_counter() - t:.1f} s")
+    path.read_bytes()  # warm the page cache
+    size_mb = path.stat().st_size / 1e6
+    results = {}
+    for name, func in (("decompress", bare_decompress), ("neurofiles", ours), ("dv-processing", dv)):
+        try:
+            sec, n = best_of(func, path, args.repeat)
+        except ImportError as exc:
+            print(f"{name:14s} not available ({exc})")
+            continue
+        results[name] = sec
+        extra = f"{n / sec / 1e6:6.1f} Mev/s" if name != "decompress" else f"{n / 1e6:.0f} MB out"
+        print(f"{name:14s} best of {args.repeat}: {sec:7.3f} s  {size_mb / sec:7.0f} MB/s  {extra}")
+    if "neurofiles" in results:
+        if "dv-processing" in results:
+            print(f"ratio dv-processing / neurofiles = {results['dv-processing'] / results['neurofiles']:.2f}x"
+                  " (target >= 1.5x)")
+        print(f"ratio neurofiles / bare decompress = {results['neurofiles'] / results['decompress']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
