@@ -20,9 +20,8 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
-
 import neurofiles
+import numpy as np
 
 DATA = Path(__file__).resolve().parent / "data"
 HEADER = (

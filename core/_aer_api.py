@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +33,11 @@ def _as_tuple(events: Events, check_sorted: bool, reinit_time: bool) -> AerTuple
 
 
 def load_aer(
-    filename: Union[str, "os.PathLike[str]"],
+    filename: str | os.PathLike[str],
     check_sorted: bool = False,
     reinit_time: bool = False,
     **options: Any,
-) -> Union[AerTuple, list[AerTuple]]:
+) -> AerTuple | list[AerTuple]:
     """Load an AER file as ``(addresses, times)``, the way Brian 1's ``load_aer`` is documented.
 
     Parameters

@@ -123,7 +123,7 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
             "readout": ((a[aps_inside] >> 10) & 0x3).astype(np.uint8),
             "adc": (a[aps_inside] & 0x3FF).astype(np.uint16),
         }
-    imu_info = {}
+    imu_info: dict[str, int] = {}
     if imu.any():
         streams["imu"], imu_info = _imu_samples(a[imu], ts[imu])
     info = {
@@ -149,7 +149,7 @@ def _imu_samples(words: np.ndarray[Any, Any], ts: np.ndarray[Any, Any]) -> tuple
     sample = {"timestamps": ts[starts]}
     for k, field in enumerate(_IMU_FIELDS):
         sample[field] = value[starts + k]
-    info = {"imu_samples": int(len(starts)), "imu_words_unpaired": int(n - 7 * len(starts))}
+    info = {"imu_samples": len(starts), "imu_words_unpaired": int(n - 7 * len(starts))}
     return sample, info
 
 

@@ -10,7 +10,7 @@ import numpy as np
 
 __all__ = ["Events"]
 
-_Index = Union[int, slice, "np.ndarray[Any, Any]", list]
+_Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
 
 def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
@@ -48,7 +48,7 @@ class Events:
     ``times`` (float64 seconds) is computed on first use and cached.
     """
 
-    __slots__ = ("timestamps", "addresses", "x", "y", "polarity", "tick", "metadata", "streams", "_times")
+    __slots__ = ("_times", "addresses", "metadata", "polarity", "streams", "tick", "timestamps", "x", "y")
 
     def __init__(
         self,
@@ -112,7 +112,9 @@ class Events:
         return self._take(index)
 
     def _take(self, index: Any, **extra_metadata: Any) -> Events:
-        pick = (lambda a: None if a is None else a[index])
+        def pick(column: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any] | None:
+            return None if column is None else column[index]
+
         meta = dict(self.metadata)
         meta.update(extra_metadata)
         return Events(
@@ -179,8 +181,19 @@ class Events:
         return "<Events " + "; ".join(parts) + ">"
 
 
+def _first_tick_at_or_after(t: float, tick: float) -> int:
+    """Smallest integer tick ``k >= t / tick``; a quotient within 1e-9 (relative) of an integer counts as it."""
+    if not np.isfinite(t):
+        raise ValueError(f"time bounds must be finite numbers of seconds, got {t!r}")
+    x = t / tick
+    nearest = round(x)
+    if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
+        return int(nearest)
+    return int(np.ceil(x))
+
+
 def _tick_bounds(t_start: float | None, t_stop: float | None, tick: float) -> tuple[int | None, int | None]:
-    """Integer tick bounds ``[lo, hi)`` equivalent to ``t_start <= ts*tick < t_stop``."""
-    lo = None if t_start is None else int(np.ceil(float(t_start) / tick - 1e-9))
-    hi = None if t_stop is None else int(np.ceil(float(t_stop) / tick - 1e-9))
+    """Integer tick bounds ``[lo, hi)`` for ``t_start <= timestamps * tick < t_stop`` (bounds rounded to ticks)."""
+    lo = None if t_start is None else _first_tick_at_or_after(float(t_start), tick)
+    hi = None if t_stop is None else _first_tick_at_or_after(float(t_stop), tick)
     return lo, hi

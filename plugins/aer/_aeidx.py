@@ -8,7 +8,7 @@ from typing import IO, Any
 
 from neurofiles.plugin import CorruptFileError, FormatMismatch, LimitExceededError, Reader, Source
 
-__all__ = ["AeidxReader", "MAX_ENTRIES", "write_aeidx"]
+__all__ = ["MAX_ENTRIES", "AeidxReader", "write_aeidx"]
 
 MAX_ENTRIES = 10_000
 _MAX_LINE = 4096

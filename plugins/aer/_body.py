@@ -9,10 +9,10 @@ SIGBUS), and file objects work the same way as paths.
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO, Iterator
+from collections.abc import Iterator
+from typing import Any, BinaryIO
 
 import numpy as np
-
 from neurofiles.plugin import TruncatedFileError
 
 __all__ = ["RECORDS", "Body", "Unwrapper"]

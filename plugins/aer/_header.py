@@ -16,7 +16,7 @@ from typing import BinaryIO
 
 from neurofiles.plugin import CorruptFileError, LimitExceededError
 
-__all__ = ["Header", "MAX_HEADER", "MAX_LINE", "parse_header", "parse_tick"]
+__all__ = ["MAX_HEADER", "MAX_LINE", "Header", "parse_header", "parse_tick"]
 
 MAX_HEADER = 64 * 1024 * 1024
 MAX_LINE = 1024 * 1024

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-
 from neurofiles._events import Events
 from neurofiles.plugin import (
     CorruptFileError,
@@ -79,8 +78,13 @@ class AedatReader(Reader):
         self.strict = bool(strict)
         self.t_start, self.t_stop = t_start, t_stop
         self.decode_layout = decode
-        if tick is not None and not (float(tick) > 0 and np.isfinite(float(tick))):
-            raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
+        if tick is not None:
+            try:
+                valid = float(tick) > 0 and bool(np.isfinite(float(tick)))
+            except (TypeError, ValueError):
+                valid = False
+            if not valid:
+                raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
         forced = _normalise_version(version)
         with source.open() as handle:
             self.header: Header = parse_header(handle, source.name)
@@ -181,7 +185,11 @@ class AedatReader(Reader):
         return events
 
     def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:
-        """Yield consecutive :class:`Events` of at most ``events`` events (1.0/2.0 only)."""
+        """Yield consecutive :class:`Events` of at most ``events`` events.
+
+        Honours ``t_start``/``t_stop`` and ``decode``. AEDAT 3.x/4.0 files are
+        yielded as one piece.
+        """
         size = int(events)
         if size <= 0:
             raise ValueError(f"events= must be a positive integer, got {events!r}")
@@ -193,11 +201,20 @@ class AedatReader(Reader):
 
         unwrap = Unwrapper()
         meta = self.metadata()
-        for first, part in self.body.chunks(0, self.body.count, size):
+        start, stop, mask = 0, self.body.count, False
+        if self.t_start is not None or self.t_stop is not None:
+            found = self._bisect_window()
+            if found is None:
+                mask = True
+            else:
+                start, stop = found
+        for first, part in self.body.chunks(start, stop, size):
             ts = part["ts"].astype(np.int64)
             unwrap(ts)
             chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
                            metadata={**meta, "first_event": first})
+            if mask:
+                chunk = chunk.window(self.t_start, self.t_stop)
             yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
 
     def records(self) -> np.ndarray[Any, Any]:
@@ -226,9 +243,31 @@ class AedatReader(Reader):
         warnings.warn(f"{self.source.name}: byte {offset}: {message}; kept the"
                       f" {self.body.count} complete records{hint}", FormatWarning, stacklevel=3)
 
+    def _check_layout_guess(self) -> None:
+        """Warn when a file without a version line reads as sorted 8-byte but not 6-byte records."""
+        if self.version_source != "default" or self.body is None:
+            return
+        with self.source.open() as handle:
+            handle.seek(self.header.end)
+            head = handle.read(6 * 8 * 64)
+
+        def decreases(record: int) -> tuple[int, int]:
+            ts = [int.from_bytes(head[i + record - 4 : i + record], "big", signed=True)
+                  for i in range(0, len(head) - record + 1, record)]
+            return sum(1 for a, b in zip(ts, ts[1:]) if b < a), len(ts) - 1
+
+        down6, pairs6 = decreases(6)
+        down8, pairs8 = decreases(8)
+        if pairs8 >= 8 and down8 == 0 and down6 > pairs6 // 4:
+            warnings.warn(
+                f"{self.source.name}: no version line, read as AEDAT 1.0 (6-byte records) as jAER does,"
+                f" but the timestamps only increase when read as 8-byte records: pass version='2.0'"
+                " if this is an AEDAT 2.0 body", FormatWarning, stacklevel=3)
+
     def _read_records(self) -> Events:
         assert self.body is not None
         self._check_leftover()
+        self._check_layout_guess()
         meta = self.metadata()
         start, stop = 0, self.body.count
         window = self.t_start is not None or self.t_stop is not None
@@ -237,14 +276,14 @@ class AedatReader(Reader):
             if found is not None:
                 start, stop = found
                 meta["window_method"] = "bisect"
+            else:
+                meta["window_method"] = "mask"
+            meta.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
         addresses, timestamps, wraps = self.body.convert(start, stop)
         meta["wraps"] = wraps
         events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
-        if window and "window_method" not in meta:
-            meta["window_method"] = "mask"
+        if window and meta["window_method"] == "mask":
             events = events.window(self.t_start, self.t_stop)
-        if window:
-            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
         return events
 
     def _bisect_window(self) -> tuple[int, int] | None:

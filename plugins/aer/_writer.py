@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
-
 from neurofiles._events import Events
 
 from ._body import RECORDS, Unwrapper
@@ -40,7 +39,7 @@ def header_bytes(
         " Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event",
         f" Timestamps tick is {_format_tick(tick)}",
         f" Creation date: {stamp.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-        f" Creation time: System.currentTimeMillis() {int(round(now * 1000))}",
+        f" Creation time: System.currentTimeMillis() {round(now * 1000)}",
         " Written by: neurofiles",
     ]
     if chip:
@@ -98,8 +97,9 @@ def write_aedat(
     Raises
     ------
     ValueError
-        Timestamps that the int32 wrap-around cannot represent (the first one
-        outside int32, or a step back of more than 2**31 ticks).
+        Timestamps that the int32 wrap-around cannot represent exactly (the first
+        one outside int32, or a step back of 2**31 ticks or more); nothing is written then
+        when saving to a path.
     """
     if not isinstance(data, Events):
         raise TypeError(f"the aedat writer takes Events, got {type(data).__name__}")
@@ -121,5 +121,5 @@ def write_aedat(
         if not np.array_equal(wrapped, part):
             bad = int(np.flatnonzero(wrapped != part)[0]) + first
             raise ValueError(f"timestamp {int(ts[bad])} of event {bad} cannot be stored as a wrapped"
-                             " int32 (it steps back by more than 2**31 ticks)")
+                             " int32 (it steps back by 2**31 ticks or more)")
         stream.write(memoryview(out).cast("B"))

@@ -6,10 +6,9 @@ import json
 import warnings
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors" / "aedat"
 CASES = sorted(VECTORS.glob("*.json"))

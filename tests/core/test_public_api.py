@@ -12,13 +12,14 @@ from neurofiles import _errors
 
 EXPECTED = sorted(
     [
-        "AmbiguousFormatError", "BackendInfo", "CorruptFileError", "Detection", "FormatError",
+        "AmbiguousFormatError", "BackendInfo", "CorruptFileError", "Detection", "Events", "FormatError",
         "FormatInfo", "FormatMismatch", "FormatMismatchError", "FormatWarning", "LimitExceededError",
         "MissingDependencyError", "NeurofilesError", "NeurofilesWarning", "NoReaderError",
         "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError", "PluginValidationError",
         "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError", "StorageError",
         "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
-        "backends", "detect", "formats", "load", "refresh_plugins", "save", "set_progress",
+        "backends", "detect", "formats", "iter_chunks", "load", "load_aer", "refresh_plugins", "save",
+        "set_progress",
     ]
 )
 
