@@ -144,12 +144,23 @@ def run_convert(args: argparse.Namespace) -> str:
 
     target = _check_output(args.output, args.force, [args.input])
     data = load_with_progress(args.input, args.format, _window_options(args))
-    if isinstance(data, list):
-        raise OptionError(
-            f"{args.input} holds {len(data)} recordings (an index file); convert each recording file instead"
-        )
-    save(target, data, format=args.to, **parse_options(args.write_option))
-    return f"{args.input} -> {target} ({len(data)} {'events' if hasattr(data, 'tick') else 'rows'})"
+    options = parse_options(args.write_option)
+    if not isinstance(data, list):
+        save(target, data, format=args.to, **options)
+        return f"{args.input} -> {target} ({_count(data)})"
+    # An index file: one output per recording, OUT's name plus _0, _1...
+    lines = []
+    for i, part in enumerate(data):
+        suffix = "".join(target.suffixes[-1:])
+        each = target.with_name(f"{target.name[: len(target.name) - len(suffix)]}_{i}{suffix}")
+        _check_output(str(each), args.force, [args.input])
+        save(each, part, format=args.to, **options)
+        lines.append(f"{args.input} [{i}] -> {each} ({_count(part)})")
+    return "\n".join(lines) if lines else f"{args.input}: the index lists no recordings"
+
+
+def _count(data: Any) -> str:
+    return f"{len(data)} {'events' if hasattr(data, 'tick') else 'rows'}"
 
 
 def run_plot(args: argparse.Namespace) -> str:

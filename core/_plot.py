@@ -152,6 +152,12 @@ def _event_raster(figure: Any, events: Any) -> None:
 def _plot_traces(Figure: Any, traces: Any, title: str | None) -> Any:
     layout = np.asarray(getattr(traces, "layout", np.arange(traces.values.shape[1]).reshape(1, -1)))
     names = list(getattr(traces, "channel_names", traces.columns))
+    values = np.asarray(traces.values)
+    numeric = [c for c in range(layout.shape[1]) if not np.all(np.isnan(values[:, layout[:, c]]))]
+    if not numeric:
+        raise ValueError("no channel holds numbers to plot")
+    layout = layout[:, numeric]
+    names = [names[c] for c in numeric]
     channels = min(layout.shape[1], MAX_PANELS)
     figure = Figure(figsize=(8, 2.2 + 1.8 * channels), layout="constrained")
     axes = figure.subplots(channels, 1, sharex=True, squeeze=False)[:, 0]
@@ -167,7 +173,7 @@ def _plot_traces(Figure: Any, traces: Any, title: str | None) -> Any:
     for c, ax in enumerate(axes):
         columns = layout[:, c]
         for j in columns:
-            ax.plot(x, traces.values[::step, j], linewidth=0.8)
+            ax.plot(x, values[::step, j], linewidth=0.8)
         unit = traces.units[columns[0]]
         ax.set_ylabel(f"{names[c]} ({unit})" if unit else str(names[c]))
         if len(columns) > 1:

@@ -37,6 +37,29 @@ def _cells(array: np.ndarray) -> list[str]:
     return [str(v) for v in array.tolist()]
 
 
+def _cells_for(array: np.ndarray, delimiter: str) -> list[str]:
+    cells = _cells(array)
+    return _quote(cells, delimiter) if array.dtype.kind in "US" else cells
+
+
+def _text_columns(table: Any) -> dict[str, np.ndarray]:
+    """Traces text columns (Clampfit results sheets), by table column name."""
+    if table.kind != "Traces":
+        return {}
+    original = dict(zip(table.attrs.get("value_keys", []), table.attrs.get("names", [])))
+    found = {}
+    for key, name in original.items():
+        text = table.extra.get(f"text/{name}")
+        if text is not None and len(text) == len(table):
+            found[key] = np.asarray(text, dtype=str)
+    return found
+
+
+def _quote(cells: list[str], delimiter: str) -> list[str]:
+    special = (delimiter, '"', "\n", "\r")
+    return ['"' + c.replace('"', '""') + '"' if any(ch in c for ch in special) else c for c in cells]
+
+
 def write_csv(stream: IO[bytes], data: Any, *, path: Any = None, delimiter: str = ",") -> None:
     """Write ``data`` (Events or Traces) as a CSV table with a header line."""
     if len(delimiter) != 1 or delimiter in "\"\r\n":
@@ -48,11 +71,13 @@ def write_csv(stream: IO[bytes], data: Any, *, path: Any = None, delimiter: str 
             [table.label(name) for name in table.columns]
         )
         columns = list(table.columns.values())
+        texts = _text_columns(table)
+        columns = [texts.get(name, column) for name, column in zip(table.columns, columns)]
         n = len(table)
         with Progress(n, "write csv", " rows") as bar:
             for start in range(0, n, ROWS_PER_CHUNK):
                 stop = min(n, start + ROWS_PER_CHUNK)
-                cells = [_cells(np.asarray(c[start:stop])) for c in columns]
+                cells = [_cells_for(np.asarray(c[start:stop]), delimiter) for c in columns]
                 text.write("".join(delimiter.join(row) + "\n" for row in zip(*cells)))
                 bar.update(stop - start)
         text.flush()
@@ -87,9 +112,11 @@ class CsvReader(Reader):
         second = rest.split(b"\n", 1)[0].strip()
         if second:
             try:
-                [float(cell) for cell in second.decode("utf-8").split(delimiter)]
-            except (ValueError, UnicodeDecodeError):
-                raise FormatMismatch("the second line is not a row of numbers") from None
+                cells = next(csv.reader([second.decode("utf-8")], delimiter=delimiter))
+            except (UnicodeDecodeError, csv.Error, StopIteration):
+                raise FormatMismatch("the second line is not UTF-8 CSV") from None
+            if len(cells) != len(self.labels):
+                raise FormatMismatch(f"the header has {len(self.labels)} cells but the next line {len(cells)}")
         names_units = [split_label(label) for label in self.labels]
         self.names = [n for n, _ in names_units]
         self.units = [u for _, u in names_units]
@@ -105,19 +132,29 @@ class CsvReader(Reader):
             "time_column": self.labels[0] if self.time_column else None,
         }
 
-    def _bad_line(self, text: str) -> int:
+    def _read_mixed(self, body: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Rows with text cells: numeric columns as floats, other columns kept as text (NaN in values)."""
         width = len(self.labels)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
+        rows = []
+        for number, cells in enumerate(csv.reader(io.StringIO(body), delimiter=self.delimiter), start=2):
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
-            cells = line.split(self.delimiter)
+            if len(cells) != width:
+                raise CorruptFileError(
+                    f"{len(cells)} cells, but the header names {width} columns", path=self.source.name, line=number
+                )
+            rows.append(cells)
+        columns = list(zip(*rows)) if rows else [() for _ in range(width)]
+        array = np.full((len(rows), width), np.nan)
+        texts: dict[str, np.ndarray] = {}
+        for j, column in enumerate(columns):
             try:
-                if len(cells) != width:
-                    raise ValueError
-                [float(c) for c in cells] if number > 1 else None
+                array[:, j] = [float(c) if c.strip() else np.nan for c in column]
             except ValueError:
-                return number
-        return 0
+                texts[self.names[j]] = np.asarray(column, dtype=str)
+        if len(texts) == width:
+            raise CorruptFileError("no column holds numbers", path=self.source.name, line=2)
+        return array, texts
 
     def read(self) -> Any:
         from neurofiles._traces import Traces
@@ -130,13 +167,11 @@ class CsvReader(Reader):
             raise CorruptFileError(f"not UTF-8 text: {exc.reason}", path=self.source.name, offset=exc.start) from None
         body = text.split("\n", 1)[1] if "\n" in text else ""
         width = len(self.labels)
+        texts: dict[str, np.ndarray] = {}
         try:
             array = np.loadtxt(io.StringIO(body), delimiter=self.delimiter, ndmin=2, dtype=np.float64)
-        except ValueError as exc:
-            line = self._bad_line(text)
-            raise CorruptFileError(
-                f"not a row of {width} numbers ({exc})", path=self.source.name, line=line or None
-            ) from None
+        except ValueError:
+            array, texts = self._read_mixed(body)
         if array.size == 0:
             array = np.zeros((0, width))
         if array.shape[1] != width:
@@ -144,7 +179,7 @@ class CsvReader(Reader):
                 f"rows have {array.shape[1]} cells but the header names {width} columns", path=self.source.name, line=2
             )
         meta = {"format": "csv", "source": self.source.name}
-        if self.time_column:
+        if self.time_column and self.names[0] not in texts:
             return Traces(array[:, 0], array[:, 1:], self.names[1:], self.units[1:],
-                          time_name=self.names[0], time_unit=self.units[0], metadata=meta)
-        return Traces(None, array, self.names, self.units, metadata=meta)
+                          time_name=self.names[0], time_unit=self.units[0], metadata=meta, text=texts)
+        return Traces(None, array, self.names, self.units, metadata=meta, text=texts)
