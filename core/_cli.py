@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +39,15 @@ def _dump(obj: Any) -> None:
 def _error(command: str, exc: BaseException) -> None:
     text = str(exc) or type(exc).__name__
     print(f"neurofiles {command}: {text}", file=sys.stderr)
+
+
+def _warning_printer(command: str) -> Any:
+    """Print warnings as ``neurofiles CMD: warning: message`` (no source line)."""
+
+    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        print(f"neurofiles {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def _cmd_formats(args: argparse.Namespace) -> int:
@@ -262,6 +272,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     command = args.command + (f" {args.dm_command}" if args.command == "dm" else "")
     from ._errors import NeurofilesError
+
+    warnings.showwarning = _warning_printer(command)
 
     try:
         return int(args.run(args))

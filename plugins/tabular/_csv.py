@@ -132,6 +132,12 @@ class CsvReader(Reader):
             "time_column": self.labels[0] if self.time_column else None,
         }
 
+    def _parse(self, body: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        try:
+            return np.loadtxt(io.StringIO(body), delimiter=self.delimiter, ndmin=2, dtype=np.float64), {}
+        except ValueError:
+            return self._read_mixed(body)
+
     def _read_mixed(self, body: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Rows with text cells: numeric columns as floats, other columns kept as text (NaN in values)."""
         width = len(self.labels)
@@ -168,12 +174,10 @@ class CsvReader(Reader):
         body = text.split("\n", 1)[1] if "\n" in text else ""
         width = len(self.labels)
         texts: dict[str, np.ndarray] = {}
-        try:
-            array = np.loadtxt(io.StringIO(body), delimiter=self.delimiter, ndmin=2, dtype=np.float64)
-        except ValueError:
-            array, texts = self._read_mixed(body)
-        if array.size == 0:
+        if not body.strip():
             array = np.zeros((0, width))
+        else:
+            array, texts = self._parse(body)
         if array.shape[1] != width:
             raise CorruptFileError(
                 f"rows have {array.shape[1]} cells but the header names {width} columns", path=self.source.name, line=2
