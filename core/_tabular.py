@@ -46,6 +46,8 @@ class Table:
         The result's metadata, reduced to what JSON can hold.
     extra
         Further arrays kept by npz only (other event streams, text columns), by name.
+    display
+        Column name as written in the file, when it differs from the unique key.
     """
 
     kind: str
@@ -54,14 +56,16 @@ class Table:
     attrs: dict[str, Any] = field(default_factory=dict)
     metadata: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, np.ndarray] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
     def label(self, name: str) -> str:
-        """``"name (unit)"``, or ``name`` when the unit is unknown."""
+        """``"name (unit)"``, or ``name`` when the unit is unknown (``name`` as in the file)."""
         unit = self.units.get(name, "")
-        return f"{name} ({unit})" if unit else name
+        shown = self.display.get(name, name)
+        return f"{shown} ({unit})" if unit else shown
 
     def __repr__(self) -> str:
         cols = ", ".join(self.label(c) for c in self.columns)
@@ -233,6 +237,7 @@ def _traces_table(tr: Any) -> Table:
     for j, key in enumerate(keys):
         table.columns[key] = values[:, j]
         table.units[key] = units[j]
+        table.display[key] = names[j]
     attrs: dict[str, Any] = {
         "time_name": time_name if times is not None else None,
         "time_unit": table.units.get(time_name, "") if times is not None else str(getattr(tr, "time_unit", "")),
