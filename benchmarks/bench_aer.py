@@ -1,5 +1,7 @@
 """AEDAT 2.0 read benchmark: neurofiles against numpy and Brian-style baselines, in one process.
 
+The methods are timed in interleaved rounds (each round runs every method once) and the
+best of the rounds is kept, so that all of them see the same load on a shared machine.
 Generates (once) a synthetic AEDAT 2.0 file under ``benchmarks/data/`` as described in
 the project notes (DAVIS346 layout, seed 42, sorted timestamps), then prints best-of-3
 times and the ratios:
@@ -56,15 +58,20 @@ def generate(path: Path, n: int) -> None:
     tmp.replace(path)
 
 
-def best(fn, repeat: int) -> tuple[float, object]:
-    times, result = [], None
+def interleaved(functions: dict, repeat: int) -> dict:
+    """Best time of each function over ``repeat`` rounds; each round runs every function once,
+    so that all of them see the same machine load (the machine is shared)."""
+    times: dict = {name: [] for name in functions}
     for _ in range(repeat):
-        result = None
-        gc.collect()
-        t = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - t)
-    return min(times), result
+        for name, fn in functions.items():
+            gc.collect()
+            t = time.perf_counter()
+            result = fn()
+            times[name].append(time.perf_counter() - t)
+            if name == "window":
+                times.setdefault("_window_len", len(result))
+            del result
+    return {name: min(v) if name != "_window_len" else v for name, v in times.items()}
 
 
 def main() -> None:
@@ -106,16 +113,10 @@ def main() -> None:
     def window():
         return neurofiles.load(path, t_start=t0, t_stop=t1)
 
-    r = args.repeat
-    t_np, _ = best(numpy_baseline, r)
-    t_brian, _ = best(brian_style, r)
-    t_ours, res = best(ours, r)
-    del res
-    t_aer, res = best(ours_load_aer, r)
-    del res
-    t_win, win = best(window, r)
-    frac = len(win) / n
-    del win
+    best = interleaved({"numpy": numpy_baseline, "brian": brian_style, "ours": ours,
+                        "load_aer": ours_load_aer, "window": window}, args.repeat)
+    t_np, t_brian, t_ours, t_aer, t_win = (best[k] for k in ("numpy", "brian", "ours", "load_aer", "window"))
+    frac = best["_window_len"] / n
     gc.collect()
 
     tracemalloc.start()

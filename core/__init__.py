@@ -80,6 +80,9 @@ _EXPORTS = {
     "Events": "_events",
     "load_aer": "_aer_api",
     "iter_chunks": "_aer_api",
+    "Traces": "_traces",
+    "read_neuron_dat": "_traces_api",
+    "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "plot": "_plot",
@@ -126,9 +129,6 @@ _EXPORTS = {
     "UnsupportedValueError": "_codec",
     "LockTimeoutError": "_locking",
     "SessionBusyError": "_locking",
-    "Traces": "_traces",
-    "read_neuron_dat": "_traces_api",
-    "read_atf": "_traces_api",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -191,12 +191,27 @@ def save(dest: str | os.PathLike[str] | IO[bytes], data: Any, *, format: str | N
     _atomic_write(Path(name).expanduser(), lambda stream, path: writer(stream, data, path=path, **options))
 
 
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows (thread safety)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def _atomic_write(path: Path, write: Any) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise WriteError(f"cannot create a file in {path.parent}: {exc.strerror or exc}", path=path) from exc
     try:
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
         with os.fdopen(fd, "wb") as stream:
             write(stream, path)
             stream.flush()

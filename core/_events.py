@@ -108,8 +108,17 @@ class Events:
     def __getitem__(self, index: _Index) -> Events:
         """A new :class:`Events` holding the selected events (slice, mask or index array)."""
         if isinstance(index, (int, np.integer)):
-            index = slice(index, index + 1 if index != -1 else None)
+            n = len(self)
+            position = int(index) + n if index < 0 else int(index)
+            if not 0 <= position < n:
+                raise IndexError(f"event index {int(index)} out of range for {n} events")
+            index = slice(position, position + 1)
         return self._take(index)
+
+    def __iter__(self) -> None:  # type: ignore[override]
+        """Not iterable event by event (too slow for millions): use the arrays or ``iter_chunks``."""
+        raise TypeError("Events is not iterable; use events.timestamps / events.addresses,"
+                        " or neurofiles.iter_chunks() for pieces")
 
     def _take(self, index: Any, **extra_metadata: Any) -> Events:
         def pick(column: np.ndarray[Any, Any] | None) -> np.ndarray[Any, Any] | None:

@@ -52,21 +52,21 @@ class AeidxReader(Reader):
                 f"index of {source.size} bytes is larger than {self.max_entries} entries can be",
                 path=source.name)
         with source.open() as handle:
-            data = handle.read(self.max_entries * _MAX_LINE + 1)
-        if b"\x00" in data:
-            raise FormatMismatch("binary content, not a list of file names")
-        self.names = self._parse(data)
+            self.names = self._parse(handle)
         self.entries = [self._resolve(name, line) for line, name in self.names]
 
-    def _parse(self, data: bytes) -> list[tuple[int, str]]:
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            raise CorruptFileError("entry is not valid UTF-8 text", path=self.source.name, line=line) from exc
+    def _parse(self, handle: IO[bytes]) -> list[tuple[int, str]]:
+        """Read entries line by line, stopping at the first one past ``max_entries``."""
         names = []
-        for number, raw in enumerate(text.split("\n"), start=1):
-            name = raw.rstrip("\r").strip()
+        for number, raw in enumerate(iter(lambda: handle.readline(_MAX_LINE + 1), b""), start=1):
+            if len(raw) > _MAX_LINE:
+                raise CorruptFileError(f"line longer than {_MAX_LINE} bytes", path=self.source.name, line=number)
+            if b"\x00" in raw:
+                raise FormatMismatch("binary content, not a list of file names")
+            try:
+                name = raw.decode("utf-8").rstrip("\r\n").strip()
+            except UnicodeDecodeError as exc:
+                raise CorruptFileError("entry is not valid UTF-8 text", path=self.source.name, line=number) from exc
             if not name:
                 continue
             if any(ord(c) < 0x20 for c in name):

@@ -9,10 +9,13 @@ SIGBUS), and file objects work the same way as paths.
 
 from __future__ import annotations
 
+import io
+import os
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
+from neurofiles._progress import Progress
 from neurofiles.plugin import TruncatedFileError
 
 __all__ = ["RECORDS", "Body", "Unwrapper"]
@@ -22,7 +25,7 @@ RECORDS = {
     1: np.dtype([("addr", ">u2"), ("ts", ">i4")]),
     2: np.dtype([("addr", ">u4"), ("ts", ">i4")]),
 }
-CHUNK = 1 << 18
+CHUNK = 1 << 16
 _WRAP = 1 << 32
 _HALF = 1 << 31
 
@@ -36,22 +39,32 @@ class Unwrapper:
         self.wraps = 0
 
     def __call__(self, ts: np.ndarray[Any, Any]) -> None:
-        """Unwrap raw int32 values held in the int64 array ``ts``, in place."""
+        """Unwrap raw int32 values held in the int64 array ``ts``, in place.
+
+        A wrap is a step from a positive value to a negative one, so a chunk
+        without negative values (one reduction) or without positive values
+        cannot hold one; only chunks with both signs and a span over 2**31 are
+        scanned with ``diff``.
+        """
         if len(ts) == 0:
             return
         prev = self.prev
-        last = int(ts[-1])
-        lo, hi = int(ts.min()), int(ts.max())
-        if prev is not None:
-            lo, hi = min(lo, prev), max(hi, prev)
-        if hi - lo > _HALF:
+        boundary = prev is not None and int(ts[0]) - prev < -_HALF
+        inside = False
+        lo = int(ts.min())
+        if lo < 0:
+            hi = int(ts.max())
+            inside = hi > 0 and hi - lo > _HALF
+        self.prev = int(ts[-1])
+        if inside:
             steps = np.flatnonzero(np.diff(ts) < -_HALF) + 1
-            if prev is not None and int(ts[0]) - prev < -_HALF:
+            if boundary:
                 steps = np.concatenate(([0], steps))
             self._apply(ts, steps)
+        elif boundary:
+            self._apply(ts, np.zeros(1, dtype=np.intp))
         elif self.offset:
             ts += self.offset
-        self.prev = last
 
     def _apply(self, ts: np.ndarray[Any, Any], steps: np.ndarray[Any, Any]) -> None:
         base = self.offset
@@ -114,21 +127,37 @@ class Body:
         addresses = np.empty(n, dtype=np.uint32)
         timestamps = np.empty(n, dtype=np.int64)
         unwrap = Unwrapper()
-        for first, part in self.chunks(start, stop):
-            a, b = first - start, first - start + len(part)
-            addresses[a:b] = part["addr"]
-            timestamps[a:b] = part["ts"]
-            unwrap(timestamps[a:b])
+        name = os.path.basename(self.source.name)
+        with Progress(n, f"reading {name}", " ev") as bar:
+            for first, part in self.chunks(start, stop):
+                a, b = first - start, first - start + len(part)
+                addresses[a:b] = part["addr"]
+                timestamps[a:b] = part["ts"]
+                unwrap(timestamps[a:b])
+                bar.update(len(part))
         return addresses, timestamps, unwrap.wraps
 
     def raw_timestamp(self, handle: BinaryIO, index: int) -> int:
-        """The raw int32 timestamp of record ``index`` (reads 4 bytes)."""
-        handle.seek(self.offset + index * self.dtype.itemsize + self.dtype.fields["ts"][1])  # type: ignore[index]
-        data = handle.read(4)
+        """The raw int32 timestamp of record ``index`` (reads 4 bytes; unbuffered for paths)."""
+        where = self.offset + index * self.dtype.itemsize + self.dtype.fields["ts"][1]  # type: ignore[index]
+        if isinstance(handle, io.FileIO) and hasattr(os, "pread"):
+            data = os.pread(handle.fileno(), 4, where)
+        else:
+            handle.seek(where)
+            data = handle.read(4)
         if len(data) != 4:
             raise TruncatedFileError(f"file ended while reading record {index}", path=self.source.name,
                                      offset=self.offset + index * self.dtype.itemsize)
         return int.from_bytes(data, "big", signed=True)
+
+    def open_for_probes(self) -> BinaryIO:
+        """A handle for :meth:`raw_timestamp`: unbuffered positioned reads when the source is a path."""
+        if self.source.path is not None and hasattr(os, "pread"):
+            try:
+                return open(self.source.path, "rb", buffering=0)  # type: ignore[return-value]
+            except OSError:
+                return self.source.open()  # type: ignore[no-any-return]
+        return self.source.open()  # type: ignore[no-any-return]
 
     def memmap(self) -> np.ndarray[Any, Any]:
         """A read-only memory map of the records (zero copy; see the SIGBUS note in the spec)."""

@@ -16,10 +16,11 @@ from typing import BinaryIO
 
 from neurofiles.plugin import CorruptFileError, LimitExceededError
 
-__all__ = ["MAX_HEADER", "MAX_LINE", "Header", "parse_header", "parse_tick"]
+__all__ = ["MAX_HEADER", "MAX_LINE", "MAX_LINES", "Header", "parse_header", "parse_tick"]
 
 MAX_HEADER = 64 * 1024 * 1024
 MAX_LINE = 1024 * 1024
+MAX_LINES = 200_000
 _BLOCK = 65536
 
 _VERSION = re.compile(r"^(\d{1,3})(?:\.(\d{1,3}))?$")
@@ -160,6 +161,8 @@ def parse_header(handle: BinaryIO, path: str) -> Header:
     while reader.peek(pos) == 0x23:  # '#'
         if pos > MAX_HEADER:
             raise LimitExceededError(f"ASCII header longer than {MAX_HEADER} bytes", path=path, offset=pos)
+        if len(header.lines) >= MAX_LINES:
+            raise LimitExceededError(f"ASCII header has more than {MAX_LINES} lines", path=path, offset=pos)
         got = reader.line(pos)
         if got is None:
             break  # no line end within MAX_LINE: binary data starting with '#'

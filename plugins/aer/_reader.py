@@ -197,6 +197,7 @@ class AedatReader(Reader):
             yield self.read()
             return
         self._check_leftover()
+        self._check_layout_guess()
         from ._body import Unwrapper
 
         unwrap = Unwrapper()
@@ -300,7 +301,7 @@ class AedatReader(Reader):
         if n == 0:
             return 0, 0
         lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
-        with self.source.open() as handle:
+        with body.open_for_probes() as handle:
             picks = sorted(set(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.int64).tolist()))
             values = [body.raw_timestamp(handle, i) for i in picks]
             if any(b < a for a, b in zip(values, values[1:])):
@@ -339,7 +340,14 @@ class AedatReader(Reader):
         else:
             result = dict(result)
             meta = self.metadata()
-            meta.update(result.pop("metadata", None) or {})
+            extra = dict(result.pop("metadata", None) or {})
+            camera = extra.pop("source", None)  # the decoders' "source" is the camera, ours the file
+            meta.update(extra)
+            if camera:
+                meta["camera"] = camera
+                meta.setdefault("chip", camera)
+            if "width" in extra and "height" in extra:
+                meta.setdefault("sensor_size", (extra["width"], extra["height"]))
             result.setdefault("tick", self.tick)
             events = Events(metadata=meta, **result)
         if self.t_start is not None or self.t_stop is not None:

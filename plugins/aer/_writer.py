@@ -30,16 +30,17 @@ def header_bytes(
     chip: str | None = None,
     header_lines: Iterable[str] = (),
 ) -> bytes:
-    """The ASCII header jAER writes for AEDAT 2.0, ending in ``#End Of ASCII Header``."""
+    """The ASCII header of AEDAT 2.0 in the order and wording jAER (since 2016) writes, CRLF lines."""
     now = time.time() if creation_time is None else float(creation_time)
     stamp = _dt.datetime.fromtimestamp(now, tz=_dt.timezone.utc)
+    millis = round(now * 1000)
     lines = [
         "!AER-DAT2.0",
         " This is a raw AE data file - do not edit",
         " Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event",
-        f" Timestamps tick is {_format_tick(tick)}",
-        f" Creation date: {stamp.strftime('%Y-%m-%d %H:%M:%S %Z')}",
-        f" Creation time: System.currentTimeMillis() {round(now * 1000)}",
+        f" Timestamps tick: {_format_tick(tick)}",
+        f" Creation date: {stamp.strftime('%a %b %d %H:%M:%S %Z %Y')}",
+        f" Creation time: System.currentTimeMillis() {millis}",
         " Written by: neurofiles",
     ]
     if chip:
@@ -49,6 +50,7 @@ def header_bytes(
         if any(c in text for c in "\r\n") or text.strip().lower() in ("end of ascii header", "!end-header"):
             raise ValueError(f"header line {text!r} may not contain line breaks or an end marker")
         lines.append(" " + text.lstrip("#").strip())
+    lines.append(f" DataStartTime: System.currentTimeMillis() {millis}")
     lines.append("End Of ASCII Header")
     return "".join(f"#{line}\r\n" for line in lines).encode("utf-8")
 

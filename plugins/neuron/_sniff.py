@@ -14,7 +14,7 @@ from ._layout import EPS_MAGIC, PWM_HEADS, is_numeric_line
 from ._text_reader import looks_binary
 from ._vwrite import scan_records
 
-__all__ = ["sniff_never", "sniff_text", "sniff_vwrite"]
+__all__ = ["sniff_text", "sniff_vwrite"]
 
 TEXT_CONFIDENCE = 0.9
 VWRITE_EXACT = 0.95
@@ -73,7 +73,3 @@ def sniff_vwrite(probe: Probe) -> float:
         return VWRITE_EXACT
     return VWRITE_PARTIAL if end + 8 > known else 0.0
 
-
-def sniff_never(probe: Probe) -> float:
-    """Raw ``fwrite`` doubles cannot be recognised: that format is used only with ``format=``."""
-    return 0.0

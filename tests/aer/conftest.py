@@ -14,6 +14,8 @@ SHA256 = {
     "sound_mono_32ch_ONOFF_addr2b_ts02.aedat": "3c22d3b23bb4b4849f962530e209f8daee1bcca0f60818e3943632b5e2ce814a",
     "enun_stereo_64ch_ONOFF_addr4b_ts1.aedat": "2bc22cdc79c4908d277c9a982c803eaccb53fd0b8ed932a39120a71b8243bb3f",
     "sample_aedat_header.aedat": "91481480838a901503239605f4a57164b69407b8b469d11c5e62b5c91d243203",
+    "sample.aedat4": "b42f119af2548d4328e6c0f249e369a4b755d82eeb6ddceb14441492d979444c",
+    "davis.aedat4": "140ed9a82548ec3c3e66baf5948adb8c0f2e22fac6d22344685b0dc26a2584f0",
 }
 
 

@@ -148,3 +148,17 @@ def test_records_memmap_and_summary(tmp_path: Path):
     del records
     with pytest.raises(TypeError, match="path"):
         AedatReader(Source(io.BytesIO(path.read_bytes()))).records()
+
+
+def test_header_line_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_header, "MAX_LINES", 50)
+    path = write(tmp_path, "n.aedat", b"#!AER-DAT2.0\r\n" + b"#\r\n" * 60)
+    with pytest.raises(LimitExceededError, match="50 lines") as info:
+        neurofiles.load(path)
+    assert info.value.offset is not None
+
+
+def test_non_utf8_header_text_is_kept(tmp_path: Path):
+    path = write(tmp_path, "u.aedat", b"#!AER-DAT2.0\r\n# AEChip: caf\xe9 cam\r\n#End Of ASCII Header\r\n" + b"\x00" * 8)
+    ev = neurofiles.load(path)
+    assert ev.metadata["chip"] == "caf\ufffd cam" and len(ev) == 1

@@ -23,7 +23,7 @@ def fake_module(monkeypatch: pytest.MonkeyPatch, name: str, function: str, calls
             "x": np.array([1, 2, 3], dtype=np.uint16),
             "y": np.array([4, 5, 6], dtype=np.uint16),
             "polarity": np.array([True, False, True]),
-            "metadata": {"camera": "test"},
+            "metadata": {"source": "DVS128_0001", "width": 128, "height": 128},
             "streams": {"imu": {"timestamps": np.array([15])}},
         }
 
@@ -42,7 +42,8 @@ def test_aedat31_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     assert source.name == str(path)
     assert events.timestamps.tolist() == [20, 30] and events.x.tolist() == [2, 3]
     assert events.addresses is None
-    assert events.metadata["camera"] == "test" and events.metadata["version"] == "3.1"
+    assert events.metadata["camera"] == "DVS128_0001" and events.metadata["version"] == "3.1"
+    assert events.metadata["source"] == str(path) and events.metadata["sensor_size"] == (128, 128)
     assert events.metadata["chip"] == "DVS128" and "imu" in events.streams
 
 

@@ -116,3 +116,23 @@ def test_encode_decode_round_trip(layout, w, h):
     assert out.x.tolist() == x.tolist() and out.y.tolist() == y.tolist() and out.polarity.tolist() == pol.tolist()
     with pytest.raises(ValueError, match="outside"):
         encode_addresses([w], [0], [True], layout)
+
+
+def test_int_index_bounds_and_no_iteration():
+    ev = make(3)
+    assert ev[-3].timestamps.tolist() == [0] and ev[2].timestamps.tolist() == [200]
+    with pytest.raises(IndexError):
+        ev[3]
+    with pytest.raises(IndexError):
+        ev[-4]
+    with pytest.raises(TypeError, match="not iterable"):
+        list(ev)
+
+
+def test_pickle_round_trip():
+    import pickle
+
+    ev = make(5).decode("dvs128")
+    back = pickle.loads(pickle.dumps(ev))
+    assert back.timestamps.tolist() == ev.timestamps.tolist() and back.x.tolist() == ev.x.tolist()
+    assert back.metadata == ev.metadata and back.tick == ev.tick and repr(back) == repr(ev)

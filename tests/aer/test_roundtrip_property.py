@@ -45,3 +45,23 @@ def test_write_read_identical(start, deltas, seed):
     back = AedatReader(Source(buffer)).read()
     assert back.timestamps.tolist() == ts.tolist()
     assert back.addresses.tolist() == addresses.tolist()
+
+
+@settings(max_examples=200, deadline=None)
+@given(raw=st.lists(st.integers(min_value=-(2**31), max_value=2**31 - 1), max_size=80),
+       cut=st.integers(min_value=1, max_value=20))
+def test_unwrapper_any_chunking_matches_model(raw, cut):
+    from neurofiles.plugins.aer._body import Unwrapper
+
+    expected, offset = [], 0
+    for i, t in enumerate(raw):
+        if i and t - raw[i - 1] < -(2**31):
+            offset += 2**32
+        expected.append(t + offset)
+    unwrap = Unwrapper()
+    got = []
+    for first in range(0, len(raw), cut):
+        part = np.array(raw[first : first + cut], dtype=np.int64)
+        unwrap(part)
+        got.extend(part.tolist())
+    assert got == expected

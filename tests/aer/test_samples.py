@@ -134,3 +134,22 @@ def test_aeidx_sample(aer_dir: Path):
     assert [len(e) for e in result] == [19182, 110228]
     assert [Path(e.metadata["source"]).name for e in result] == [
         "alex_walking_again.aedat", "rotated_cam255_right_clamp_test1.aedat"]
+
+
+@pytest.mark.parametrize("name", ["sample.aedat4", "davis.aedat4"])
+def test_aedat4_samples_detected_with_header_only(aer_dir: Path, name: str):
+    from neurofiles._api import summarize
+
+    detection, summary = summarize(aer_dir / name)
+    assert detection.format == "aedat" and detection.reason.startswith("magic")
+    assert summary["version"] == "4.0" and summary["header_size"] == len(b"#!AER-DAT4.0\r\n")
+    assert "events_in_file" not in summary  # packet format: counted by its decoder, not from the size
+
+
+@pytest.mark.parametrize("name, count, camera", [("sample.aedat4", 111954, "DVXplorer_DXB00010"),
+                                                 ("davis.aedat4", 117667, "DAVIS346_00000104")])
+def test_aedat4_load_keeps_file_as_source(aer_dir: Path, name: str, count: int, camera: str):
+    events = neurofiles.load(aer_dir / name)
+    assert len(events) == count
+    assert events.metadata["source"] == str(aer_dir / name) and events.metadata["camera"] == camera
+    assert repr(events).endswith(f"from {name!r}>")

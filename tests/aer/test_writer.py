@@ -52,7 +52,7 @@ def test_header_is_jaer_style(tmp_path: Path):
     assert lines[0] == b"#!AER-DAT2.0"
     assert all(line.startswith(b"#") for line in lines)
     assert b"\n" not in head.replace(b"\r\n", b"")  # every line ends in CRLF
-    assert b"# Timestamps tick is 1 us" in lines
+    assert b"# Timestamps tick: 1 us" in lines
     assert lines[-1] == b"#End Of ASCII Header"
     assert jaer_header_length(data) == len(head)
     assert len(data) == len(head) + 8 * 10

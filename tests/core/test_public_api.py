@@ -17,9 +17,9 @@ EXPECTED = sorted(
         "MissingDependencyError", "NeurofilesError", "NeurofilesWarning", "NoReaderError",
         "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError", "PluginValidationError",
         "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError", "StorageError",
-        "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
-        "backends", "detect", "formats", "iter_chunks", "load", "load_aer", "refresh_plugins", "save",
-        "set_progress",
+        "StorageWarning", "Traces", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
+        "backends", "detect", "formats", "iter_chunks", "load", "load_aer", "read_atf", "read_neuron_dat",
+        "refresh_plugins", "save", "set_progress",
     ]
 )
 

@@ -43,3 +43,15 @@ def test_atomic_write_replaces_on_success(tmp_path):
 def test_write_into_missing_folder_is_a_write_error(tmp_path):
     with pytest.raises(WriteError, match="cannot create"):
         _atomic_write(tmp_path / "missing" / "x.txt", lambda s, p: None)
+
+
+def test_saved_files_get_ordinary_permissions(tmp_path):
+    import os
+
+    target = tmp_path / "out.txt"
+    old = os.umask(0o022)
+    try:
+        _atomic_write(target, lambda stream, path: stream.write(b"x"))
+    finally:
+        os.umask(old)
+    assert target.stat().st_mode & 0o777 == 0o644

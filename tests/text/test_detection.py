@@ -13,7 +13,7 @@ import pytest
 
 import neurofiles
 from neurofiles.plugin import Probe
-from neurofiles.plugins.neuron._sniff import sniff_never, sniff_text, sniff_vwrite
+from neurofiles.plugins.neuron._sniff import sniff_text, sniff_vwrite
 from neurofiles.plugins.neuron._vwrite import encode_record
 
 from ._helpers import SPEC_VECTORS
@@ -61,7 +61,6 @@ def test_aer_like_binary_is_neither(n: int) -> None:
     content = _aer_like(n)
     assert sniff_text(_probe(content)) == 0.0
     assert sniff_vwrite(_probe(content)) == 0.0
-    assert sniff_never(_probe(content)) == 0.0
 
 
 def test_aer_like_with_plausible_first_header_is_refused_by_the_reader(tmp_path) -> None:
@@ -124,3 +123,9 @@ def test_vwrite_foreign_order_and_unequal_lengths(tmp_path) -> None:
     assert traces.metadata["lengths"] == [4, 2]
     np.testing.assert_array_equal(traces.metadata["vectors_data"][1], [0.0, 1.0])
     assert np.isnan(traces.values[3, 1])
+
+
+def test_fwrite_is_explicit_only(tmp_path) -> None:
+    from neurofiles._discovery import get_registry
+
+    assert get_registry().readers["neuron-fwrite"][0].explicit_only
