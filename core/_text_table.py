@@ -19,14 +19,22 @@ import re
 import mmap
 import os
 from dataclasses import dataclass, field
-from typing import Union
+from typing import BinaryIO, Callable, Union
 
 import numpy as np
 
 from ._errors import CorruptFileError
 from ._source import Source
 
-__all__ = ["Buffer", "TableBlock", "detect_separator", "fast_engine_available", "line_at", "parse_block", "read_buffer"]
+__all__ = [
+    "Buffer",
+    "TableBlock",
+    "detect_separator",
+    "fast_engine_available",
+    "line_at",
+    "parse_block",
+    "read_buffer",
+]
 
 Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
@@ -65,7 +73,8 @@ def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
 
 
 def detect_separator(line: bytes) -> str | None:
-    """The field separator of a data line: ``'\\t'``, ``','``, ``' '`` (single spaces) or None (any whitespace)."""
+    """The field separator of a data line: ``'\\t'``, ``','``, ``' '`` (single spaces)
+    or None (any whitespace)."""
     stripped = line.strip(b" \r\n")
     if b"\t" in stripped:
         return "\t"
@@ -110,6 +119,7 @@ def parse_block(
     engine: str = "auto",
     text_ok: bool = False,
     comments: str | None = None,
+    open_stream: Callable[[], BinaryIO] | None = None,
 ) -> TableBlock:
     """Parse the numeric block from byte ``start`` to the end of ``buf``.
 
@@ -127,6 +137,9 @@ def parse_block(
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
         A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
+    open_stream
+        Returns a fresh binary handle on the same bytes (``Source.open``); the
+        numpy engine then streams from it instead of copying the block.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
     if engine not in ENGINES:
@@ -138,11 +151,23 @@ def parse_block(
             array = _parse_pyarrow(buf, start, ncols, sep or "\t")
             if array is not None:
                 return TableBlock(array, "pyarrow")
-    body = bytes(buf[start:])
-    array = _parse_loadtxt(body, ncols, sep, comments)
+    if open_stream is not None:
+        with open_stream() as handle:
+            handle.seek(start)
+            array = _parse_loadtxt(handle, ncols, sep, comments)
+    else:
+        array = _parse_loadtxt(io.BytesIO(bytes(buf[start:])), ncols, sep, comments)
     if array is not None:
         return TableBlock(array, "numpy")
-    return _parse_careful(body, ncols=ncols, sep=sep, path=path, first_line=first_line, text_ok=text_ok, comments=comments)
+    return _parse_careful(
+        bytes(buf[start:]),
+        ncols=ncols,
+        sep=sep,
+        path=path,
+        first_line=first_line,
+        text_ok=text_ok,
+        comments=comments,
+    )
 
 
 def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:
@@ -170,22 +195,29 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
     for extra in table.columns[ncols:]:  # a trailing separator makes an all-empty column
         if extra.null_count != len(extra):
             return None
-    columns = [table.column(i).to_numpy() for i in range(ncols)]
-    if not columns:
-        return np.empty((table.num_rows, 0))
-    return np.column_stack(columns) if ncols > 1 else columns[0].reshape(-1, 1).astype(np.float64, copy=False)
+    # one copy per column straight from the Arrow chunks into a column-major array
+    out = np.empty((table.num_rows, ncols), dtype=np.float64, order="F")
+    for i in range(ncols):
+        target = out[:, i]
+        offset = 0
+        for chunk in table.column(i).chunks:
+            n = len(chunk)
+            target[offset : offset + n] = chunk.to_numpy(zero_copy_only=False)
+            offset += n
+    return out
 
 
-def _parse_loadtxt(body: bytes, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
-    """numpy.loadtxt on the whole block; None if it refuses it or the width is wrong."""
+def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
+    """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block
+    or the width is wrong."""
     delimiter = "," if sep == "," else None
+    text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
-        array = np.loadtxt(
-            io.BytesIO(body), dtype=np.float64, delimiter=delimiter, comments=comments,
-            ndmin=2, encoding="latin-1",
-        )
-    except ValueError:
+        array = np.loadtxt(text, dtype=np.float64, delimiter=delimiter, comments=comments, ndmin=2)
+    except (ValueError, io.UnsupportedOperation):
         return None
+    finally:
+        text.detach()
     if array.shape[1] != ncols and array.size:
         return None
     return array.reshape(-1, ncols)
@@ -224,6 +256,8 @@ def _parse_careful(
         line = body[pos:end]
         pos = end + 1
         lineno += 1
+        if line[:1] == b"\x1a":  # Ctrl-Z: end of file for DOS-era writers (and Axon's reader)
+            break
         if comment is not None and comment in line:
             line = line[: line.index(comment)]
         if not line.strip():
@@ -234,7 +268,8 @@ def _parse_careful(
         if len(fields) != ncols:
             raise CorruptFileError(
                 f"row has {len(fields)} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
-                path=path, line=lineno,
+                path=path,
+                line=lineno,
             )
         for col, cell in enumerate(fields):
             if cell == b"":
@@ -244,7 +279,9 @@ def _parse_careful(
             if number is None:
                 if not text_ok:
                     shown = cell[:40].decode("latin-1")
-                    raise CorruptFileError(f"cannot read {shown!r} as a number (column {col + 1})", path=path, line=lineno)
+                    raise CorruptFileError(
+                        f"cannot read {shown!r} as a number (column {col + 1})", path=path, line=lineno
+                    )
                 text_cols.add(col)
                 number = math.nan
             values.append(number)
@@ -253,6 +290,12 @@ def _parse_careful(
         nrows += 1
     array = np.array(values, dtype=np.float64).reshape(nrows, ncols)
     text = {
-        col: np.array([row[col].decode("latin-1") for row in raw], dtype=str) for col in sorted(text_cols)
+        col: np.array([_unquote(row[col]).decode("latin-1") for row in raw], dtype=str)
+        for col in sorted(text_cols)
     }
     return TableBlock(array, "careful", text, last_line=lineno)
+
+
+def _unquote(cell: bytes) -> bytes:
+    """A text cell without its enclosing double quotes, if it has them."""
+    return cell[1:-1] if len(cell) >= 2 and cell[:1] == b'"' and cell[-1:] == b'"' else cell

@@ -88,7 +88,9 @@ class Traces:
             channel_names = self.columns if channel_names is None else channel_names
         self.layout: np.ndarray = np.asarray(layout, dtype=np.intp)
         self.channel_names: list[str] = (
-            list(channel_names) if channel_names is not None else [f"ch{i}" for i in range(self.layout.shape[1])]
+            list(channel_names)
+            if channel_names is not None
+            else [f"ch{i}" for i in range(self.layout.shape[1])]
         )
         self.sweep_starts = None if sweep_starts is None else np.asarray(sweep_starts, dtype=np.float64)
         self.text: dict[str, np.ndarray] = dict(text or {})
@@ -138,7 +140,8 @@ class Traces:
             if not hits:
                 raise KeyError(f"no column {key!r}; columns are {self.labels}")
             raise KeyError(
-                f"column title {key!r} is not unique (value columns {hits}); use an index, sweep() or channel()"
+                f"column title {key!r} is not unique (value columns {hits});"
+                " use an index, sweep() or channel()"
             )
         raise TypeError(f"column key must be an int or str, got {type(key).__name__}")
 
@@ -165,8 +168,13 @@ class Traces:
         if self.sweep_starts is not None and len(self.sweep_starts) == self.sweep_count:
             meta["sweep_start"] = float(self.sweep_starts[i])
         return Traces(
-            self.times, self.values[:, idx], list(self.channel_names), [self.units[j] for j in idx],
-            time_name=self.time_name, time_unit=self.time_unit, metadata=meta,
+            self.times,
+            self.values[:, idx],
+            list(self.channel_names),
+            [self.units[j] for j in idx],
+            time_name=self.time_name,
+            time_unit=self.time_unit,
+            metadata=meta,
         )
 
     def channel(self, name: Key) -> Traces:
@@ -185,8 +193,12 @@ class Traces:
         idx = self.layout[:, c]
         cname = self.channel_names[c]
         return Traces(
-            self.times, self.values[:, idx], [f"{cname} sweep {k + 1}" for k in range(len(idx))],
-            [self.units[j] for j in idx], time_name=self.time_name, time_unit=self.time_unit,
+            self.times,
+            self.values[:, idx],
+            [f"{cname} sweep {k + 1}" for k in range(len(idx))],
+            [self.units[j] for j in idx],
+            time_name=self.time_name,
+            time_unit=self.time_unit,
             metadata={"channel": cname},
         )
 
@@ -196,7 +208,9 @@ class Traces:
         parts = [f"<Traces {rows} rows x {ncols} value column{'s' if ncols != 1 else ''}"]
         fmt = self.metadata.get("format")
         if fmt:
-            parts[0] += f" [{fmt}" + (f", {self.metadata['variant']}" if self.metadata.get("variant") else "") + "]"
+            parts[0] += (
+                f" [{fmt}" + (f", {self.metadata['variant']}" if self.metadata.get("variant") else "") + "]"
+            )
         source = self.metadata.get("source")
         if source:
             parts[0] += f" from {source!r}"
@@ -210,7 +224,10 @@ class Traces:
         shown = ", ".join(labels[:6]) + (f", ... (+{len(labels) - 6})" if len(labels) > 6 else "")
         parts.append(f"  columns: {shown}")
         if self.sweep_count > 1 or self.layout.shape != (1, ncols):
-            parts.append(f"  layout: {self.sweep_count} sweeps x {self.channel_count} channels {self.channel_names[:6]}")
+            parts.append(
+                f"  layout: {self.sweep_count} sweeps x {self.channel_count} channels"
+                f" {self.channel_names[:6]}"
+            )
         if self.text:
             parts.append(f"  text columns: {list(self.text)}")
         keys = [k for k in self.metadata if k not in ("format", "source", "variant")]

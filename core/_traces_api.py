@@ -45,7 +45,9 @@ def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray],
     except FormatMismatchError:
         traces = load(name, format="neuron-vwrite")
         if traces.values.shape[1] >= 2:
-            traces = Traces(traces.values[:, 0], traces.values[:, 1:], traces.columns[1:], metadata=traces.metadata)
+            traces = Traces(
+                traces.values[:, 0], traces.values[:, 1:], traces.columns[1:], metadata=traces.metadata
+            )
     return _pair(traces)
 
 

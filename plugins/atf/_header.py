@@ -81,7 +81,8 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
     if magic == b"PAF":
         raise CorruptFileError(
             "legacy PAF (pre-ATF, 'ATF 0.0') text file: not supported; re-export it as ATF 1.0",
-            path=path, line=1,
+            path=path,
+            line=1,
         )
     rest = line1[3:]
     sep1 = rest[:1].decode("latin-1")
@@ -89,11 +90,14 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
     try:
         version = float(version_text)
     except ValueError:
-        raise CorruptFileError(f"line 1 must be 'ATF<sep>1.0', found {line1[:40]!r}", path=path, line=1) from None
+        raise CorruptFileError(
+            f"line 1 must be 'ATF<sep>1.0', found {line1[:40]!r}", path=path, line=1
+        ) from None
     if version != SUPPORTED_VERSION:
         raise CorruptFileError(
             f"ATF version {version_text!r} is not supported: only ATF 1.0 exists in Axon's specification",
-            path=path, line=1,
+            path=path,
+            line=1,
         )
     line2, pos = line_at(buf, pos)
     match = _COUNTS.match(line2)
@@ -105,7 +109,8 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
     if nrec > size or ncol > size:
         raise LimitExceededError(
             f"line 2 declares {nrec} header records and {ncol} columns; a {size}-byte file cannot hold them",
-            path=path, line=2,
+            path=path,
+            line=2,
         )
     head = AtfHeader(version_text, sep1, nrec, ncol)
     # header lines: every line that starts with a quote, up to the first that does not
@@ -128,8 +133,11 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
         pos = nxt
     if not quoted:
         raise CorruptFileError("no column-title line (quoted titles) after line 2", path=path, line=3)
-    title_no, title_line, data_pos = quoted[-1]
-    head.records = [parse_record(text) for _, text, _ in quoted[:-1]]
+    last = len(quoted) - 1
+    if len(quoted) > nrec + 1 and len(parse_record(quoted[nrec][1])) == ncol:
+        last = nrec  # the declared structure fits: quoted lines after the titles are data (quoted text cells)
+    title_no, title_line, data_pos = quoted[last]
+    head.records = [parse_record(text) for _, text, _ in quoted[:last]]
     head.titles = parse_record(title_line)
     head.titles_line = title_no
     head.data_start = data_pos
@@ -137,8 +145,12 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
     head.header = _record_dict(head.records)
     if len(head.records) != nrec:
         head.problems.append(
-            (2, f"line 2 declares {nrec} header records but the file has {len(head.records)} before the titles"
-                f" (line {title_no}); the file's structure is used, no data row is skipped")
+            (
+                2,
+                f"line 2 declares {nrec} header records but the file has"
+                f" {len(head.records)} before the titles"
+                f" (line {title_no}); the file's structure is used, no data row is skipped",
+            )
         )
     if len(head.titles) != ncol:
         head.problems.append(

@@ -10,7 +10,15 @@ import numpy as np
 from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
 from neurofiles._reader import Reader
 from neurofiles._source import Source
-from neurofiles._text_table import ENGINES, Buffer, detect_separator, line_at, parse_block, read_buffer, split_fields
+from neurofiles._text_table import (
+    ENGINES,
+    Buffer,
+    detect_separator,
+    line_at,
+    parse_block,
+    read_buffer,
+    split_fields,
+)
 from neurofiles._traces import Traces
 
 from ._header import AtfHeader, parse_header, split_title
@@ -78,8 +86,11 @@ class AtfReader(Reader):
         """Header facts: version, counts, titles, records."""
         h = self.head
         return {
-            "version": h.version, "header records": len(h.records), "columns": len(h.titles),
-            "titles": h.titles, "records": h.header,
+            "version": h.version,
+            "header records": len(h.records),
+            "columns": len(h.titles),
+            "titles": h.titles,
+            "records": h.header,
         }
 
     def _first_data_line(self) -> bytes | None:
@@ -102,19 +113,35 @@ class AtfReader(Reader):
             ncols = len(fields) - 1 if len(fields) == len(h.titles) + 1 and fields[-1] == b"" else len(fields)
         titles = list(h.titles)
         if ncols != len(titles):
-            self._report(f"the title line has {len(titles)} titles but the data rows have {ncols} fields", h.titles_line)
+            self._report(
+                f"the title line has {len(titles)} titles but the data rows have {ncols} fields",
+                h.titles_line,
+            )
             titles = (titles + [f"column {i + 1}" for i in range(len(titles), ncols)])[:ncols]
         block = parse_block(
-            self._buf, h.data_start, ncols=ncols, sep=sep, path=path, first_line=h.data_line,
-            engine=self.engine, text_ok=True,
+            self._buf,
+            h.data_start,
+            ncols=ncols,
+            sep=sep,
+            path=path,
+            first_line=h.data_line,
+            engine=self.engine,
+            text_ok=True,
+            open_stream=self._stream(),
         )
         array = block.array
         names, units = zip(*(split_title(t) for t in titles)) if titles else ((), ())
         has_time = bool(titles) and "time" in names[0].lower() and 0 not in block.text
         meta: dict[str, Any] = {
-            "format": "axon-atf", "source": path, "version": h.version, "engine": block.engine,
-            "header": h.header, "records": h.records, "titles": titles,
-            "declared counts": (h.declared_records, h.declared_columns), "rows": int(array.shape[0]),
+            "format": "axon-atf",
+            "source": path,
+            "version": h.version,
+            "engine": block.engine,
+            "header": h.header,
+            "records": h.records,
+            "titles": titles,
+            "declared counts": (h.declared_records, h.declared_columns),
+            "rows": int(array.shape[0]),
         }
         if h.problems:
             meta["count problems"] = [m for _, m in h.problems]
@@ -129,9 +156,17 @@ class AtfReader(Reader):
             channels = [names[first_value + int(i)] for i in layout[0]] if values.shape[1] else []
         sweep_starts = self._sweep_starts(h.header, layout.shape[0], units[0] if has_time else "")
         return Traces(
-            array[:, 0] if has_time else None, values, list(names[first_value:]), list(units[first_value:]),
-            time_name=names[0] if has_time else "t", time_unit=units[0] if has_time else "",
-            metadata=meta, layout=layout, channel_names=channels, sweep_starts=sweep_starts, text=text,
+            array[:, 0] if has_time else None,
+            values,
+            list(names[first_value:]),
+            list(units[first_value:]),
+            time_name=names[0] if has_time else "t",
+            time_unit=units[0] if has_time else "",
+            metadata=meta,
+            layout=layout,
+            channel_names=channels,
+            sweep_starts=sweep_starts,
+            text=text,
         )
 
     @staticmethod
@@ -145,6 +180,10 @@ class AtfReader(Reader):
             return None
         scale = {"s": 1e-3, "ms": 1.0, "us": 1e3, "µs": 1e3}.get(time_unit)
         return None if scale is None else ms * scale
+
+    def _stream(self) -> Any:
+        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
+        return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
         """Drop the memory map."""

@@ -36,7 +36,9 @@ def _default_records(traces: Traces) -> list[list[str]]:
     if traces.sweep_starts is not None:
         scale = {"s": 1e3, "ms": 1.0}.get(traces.time_unit)
         if scale is not None:
-            records.append(["SweepStartTimesMS=" + ",".join("%.3f" % (v * scale) for v in traces.sweep_starts)])
+            records.append(
+                ["SweepStartTimesMS=" + ",".join("%.3f" % (v * scale) for v in traces.sweep_starts)]
+            )
     channels = list(traces.channel_names)
     records.append(["SignalsExported=" + ",".join(channels)])
     per_column = [""] * traces.values.shape[1]

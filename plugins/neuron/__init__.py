@@ -27,7 +27,8 @@ def neurofiles_register_formats(registry):  # type: ignore[no-untyped-def]
             reader="neurofiles.plugins.neuron._vwrite:VwriteReader",
             extensions=(".dat", ".vec"),
             sniff="neurofiles.plugins.neuron._sniff:sniff_vwrite",
-            description="NEURON Vector.vwrite binary records (types 1-5, either byte order, several per file)",
+            description="NEURON Vector.vwrite binary records "
+            "(types 1-5, either byte order, several per file)",
             url=_URL,
         )
     )
@@ -35,7 +36,9 @@ def neurofiles_register_formats(registry):  # type: ignore[no-untyped-def]
         ReaderSpec(
             name="neuron-fwrite",
             reader="neurofiles.plugins.neuron._vwrite:FwriteReader",
-            description="NEURON Vector.fwrite raw float64 values (no header: only with format='neuron-fwrite')",
+            sniff="neurofiles.plugins.neuron._sniff:sniff_never",
+            description="NEURON Vector.fwrite raw float64 values"
+            " (no header: only with format='neuron-fwrite')",
             url=_URL,
         )
     )

@@ -19,6 +19,8 @@ EPS_MAGIC = b"%!PS"
 PWM_HEADS = (b"Graph addvar/addexpr lines", b"PolyLines")
 _INT = re.compile(rb"^[+]?\d+$")
 MAX_HEADER_LINES = 3
+MAX_SCANNED_LINES = 1000
+_NONBLANK = re.compile(rb"\S")
 
 
 def _floats(fields: list[bytes]) -> list[float] | None:
@@ -58,18 +60,18 @@ class TextLayout:
 def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
     """Classify the header lines; return a :class:`TextLayout`, or a reason string if not NEURON text."""
     layout = TextLayout()
-    pos, lineno = 0, 0
-    # skip leading blank lines
-    while True:
-        if pos >= len(buf):
-            return "no numeric data lines"
-        line, nxt = line_at(buf, pos)
-        lineno += 1
-        if line.strip():
-            break
-        pos = nxt
+    first = _NONBLANK.search(buf)  # skip leading blank lines without a Python loop
+    if first is None:
+        return "no numeric data lines"
+    pos = buf.rfind(b"\n", 0, first.start()) + 1
+    lineno = bytes(buf[:pos]).count(b"\n") + 1
+    line, nxt = line_at(buf, pos)
     header_lines = 0
+    scanned = 0
     while True:
+        scanned += 1
+        if scanned > MAX_SCANNED_LINES:
+            return f"no numeric data in the first {MAX_SCANNED_LINES} lines"
         stripped = line.strip()
         if stripped and is_numeric_line(stripped):
             fields = split_fields(line, detect_separator(line))
@@ -95,7 +97,9 @@ def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
                 layout.label = stripped[6:].decode("latin-1")
                 layout.label_line = lineno
             elif layout.names is None:
-                layout.names = [f.decode("latin-1") for f in split_fields(stripped, detect_separator(stripped))]
+                layout.names = [
+                    f.decode("latin-1") for f in split_fields(stripped, detect_separator(stripped))
+                ]
                 layout.names_line = lineno
             else:
                 return f"line {lineno} is not numeric ({stripped[:40]!r}) after the header lines"
@@ -106,6 +110,10 @@ def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
         if pos >= len(buf):
             if layout.count is None or layout.count_line is None:
                 return "no numeric data lines"
+            if layout.label is not None or layout.names is not None:  # a header for zero rows
+                layout.data_start, layout.data_line = len(buf), lineno + 1
+                layout.ncols = layout.count[1] if len(layout.count) == 2 else 2
+                return layout
             # the count candidate was the only numeric line: it is data
             count_line = layout.count_text
             layout.data_start, layout.data_line = layout.count_pos, layout.count_line

@@ -54,7 +54,8 @@ class NeuronDatReader(Reader):
             raise CorruptFileError(
                 "this is Encapsulated PostScript (Graph.printfile writes a picture, not data);"
                 " export the curves with PrintWindowManager 'Print to File > Ascii' or Vector > Save to File",
-                path=path, line=1,
+                path=path,
+                line=1,
             )
         if not head.strip():
             raise FormatMismatch("empty file")
@@ -80,8 +81,10 @@ class NeuronDatReader(Reader):
         max_rows = (self.source.size or len(self._buf)) // 2 + 1
         if surely_count and lay.count[0] > max_rows:
             raise LimitExceededError(
-                f"count line declares {lay.count[0]} rows; a file of {self.source.size} bytes holds at most {max_rows}",
-                path=self.source.name, line=lay.count_line,
+                f"count line declares {lay.count[0]} rows;"
+                f" a file of {self.source.size} bytes holds at most {max_rows}",
+                path=self.source.name,
+                line=lay.count_line,
             )
 
     def summary(self) -> dict[str, Any]:
@@ -90,8 +93,11 @@ class NeuronDatReader(Reader):
             return {"variant": "PrintWindowManager Ascii"}
         lay = self.layout
         return {
-            "label": lay.label, "count line": lay.count, "columns": lay.ncols,
-            "column names": lay.names, "first data line": lay.data_line,
+            "label": lay.label,
+            "count line": lay.count,
+            "columns": lay.ncols,
+            "column names": lay.names,
+            "first data line": lay.data_line,
         }
 
     def read(self) -> Traces:
@@ -104,8 +110,15 @@ class NeuronDatReader(Reader):
         lay = self.layout
         assert lay is not None
         block = parse_block(
-            self._buf, lay.data_start, ncols=lay.ncols, sep=lay.sep, path=path,
-            first_line=lay.data_line, engine=self.engine, comments="#",
+            self._buf,
+            lay.data_start,
+            ncols=lay.ncols,
+            sep=lay.sep,
+            path=path,
+            first_line=lay.data_line,
+            engine=self.engine,
+            comments="#",
+            open_stream=self._stream(),
         )
         array = block.array
         meta: dict[str, Any] = {"format": "neuron-dat", "source": path, "engine": block.engine}
@@ -113,7 +126,9 @@ class NeuronDatReader(Reader):
         if lay.count is not None and not count_is_header:
             assert lay.count_values is not None
             array = np.vstack([np.array(lay.count_values, dtype=np.float64).reshape(1, -1), array])
-            meta["note"] = f"line {lay.count_line} ({lay.count_text.decode()!r}) is read as data, not as a count line"
+            meta["note"] = (
+                f"line {lay.count_line} ({lay.count_text.decode()!r}) is read as data, not as a count line"
+            )
         elif lay.count is not None:
             self._check_count(array.shape[0], lay, meta)
         meta["variant"] = self._variant(count_is_header, array.shape[0])
@@ -121,7 +136,12 @@ class NeuronDatReader(Reader):
             meta["label"] = lay.label
         if lay.names is not None:
             meta["header names"] = lay.names
-        if lay.first_data.startswith(b" ") and count_is_header and lay.count is not None and len(lay.count) == 2:
+        if (
+            lay.first_data.startswith(b" ")
+            and count_is_header
+            and lay.count is not None
+            and len(lay.count) == 2
+        ):
             meta["precision note"] = "Matrix.fprint writes 3 significant digits by default"
         meta["rows"] = int(array.shape[0])
         return self._traces(array, meta)
@@ -194,7 +214,10 @@ class NeuronDatReader(Reader):
             columns = [f"y{i}" for i in range(1, ncols)]
         return Traces(array[:, 0], array[:, 1:], columns, time_name="x", metadata=meta)
 
+    def _stream(self) -> Any:
+        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
+        return self.source.open if self.source.path is not None else None
+
     def close(self) -> None:
         """Drop the memory map (closed when no array refers to it)."""
         self._buf = b""
-

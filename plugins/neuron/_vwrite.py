@@ -21,8 +21,14 @@ from neurofiles._source import Source
 from neurofiles._traces import Traces
 
 __all__ = [
-    "ITEM_SIZE", "FwriteReader", "Record", "VwriteReader", "decode_record", "encode_record",
-    "record_size", "scan_records",
+    "ITEM_SIZE",
+    "FwriteReader",
+    "Record",
+    "VwriteReader",
+    "decode_record",
+    "encode_record",
+    "record_size",
+    "scan_records",
 ]
 
 ITEM_SIZE = {1: 1, 2: 2, 3: 4, 4: 8, 5: 4}
@@ -80,7 +86,8 @@ def scan_records(read_at: Any, size: int, *, limit: int | None = None) -> list[R
         order = rec_order
         rec = Record(pos, n, vtype, rec_order)
         if pos + rec.size > size:
-            return f"byte {pos}: record of {n} {TYPE_NAMES[vtype]} items needs {rec.size} bytes, {size - pos} left"
+            left = size - pos
+            return f"byte {pos}: record of {n} {TYPE_NAMES[vtype]} items needs {rec.size} bytes, {left} left"
         records.append(rec)
         pos += rec.size
         if limit is not None and pos >= limit:
@@ -117,8 +124,11 @@ def encode_record(values: np.ndarray, vtype: int = 4, order: str = "<") -> bytes
         vmax = float(x.max()) if x.size else 0.0
         top = 255.0 if vtype == 1 else 65535.0
         sf = top / (vmax - vmin) if vmax != vmin else 1.0
-        scaled = np.trunc((x - vmin) * sf)
-        payload = (scaled - 128).astype(order + "i1") if vtype == 1 else scaled.astype(order + "u2")
+        # C casts truncate toward zero; NEURON subtracts 128 before the cast to char
+        if vtype == 1:
+            payload = np.trunc((x - vmin) * sf - 128.0).astype(order + "i1")
+        else:
+            payload = np.trunc((x - vmin) * sf).astype(order + "u2")
         return head + struct.pack(order + "dd", sf, vmin) + payload.tobytes()
     if vtype == 5:
         return head + np.trunc(x).astype(order + "i4").tobytes()
@@ -170,7 +180,9 @@ class VwriteReader(Reader):
                 handle.seek(rec.offset)
                 data = handle.read(rec.size)
                 if len(data) != rec.size:
-                    raise TruncatedFileError("file ends inside a vwrite record", path=self.source.name, offset=rec.offset)
+                    raise TruncatedFileError(
+                        "file ends inside a vwrite record", path=self.source.name, offset=rec.offset
+                    )
                 vectors.append(decode_record(data, rec))
         meta: dict[str, Any] = {"format": "neuron-vwrite", "source": self.source.name, **self.summary()}
         meta["vectors_data"] = vectors
@@ -179,9 +191,11 @@ class VwriteReader(Reader):
         lengths = {v.size for v in vectors}
         if len(lengths) > 1:
             warnings.warn(
-                f"{self.source.name}: vectors have different lengths {[v.size for v in vectors]}; shorter ones are"
+                f"{self.source.name}: vectors have different lengths"
+                f" {[v.size for v in vectors]}; shorter ones are"
                 " padded with NaN in .values (exact vectors in metadata['vectors_data'])",
-                FormatWarning, stacklevel=2,
+                FormatWarning,
+                stacklevel=2,
             )
         nrows = max(lengths)
         table = np.full((nrows, len(vectors)), np.nan)
@@ -211,7 +225,9 @@ class FwriteReader(Reader):
         size = source.size
         if size is not None and size % 8:
             raise CorruptFileError(
-                f"size {size} is not a multiple of 8: not raw float64 values", path=source.name, offset=size - size % 8
+                f"size {size} is not a multiple of 8: not raw float64 values",
+                path=source.name,
+                offset=size - size % 8,
             )
 
     def read(self) -> Traces:
@@ -220,9 +236,13 @@ class FwriteReader(Reader):
             data = handle.read()
         if len(data) % 8:
             raise CorruptFileError(f"size {len(data)} is not a multiple of 8", path=self.source.name)
-        values = np.frombuffer(data, dtype=("<" if self.byteorder == "little" else ">") + "f8").astype(np.float64)
+        values = np.frombuffer(data, dtype=("<" if self.byteorder == "little" else ">") + "f8").astype(
+            np.float64
+        )
         meta = {
-            "format": "neuron-fwrite", "source": self.source.name, "byte order": self.byteorder,
+            "format": "neuron-fwrite",
+            "source": self.source.name,
+            "byte order": self.byteorder,
             "times": "none: fwrite stores bare doubles",
         }
         return Traces(None, values.reshape(-1, 1), ["vector 1"], metadata=meta)

@@ -35,8 +35,14 @@ def main() -> None:
         cols.append(_spike_train(ts * 1000 / 5) + sweep)  # IN 0, mV
         cols.append(np.where((ts > 0.01) & (ts < 0.03), 0.1 * (sweep + 1), 0.0))  # IN 1, nA
     atf = Traces(
-        ts, np.column_stack(cols), ["Trace #1", "Trace #1", "Trace #2", "Trace #2"], ["mV", "nA", "mV", "nA"],
-        time_name="Time", time_unit="s", layout=np.array([[0, 1], [2, 3]]), channel_names=["IN 0", "IN 1"],
+        ts,
+        np.column_stack(cols),
+        ["Trace #1", "Trace #1", "Trace #2", "Trace #2"],
+        ["mV", "nA", "mV", "nA"],
+        time_name="Time",
+        time_unit="s",
+        layout=np.array([[0, 1], [2, 3]]),
+        channel_names=["IN 0", "IN 1"],
         sweep_starts=np.array([0.0, 0.1]),
     )
     neurofiles.save(SAMPLES / "clampfit_two_channels.atf", atf, format="axon-atf", digits=12)

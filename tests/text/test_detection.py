@@ -32,8 +32,18 @@ def _aer_like(n_events: int, seed: int = 1) -> bytes:
     return np.column_stack([addr, ts]).tobytes()
 
 
-@pytest.mark.parametrize("name", ["clipboard.dat", "file_printf_tab.dat", "np_savetxt.dat", "matrix_fprint.dat",
-                                  "vec_printf.dat", "file_printf_multicol.dat", "clipboard_crlf.dat"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "clipboard.dat",
+        "file_printf_tab.dat",
+        "np_savetxt.dat",
+        "matrix_fprint.dat",
+        "vec_printf.dat",
+        "file_printf_multicol.dat",
+        "clipboard_crlf.dat",
+    ],
+)
 def test_text_sniff_high_for_neuron_text(name: str) -> None:
     content = (SPEC_VECTORS / "neuron" / name).read_bytes()
     assert sniff_text(_probe(content)) == pytest.approx(0.9)

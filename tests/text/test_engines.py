@@ -11,9 +11,16 @@ from neurofiles._text_table import parse_block
 from ._helpers import SPEC_VECTORS, need_pyarrow
 
 NUMERIC_VECTORS = [
-    "neuron/clipboard.dat", "neuron/clipboard_crlf.dat", "neuron/file_printf_space.dat",
-    "neuron/np_savetxt.dat", "neuron/file_printf_multicol.dat", "neuron/matrix_fprint_nohdr.dat",
-    "atf/two_sweeps.atf", "atf/two_sweeps_crlf.atf", "atf/comma.atf", "atf/empty_cells.atf",
+    "neuron/clipboard.dat",
+    "neuron/clipboard_crlf.dat",
+    "neuron/file_printf_space.dat",
+    "neuron/np_savetxt.dat",
+    "neuron/file_printf_multicol.dat",
+    "neuron/matrix_fprint_nohdr.dat",
+    "atf/two_sweeps.atf",
+    "atf/two_sweeps_crlf.atf",
+    "atf/comma.atf",
+    "atf/empty_cells.atf",
 ]
 
 

@@ -101,7 +101,11 @@ def test_fwrite_bad_size(tmp_path) -> None:
 
 
 def test_latin1_header_bytes_do_not_crash(tmp_path) -> None:
-    path = _write(tmp_path, "u.atf", 'ATF\t1.0\n1\t2\n"Comment=\xb5 caf\xe9"\n"Time (s)"\t"I (\xb5A)"\n0\t1\n'.encode("latin-1"))
+    path = _write(
+        tmp_path,
+        "u.atf",
+        'ATF\t1.0\n1\t2\n"Comment=\xb5 caf\xe9"\n"Time (s)"\t"I (\xb5A)"\n0\t1\n'.encode("latin-1"),
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         traces = neurofiles.load(path)

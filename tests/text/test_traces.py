@@ -102,3 +102,20 @@ def test_samples_load() -> None:
     for path in SAMPLES.glob("*"):
         if path.suffix in (".dat", ".atf") and path.name.startswith(("neuron_", "clampfit_")):
             assert path.stat().st_size < 100_000
+
+
+@pytest.mark.parametrize("name", ["neuron/clipboard.dat", "atf/two_sweeps.atf", "atf/empty_cells.atf"])
+def test_file_objects_read_like_paths(name: str) -> None:
+    import io
+
+    path = SPEC_VECTORS / name
+    expected = neurofiles.load(path).to_array()
+    stream = io.BytesIO(b"junk" + path.read_bytes())
+    stream.seek(4)  # a file object is read from its current position
+    for engine in ("auto", "numpy"):
+        stream.seek(4)
+        got = neurofiles.load(stream, engine=engine)
+        np.testing.assert_array_equal(got.to_array(), expected)
+    assert neurofiles.load(io.BytesIO(path.read_bytes()), engine="numpy").metadata["engine"] != "careful" or (
+        "empty" in name
+    )

@@ -15,6 +15,7 @@ from ._helpers import SPEC_VECTORS, load_expected
 
 NEURON = load_expected("neuron")
 ATF = load_expected("atf")
+NRN9 = load_expected("neuron-nrn9")  # files written by NEURON 9.0.2 itself
 
 
 def _close(actual: np.ndarray, expected: list, tol: float) -> None:
@@ -67,6 +68,8 @@ def _check(path, exp: dict) -> None:
         np.testing.assert_allclose(traces.sweep_starts, exp["sweep_starts"])
     if "nan_count" in exp:
         assert int(np.isnan(array).sum()) == exp["nan_count"]
+    if "all" in exp:
+        np.testing.assert_array_equal(array[:, 0], np.array(exp["all"]))
     if "curves" in exp:
         assert len(traces.metadata["curves"]) == exp["curves"]
     for name, cells in exp.get("text", {}).items():
@@ -80,6 +83,11 @@ def _check(path, exp: dict) -> None:
 @pytest.mark.parametrize("name", sorted(NEURON))
 def test_neuron_vector(name: str) -> None:
     _check(SPEC_VECTORS / "neuron" / name, NEURON[name])
+
+
+@pytest.mark.parametrize("name", sorted(NRN9))
+def test_neuron9_written_file(name: str) -> None:
+    _check(SPEC_VECTORS / "neuron-nrn9" / name, NRN9[name])
 
 
 @pytest.mark.parametrize("name", sorted(ATF))

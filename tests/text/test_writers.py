@@ -63,13 +63,23 @@ def test_vwrite_round_trip(tmp_path, vtype: int, tol: float) -> None:
     np.testing.assert_allclose(back.values, tr.values, atol=tol, rtol=0)
     if vtype == 4:
         np.testing.assert_array_equal(back.times, tr.times)
-    assert path.stat().st_size == 2 * (8 + (16 if vtype in (1, 2) else 0) + 50 * {1: 1, 2: 2, 3: 4, 4: 8, 5: 4}[vtype])
+    assert path.stat().st_size == 2 * (
+        8 + (16 if vtype in (1, 2) else 0) + 50 * {1: 1, 2: 2, 3: 4, 4: 8, 5: 4}[vtype]
+    )
 
 
 def test_atf_layout_follows_axon(tmp_path) -> None:
-    tr = Traces(np.array([0.0, 1e-4]), np.array([[-65.0, 1.5], [-64.25, 1.75]]),
-                ["Trace #1", "Trace #1"], ["pA", "mV"], time_name="Time", time_unit="s",
-                layout=np.array([[0, 1]]), channel_names=["IN 0", "IN 1"], sweep_starts=np.array([0.0]))
+    tr = Traces(
+        np.array([0.0, 1e-4]),
+        np.array([[-65.0, 1.5], [-64.25, 1.75]]),
+        ["Trace #1", "Trace #1"],
+        ["pA", "mV"],
+        time_name="Time",
+        time_unit="s",
+        layout=np.array([[0, 1]]),
+        channel_names=["IN 0", "IN 1"],
+        sweep_starts=np.array([0.0]),
+    )
     path = tmp_path / "w.atf"
     neurofiles.save(path, tr, digits=12)
     raw = path.read_bytes()
@@ -138,3 +148,32 @@ def test_writer_rejects_bad_options(tmp_path) -> None:
     with pytest.raises(neurofiles.OptionError):
         neurofiles.save(tmp_path / "x.dat", _traces(), colour="red")
     assert not list(tmp_path.iterdir())  # atomic: nothing left behind
+
+
+def test_vwrite_scaled_bytes_match_neuron() -> None:
+    """Payload bytes NEURON 9.0.2 wrote for v = -65, -64.9993, -64.9985 (min -75.2613, max 39.4106)."""
+    import struct
+
+    from neurofiles.plugins.neuron._vwrite import encode_record
+
+    vmin = struct.unpack("<d", bytes.fromhex("ca164e8db9d052c0"))[0]
+    x = np.array([-65.0, -64.9993, -64.9985, vmin, 39.41062501723249])
+    t1 = encode_record(x, 1)
+    assert t1[:8] == struct.pack("<ii", 5, 1)
+    assert t1[16:24] == bytes.fromhex("ca164e8db9d052c0")
+    assert struct.unpack("<d", t1[8:16])[0] == pytest.approx(2.223734745341375, rel=1e-12)
+    assert t1[24:27] == bytes.fromhex("979797")
+    t2 = encode_record(x, 2)
+    assert t2[24:30] == bytes.fromhex("e816e816e916")
+
+
+@pytest.mark.parametrize("vtype", [1, 2, 3, 4, 5])
+def test_vwrite_encoder_reproduces_neuron_files(vtype: int) -> None:
+    """Our encoder writes the same bytes NEURON 9.0.2 wrote for the same vector."""
+    from neurofiles.plugins.neuron._vwrite import encode_record
+
+    from ._helpers import SPEC_VECTORS, load_expected
+
+    v = np.array(load_expected("neuron-nrn9")["nrn_fwrite.dat"]["all"])
+    written = (SPEC_VECTORS / "neuron-nrn9" / f"nrn_vwrite_t{vtype}.dat").read_bytes()
+    assert encode_record(v, vtype) == written
