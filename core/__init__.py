@@ -52,12 +52,9 @@ if TYPE_CHECKING:
     from ._select import Detection
     from ._backend import (
         BackendUnavailableError,
-        Capabilities,
         CorruptSessionError,
         InvalidKeyError,
         InvalidNameError,
-        SessionStore,
-        StorageBackend,
         StoreManifestError,
     )
     from ._codec import CorruptValueError, UnsupportedValueError
@@ -117,9 +114,6 @@ _EXPORTS = {
     "Session": "_session",
     "SessionClosedError": "_session",
     "PartitionSpec": "_collate",
-    "StorageBackend": "_backend",
-    "SessionStore": "_backend",
-    "Capabilities": "_backend",
     "BackendUnavailableError": "_backend",
     "CorruptSessionError": "_backend",
     "InvalidKeyError": "_backend",

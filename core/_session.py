@@ -53,7 +53,12 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         if exclusive:
             self._lock.acquire(blocking=False)  # fail fast, hold for the session's lifetime
         try:
-            self._store = manager._backend.open_session(name, writable=True)
+            if locking:  # creating the files races with other processes: do it under the lock
+                with self._lock:
+                    self._store = manager._backend.open_session(name, writable=True)
+                    self._store.flush()
+            else:
+                self._store = manager._backend.open_session(name, writable=True)
         except BaseException:
             if exclusive:
                 self._lock.release()

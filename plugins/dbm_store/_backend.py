@@ -99,9 +99,14 @@ class DbmSession(SessionStore):
     def flush(self) -> None:
         """Write the database out and close it; the next operation reopens it.
 
-        Closing is what makes a dbm write visible and durable for every flavour
-        (dbm.dumb rewrites its index, gdbm drops its writer lock).
+        Closing is what makes a dbm write visible and durable for every flavour:
+        dbm.dumb rewrites its index, gdbm drops its writer lock. (dbm.dumb's
+        ``sync`` is not enough: it never clears its "modified" flag, so a later
+        close would write a stale index over another process's writes.)
         """
+        self._close()
+
+    def _close(self) -> None:
         if self._db is not None:
             db, self._db = self._db, None
             db.close()
@@ -110,10 +115,10 @@ class DbmSession(SessionStore):
         if self._db is None:
             return
         if self.writable or self._signature() != self._sig:
-            self.flush()
+            self._close()  # reopened (and its index re-read) on the next operation
 
     def close(self) -> None:
-        self.flush()
+        self._close()
 
 
 class DbmBackend(StorageBackend):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,6 +19,19 @@ __all__ = ["SqliteBackend"]
 
 SUFFIX = ".sqlite"
 _HELPERS = ("-journal", "-wal", "-shm")
+
+
+def _reader_budget() -> int:
+    """Read connections to keep open: a quarter of the file-descriptor limit, at most 4096."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 256
+    if soft == resource.RLIM_INFINITY:
+        return 4096
+    return max(16, min(4096, soft // 4))
 
 
 class SqliteBackend(StorageBackend):
@@ -54,6 +68,8 @@ class SqliteBackend(StorageBackend):
         self.commit_seconds = float(self.options.get("commit_seconds", 1.0))
         self._index: SessionIndex | None = None
         self._index_failed = False
+        self._base = os.fspath(self.basepath)
+        self.max_open_readers = _reader_budget()
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,6 +83,9 @@ class SqliteBackend(StorageBackend):
 
     def session_path(self, name: str) -> Path:
         return self.basepath / (name + SUFFIX)
+
+    def _path_str(self, name: str) -> str:
+        return f"{self._base}{os.sep}{name}{SUFFIX}"
 
     def session_files(self, name: str) -> list[Path]:
         main = self.session_path(name)
@@ -135,7 +154,7 @@ class SqliteBackend(StorageBackend):
         if index is None:
             return None
         try:
-            fresh, live = index.sync(names, self.session_path, self._snapshot, self._on_error)
+            fresh, live = index.sync(names, self._path_str, self._snapshot, self._on_error)
         except sqlite3.Error as exc:
             self._index_failed = True
             warnings.warn(

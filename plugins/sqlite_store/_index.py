@@ -27,9 +27,10 @@ __all__ = ["INLINE_MAX", "SETTLE_NS", "SessionIndex"]
 
 INLINE_MAX = 32 * 1024
 SETTLE_NS = 1_000_000_000
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER)",
+    "CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER,"
+    " nitems INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS items (session TEXT NOT NULL, key TEXT NOT NULL, value BLOB,"
     " external INTEGER NOT NULL, PRIMARY KEY (session, key))",
     "CREATE INDEX IF NOT EXISTS items_by_key ON items (key)",
@@ -42,6 +43,8 @@ class SessionIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = self._open()
+        self._known: dict[str, tuple[int, int, int, int]] | None = None
+        self._version = -1
 
     def _open(self) -> sqlite3.Connection:
         try:
@@ -77,7 +80,7 @@ class SessionIndex:
     def sync(
         self,
         names: Iterable[str],
-        path_of: Callable[[str], Path],
+        path_of: Callable[[str], str],
         snapshot: Callable[[str], list[tuple[str, Any, int]]],
         on_error: Callable[[str, BaseException], None],
     ) -> tuple[set[str], list[str]]:
@@ -93,7 +96,7 @@ class SessionIndex:
         with coarse filesystem timestamps.
         """
         conn = self.conn
-        known = {row[0]: row[1:] for row in conn.execute("SELECT name, size, mtime, inode FROM sessions")}
+        known = self._known_sessions()
         fresh: set[str] = set()
         live: list[str] = []
         stale: list[tuple[str, tuple[int, int, int]]] = []
@@ -105,14 +108,15 @@ class SessionIndex:
                 on_error(name, exc)
                 continue
             state = (st.st_size, st.st_mtime_ns, st.st_ino)
-            if known.get(name) == state:
+            entry = known.get(name)
+            if entry is not None and entry[:3] == state:
                 fresh.add(name)
             elif now - st.st_mtime_ns >= SETTLE_NS:
                 stale.append((name, state))
             else:
                 live.append(name)
         listed = fresh.union(live, (n for n, _ in stale))
-        gone = [n for n in known if n not in listed and not path_of(n).exists()]
+        gone = [n for n in known if n not in listed and not os.path.exists(path_of(n))]
         dropped = [n for n in live if n in known]
         if not stale and not gone and not dropped:
             return fresh, live
@@ -139,14 +143,30 @@ class SessionIndex:
                     "INSERT INTO items (session, key, value, external) VALUES (?, ?, ?, ?)",
                     [(name, key, value, ext) for key, value, ext in rows],
                 )
-                conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?)", (name, *state))
+                conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?)", (name, *state, len(rows)))
                 fresh.add(name)
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            self._known = None
             raise
+        for name in (*gone, *dropped):
+            known.pop(name, None)
+        for name, state, rows in updates:
+            if state is None:
+                known.pop(name, None)
+            else:
+                known[name] = (*state, len(rows))
         return fresh, live
+
+    def _known_sessions(self) -> dict[str, tuple[int, int, int, int]]:
+        """The ``sessions`` table, cached until another connection commits to the index."""
+        version = self.conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._known is None or version != self._version:
+            self._known = {row[0]: row[1:] for row in self.conn.execute("SELECT name, size, mtime, inode, nitems FROM sessions")}
+            self._version = version
+        return self._known
 
     def get(self, key: str) -> Iterable[tuple[str, Any, int]]:
         """``(session, inline value or None, external)`` for every indexed session holding ``key``."""
@@ -160,7 +180,8 @@ class SessionIndex:
         return {k for s, k in self.conn.execute("SELECT session, key FROM items") if s in sessions}
 
     def counts(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT session, COUNT(*) FROM items GROUP BY session"))
+        """Items per indexed session."""
+        return {name: entry[3] for name, entry in self._known_sessions().items()}
 
     def indexed(self) -> set[str]:
-        return {n for (n,) in self.conn.execute("SELECT name FROM sessions")}
+        return set(self._known_sessions())

@@ -82,6 +82,8 @@ class SqliteSession(SessionStore):
             conn = self._open_readable(path)
         self._state: dict[str, Any] = {"conn": conn}
         self._finalizer = weakref.finalize(self, _finish, self._state)
+        if conn.in_transaction:  # a new file: its schema commits with the first data (one fsync pair)
+            self._since = time.monotonic()
 
     # -- opening -------------------------------------------------------------------------------
 
@@ -92,13 +94,15 @@ class SqliteSession(SessionStore):
             conn.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 conn.execute(statement)
+            new = conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
             conn.executemany(
                 "INSERT OR IGNORE INTO meta VALUES (?, ?)",
                 [("format", FORMAT), ("version", VERSION), ("host", socket.gethostname()),
                  ("pid", str(os.getpid())), ("created", time.strftime("%Y-%m-%dT%H:%M:%S"))],
             )
-            conn.execute("COMMIT")
             _check_format(conn, path)
+            if not new:
+                conn.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise CorruptSessionError(f"not a session database ({exc})", path=path) from exc

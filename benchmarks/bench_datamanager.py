@@ -1,0 +1,209 @@
+"""DataManager collation speed per backend, against Brian 1's reopen-every-shelf approach.
+
+Writes 1000 sessions x 20 keys (``k00``..``k19``: lists of 10 floats; every
+10th session holds a 1e5-float64 array in ``k19``) with each built-in
+backend, plus a Brian-1 store (stdlib ``shelve``, protocol 2, one shelf per
+session ``user.uuid``). The baseline queries that store the way Brian's
+``DataManager`` did: list the sessions and open, read and close every shelf
+on every call (with its glob bug fixed, so it can run at all). Times are the
+best of ``--repeat`` warm runs, in milliseconds; ratios are baseline / ours.
+
+    python benchmarks/bench_datamanager.py [--sessions 1000] [--repeat 3] [--dir benchmarks/data/dm]
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import shelve
+import shutil
+import time
+import uuid
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from neurofiles import DataManager
+
+KEYS = [f"k{i:02d}" for i in range(20)]
+
+
+def payload(i: int) -> dict[str, Any]:
+    rng = np.random.default_rng(i)
+    values: dict[str, Any] = {k: rng.random(10).tolist() for k in KEYS}
+    if i % 10 == 0:
+        values["k19"] = rng.random(100_000)
+    return values
+
+
+def write_store(root: Path, backend: str, n: int, **options: Any) -> float:
+    start = time.perf_counter()
+    dm = DataManager(backend, root, backend=backend, **options)
+    user = getpass.getuser()
+    for i in range(n):
+        with dm.session(f"{user}.{uuid.uuid4()}") as s:
+            for key, value in payload(i).items():
+                s[key] = value
+    dm.close()
+    return time.perf_counter() - start
+
+
+def write_brian(root: Path, n: int) -> float:
+    start = time.perf_counter()
+    base = root / "brian.data"
+    base.mkdir(parents=True)
+    user = getpass.getuser()
+    for i in range(n):
+        shelf = shelve.open(str(base / f"{user}.{uuid.uuid4()}"), protocol=2)
+        for key, value in payload(i).items():
+            shelf[key] = value
+        shelf.close()
+    return time.perf_counter() - start
+
+
+class Brian:
+    """Brian 1's collation: every call lists the sessions and opens every shelf again."""
+
+    def __init__(self, base: Path) -> None:
+        self.base = base
+
+    def names(self) -> list[str]:
+        stems = {os.path.splitext(e.name)[0] for e in os.scandir(self.base) if e.name.endswith((".dat", ".dir"))}
+        return sorted(os.path.join(self.base, s) for s in stems)
+
+    def get(self, key: str) -> dict[str, Any]:
+        ret = {}
+        for name in self.names():
+            shelf = shelve.open(name, flag="r", protocol=2)
+            if key in shelf:
+                ret[os.path.basename(name)] = shelf[key]
+            shelf.close()
+        return ret
+
+    def get_merged(self, key: str) -> list[Any]:
+        out: list[Any] = []
+        for value in self.get(key).values():
+            out.extend(value)
+        return out
+
+    def keys(self) -> list[str]:
+        found: set[str] = set()
+        for name in self.names():
+            shelf = shelve.open(name, flag="r", protocol=2)
+            found.update(shelf.keys())
+            shelf.close()
+        return sorted(found)
+
+    def itemcount(self) -> int:
+        total = 0
+        for name in self.names():
+            shelf = shelve.open(name, flag="r", protocol=2)
+            total += len(shelf)
+            shelf.close()
+        return total
+
+    def iteritems(self) -> Any:
+        for name in self.names():
+            shelf = shelve.open(name, flag="r", protocol=2)
+            yield from shelf.items()
+            shelf.close()
+
+
+def best(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times) * 1000, result
+
+
+def operations(m: Any) -> dict[str, Callable[[], Any]]:
+    return {
+        "get(k05)": lambda: m.get("k05"),
+        "get(k19) (100 arrays)": lambda: m.get("k19"),
+        "get_merged(k05)": lambda: m.get_merged("k05"),
+        "keys()": lambda: m.keys(),
+        "itemcount()": lambda: m.itemcount(),
+        "iterate all items": lambda: sum(1 for _ in m.iteritems()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sessions", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--dir", default=str(Path(__file__).parent / "data" / "dm"))
+    parser.add_argument("--keep", action="store_true", help="keep the stores afterwards")
+    args = parser.parse_args()
+    root = Path(args.dir)
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    n = args.sessions
+    warnings.simplefilter("error")  # a clean store must collate without a single warning
+
+    print(f"writing {n} sessions x {len(KEYS)} keys per store into {root} ...")
+    write_s = {"sqlite": write_store(root, "sqlite", n)}
+    write_s["dbm"] = write_store(root, "dbm", n)
+    write_s["shelve"] = write_store(root, "shelve", n)
+    write_s["brian"] = write_brian(root, n)
+    for name, seconds in write_s.items():
+        print(f"  write {name:<8} {seconds:6.2f} s")
+
+    baseline = Brian(root / "brian.data")
+    stores: dict[str, Any] = {
+        "sqlite": DataManager("sqlite", root),
+        "sqlite, no index": DataManager("sqlite", root, index=False),
+        "dbm": DataManager("dbm", root),
+        "shelve": DataManager("shelve", root),
+    }
+    dbm_flavour = stores["dbm"].backend.options["flavour"]
+
+    # first call: opens every session (and builds the sqlite index)
+    first = {}
+    for name, dm in stores.items():
+        start = time.perf_counter()
+        dm.get("k05")
+        first[name] = (time.perf_counter() - start) * 1000
+
+    results: dict[str, dict[str, float]] = {}
+    base_ops = operations(baseline)
+    for op, fn in base_ops.items():
+        ms, expected = best(fn, args.repeat)
+        results.setdefault(op, {})["baseline"] = ms
+        for name, dm in stores.items():
+            ms, got = best(operations(dm)[op], args.repeat)
+            results[op][name] = ms
+            if op.startswith("get(") or op.startswith("get_merged"):
+                assert len(got) == len(expected), (name, op, len(got), len(expected))
+            elif op != "iterate all items" and not isinstance(got, list):
+                assert got == expected, (name, op, got, expected)
+
+    cols = ["baseline", *stores]
+    print()
+    print(f"DataManager collation, {n} sessions x {len(KEYS)} keys, best of {args.repeat} (ms; ratio = baseline/backend)")
+    print(f"baseline: Brian 1 style, shelve + dbm.dumb + pickle protocol 2, every shelf reopened per call")
+    print(f"dbm flavour: {dbm_flavour}; shelve flavour: {stores['shelve'].backend.options['flavour']}")
+    header = f"{'operation':<24}" + "".join(f"{c:>22}" for c in cols)
+    print(header)
+    print("-" * len(header))
+    for op, row in results.items():
+        cells = [f"{row['baseline']:>22.1f}"]
+        for name in stores:
+            cells.append(f"{row[name]:>11.1f} ({row['baseline'] / row[name]:6.1f}x)".rjust(22))
+        print(f"{op:<24}" + "".join(cells))
+    print(f"{'first get (cold)':<24}{'':>22}" + "".join(f"{first[s]:>22.1f}" for s in stores))
+    ratio = results["get(k05)"]["baseline"] / results["get(k05)"]["sqlite"]
+    print()
+    print(f"get(key) sqlite vs Brian baseline: {ratio:.1f}x (target >= 20x): {'MET' if ratio >= 20 else 'NOT MET'}")
+    for dm in stores.values():
+        dm.close()
+    if not args.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

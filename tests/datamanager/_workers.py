@@ -1,0 +1,88 @@
+"""Worker processes for the concurrency and crash tests: ``python -m tests.datamanager._workers CMD ...``."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+
+from neurofiles import DataManager, SessionBusyError
+
+
+def writer(datapath: str, backend: str, session: str, count: int, progress: str | None) -> None:
+    """Write ``count`` records ``r<i> = [i, session]``; after each flush, append the last i to ``progress``."""
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.session(session)
+    report = open(progress, "a", buffering=1) if progress else None  # noqa: SIM115
+    for i in range(count):
+        s[f"r{i:06d}"] = [i, session]
+        if (i + 1) % 100 == 0:
+            s.flush()
+            if report is not None:
+                report.write(f"{i}\n")  # committed: everything up to i is durable
+    s.close()
+    if report is not None:
+        report.write("done\n")
+    print(json.dumps({"written": count}))
+
+
+def increment(datapath: str, backend: str, times: int) -> None:
+    """Increment the shared counter ``n`` under ``with s.lock()``."""
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.locking_session("shared")
+    for _ in range(times):
+        with s.lock():
+            s["n"] = s.get("n", 0) + 1
+    s.close()
+
+
+def set_keys(datapath: str, backend: str, prefix: str, count: int) -> None:
+    """Write ``count`` distinct keys into the shared locking session, one locked operation each."""
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.locking_session("shared")
+    for i in range(count):
+        s[f"{prefix}{i}"] = i
+    s.close()
+
+
+def hold_computer_session(datapath: str, backend: str, seconds: float) -> None:
+    """Open the computer session, say so, keep it open."""
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.computer_session()
+    s["who"] = os.getpid()
+    s.flush()
+    print("holding", os.getpid(), flush=True)
+    time.sleep(seconds)
+    s.close()
+
+
+def try_computer_session(datapath: str, backend: str) -> None:
+    dm = DataManager("store", datapath, backend=backend)
+    start = time.monotonic()
+    try:
+        dm.computer_session()
+    except SessionBusyError as exc:
+        print(json.dumps({"busy": str(exc), "seconds": time.monotonic() - start}))
+        return
+    print(json.dumps({"busy": None}))
+
+
+def main(argv: list[str]) -> None:
+    cmd, *args = argv
+    if cmd == "writer":
+        writer(args[0], args[1], args[2], int(args[3]), args[4] if len(args) > 4 else None)
+    elif cmd == "increment":
+        increment(args[0], args[1], int(args[2]))
+    elif cmd == "setkeys":
+        set_keys(args[0], args[1], args[2], int(args[3]))
+    elif cmd == "hold":
+        hold_computer_session(args[0], args[1], float(args[2]))
+    elif cmd == "try":
+        try_computer_session(args[0], args[1])
+    else:
+        raise SystemExit(f"unknown command {cmd!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,64 @@
+"""Fixtures for the DataManager tests: every built-in backend, real files in tmp folders."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILTIN_BACKENDS = ("sqlite", "dbm", "shelve")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def need(module: str) -> None:
+    """Skip if an optional extra is missing, except under CI=true where it must be installed."""
+    try:
+        __import__(module)
+    except ImportError:
+        if in_ci():
+            pytest.fail(f"{module} is required under CI=true (install neurofiles[dask])")
+        pytest.skip(f"{module} not installed (pip install 'neurofiles[dask]')")
+
+
+@pytest.fixture(params=BUILTIN_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def dm(tmp_path: Path, backend: str):  # type: ignore[no-untyped-def]
+    from neurofiles import DataManager
+
+    manager = DataManager("store", tmp_path, backend=backend)
+    yield manager
+    manager.close()
+
+
+def run_worker(*args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m tests.datamanager._workers <args>`` from the repository root."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.datamanager._workers", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"worker {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def start_worker(*args: str, **kwargs: object) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.datamanager._workers", *args],
+        cwd=REPO,
+        text=True,
+        **kwargs,  # type: ignore[call-overload]
+    )
