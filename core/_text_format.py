@@ -39,7 +39,11 @@ def format_rows(
     table = np.asarray(table, dtype=np.float64)
     if table.ndim != 2:
         raise ValueError(f"table must be 2-D, got shape {table.shape}")
-    fmt = (lambda v: format_number(v, None)) if digits is None else ("%." + str(digits) + "g").__mod__
+    pattern = "%." + str(digits) + "g"
+
+    def fmt(value: float) -> str:
+        return format_number(value, None) if digits is None else pattern % value
+
     text = dict(text or {})
     for start in range(0, table.shape[0], _CHUNK):
         rows = table[start : start + _CHUNK].tolist()

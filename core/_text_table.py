@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import math
+from array import array
 import re
 import mmap
 import os
 from dataclasses import dataclass, field
-from typing import BinaryIO, Callable, Union
+from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
@@ -230,21 +231,10 @@ def _to_float(field: bytes) -> float | None:
         return None
 
 
-def _parse_careful(
-    body: bytes,
-    *,
-    ncols: int,
-    sep: str | None,
-    path: str,
-    first_line: int,
-    text_ok: bool,
-    comments: str | None,
-) -> TableBlock:
-    """Line-by-line parser: exact line numbers, empty cells as NaN, optional text cells."""
-    values: list[float] = []
-    raw: list[list[bytes]] = []
-    text_cols: set[int] = set()
-    nrows = 0
+def _rows(
+    body: bytes, ncols: int, sep: str | None, path: str, first_line: int, comments: str | None
+) -> Iterator[tuple[int, list[bytes]]]:
+    """Yield ``(line number, fields)`` of every non-blank data row; check the width of each."""
     lineno = first_line - 1
     comment = comments.encode() if comments else None
     pos = 0
@@ -257,7 +247,7 @@ def _parse_careful(
         pos = end + 1
         lineno += 1
         if line[:1] == b"\x1a":  # Ctrl-Z: end of file for DOS-era writers (and Axon's reader)
-            break
+            return
         if comment is not None and comment in line:
             line = line[: line.index(comment)]
         if not line.strip():
@@ -271,6 +261,29 @@ def _parse_careful(
                 path=path,
                 line=lineno,
             )
+        yield lineno, fields
+
+
+def _parse_careful(
+    body: bytes,
+    *,
+    ncols: int,
+    sep: str | None,
+    path: str,
+    first_line: int,
+    text_ok: bool,
+    comments: str | None,
+) -> TableBlock:
+    """Line-by-line parser: exact line numbers, empty cells as NaN, optional text cells.
+
+    Values go to a compact ``array('d')``; the cells of text columns are
+    collected in a second pass only when a text cell was found.
+    """
+    values = array("d")
+    text_cols: set[int] = set()
+    nrows = 0
+    lineno = first_line - 1
+    for lineno, fields in _rows(body, ncols, sep, path, first_line, comments):
         for col, cell in enumerate(fields):
             if cell == b"":
                 values.append(math.nan)
@@ -285,15 +298,20 @@ def _parse_careful(
                 text_cols.add(col)
                 number = math.nan
             values.append(number)
-        if text_ok:
-            raw.append(fields)
         nrows += 1
-    array = np.array(values, dtype=np.float64).reshape(nrows, ncols)
-    text = {
-        col: np.array([_unquote(row[col]).decode("latin-1") for row in raw], dtype=str)
-        for col in sorted(text_cols)
-    }
-    return TableBlock(array, "careful", text, last_line=lineno)
+    table = (
+        np.frombuffer(values, dtype=np.float64).reshape(nrows, ncols).copy()
+        if nrows
+        else np.empty((0, ncols))
+    )
+    text: dict[int, np.ndarray] = {}
+    if text_cols:
+        cells: dict[int, list[str]] = {col: [] for col in sorted(text_cols)}
+        for _, fields in _rows(body, ncols, sep, path, first_line, comments):
+            for col, column in cells.items():
+                column.append(_unquote(fields[col]).decode("latin-1"))
+        text = {col: np.array(column, dtype=str) for col, column in cells.items()}
+    return TableBlock(table, "careful", text, last_line=lineno)
 
 
 def _unquote(cell: bytes) -> bytes:

@@ -129,7 +129,7 @@ class Traces:
     # -- access ------------------------------------------------------------
     def _index(self, key: Key) -> int:
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
-            n = self.values.shape[1]
+            n = int(self.values.shape[1])
             if not -n <= int(key) < n:
                 raise IndexError(f"column {key} out of range for {n} value columns")
             return int(key) % n
@@ -164,7 +164,7 @@ class Traces:
         if not -self.sweep_count <= i < self.sweep_count:
             raise IndexError(f"sweep {i} out of range for {self.sweep_count} sweeps")
         idx = self.layout[i]
-        meta = {"sweep": i % self.sweep_count}
+        meta: dict[str, Any] = {"sweep": i % self.sweep_count}
         if self.sweep_starts is not None and len(self.sweep_starts) == self.sweep_count:
             meta["sweep_start"] = float(self.sweep_starts[i])
         return Traces(
@@ -230,6 +230,9 @@ class Traces:
             )
         if self.text:
             parts.append(f"  text columns: {list(self.text)}")
+        curves = self.metadata.get("curves")
+        if isinstance(curves, list) and curves:
+            parts.append(f"  curves: {len(curves)} in metadata['curves'] ({self.metadata.get('graphs', 1)} graphs)")
         keys = [k for k in self.metadata if k not in ("format", "source", "variant")]
         if keys:
             parts.append(f"  metadata: {', '.join(keys[:10])}{', ...' if len(keys) > 10 else ''}")

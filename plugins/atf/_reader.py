@@ -147,8 +147,7 @@ class AtfReader(Reader):
             meta["count problems"] = [m for _, m in h.problems]
         first_value = 1 if has_time else 0
         text = {titles[c]: cells for c, cells in block.text.items() if c >= first_value}
-        if text:
-            meta["variant"] = "results table with text columns"
+        meta["variant"] = "results table with text columns" if text else "ATF 1.0"
         values = array[:, first_value:]
         layout, channels, origin = sweep_layout(h.header, values.shape[1])
         meta["layout source"] = origin

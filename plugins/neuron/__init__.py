@@ -36,7 +36,6 @@ def neurofiles_register_formats(registry):  # type: ignore[no-untyped-def]
         ReaderSpec(
             name="neuron-fwrite",
             reader="neurofiles.plugins.neuron._vwrite:FwriteReader",
-            sniff="neurofiles.plugins.neuron._sniff:sniff_never",
             description="NEURON Vector.fwrite raw float64 values"
             " (no header: only with format='neuron-fwrite')",
             url=_URL,

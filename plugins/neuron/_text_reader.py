@@ -154,6 +154,8 @@ class NeuronDatReader(Reader):
             return False
         if lay.label is not None or lay.names is not None or len(lay.count) != lay.ncols:
             return True
+        if lay.ncols == 1:
+            return False  # no NEURON writer puts a count above one column of values: it is a value
         if lay.count[0] == rows:
             return True
         # same width as the data: a count line only if written differently from the rows

@@ -139,3 +139,13 @@ def test_fwrite_is_explicit_only(tmp_path) -> None:
     from neurofiles._discovery import get_registry
 
     assert get_registry().readers["neuron-fwrite"][0].explicit_only
+
+
+def test_real_aer_headerless_dat_vectors_are_not_neuron() -> None:
+    """With the AER plugin installed, its headerless `.dat` vectors go to AER, not to a NEURON reader."""
+    paths = sorted((SPEC_VECTORS / "aedat").glob("*.dat"))
+    assert paths, "AER vectors missing"
+    for path in paths:
+        assert not neurofiles.detect(path).format.startswith("neuron"), path.name
+        content = path.read_bytes()
+        assert sniff_text(_probe(content)) == 0.0 and sniff_vwrite(_probe(content)) == 0.0

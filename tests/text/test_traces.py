@@ -50,7 +50,7 @@ def test_sweeps_and_channels() -> None:
 
 def test_repr_says_what_was_loaded() -> None:
     text = repr(_two_sweeps())
-    assert "<Traces 4 rows x 4 value columns [axon-atf]" in text
+    assert "<Traces 4 rows x 4 value columns [axon-atf, ATF 1.0]" in text
     assert "2 sweeps x 2 channels" in text and "Trace #1 (pA)" in text
     vec = repr(neurofiles.load(SPEC_VECTORS / "neuron" / "vec_printf.dat"))
     assert "times: none" in vec and "Vector.printf" in vec

@@ -177,3 +177,11 @@ def test_vwrite_encoder_reproduces_neuron_files(vtype: int) -> None:
     v = np.array(load_expected("neuron-nrn9")["nrn_fwrite.dat"]["all"])
     written = (SPEC_VECTORS / "neuron-nrn9" / f"nrn_vwrite_t{vtype}.dat").read_bytes()
     assert encode_record(v, vtype) == written
+
+
+def test_values_only_starting_with_row_count_is_not_a_count_line(tmp_path) -> None:
+    values = np.array([[3.0], [1.0], [2.0], [3.0]])  # first value equals the number of values after it
+    path = tmp_path / "v.dat"
+    neurofiles.save(path, Traces(None, values), format="neuron-dat")
+    back = neurofiles.load(path)
+    np.testing.assert_array_equal(back.values, values)
