@@ -177,7 +177,7 @@ def main() -> None:
         for name, dm in stores.items():
             ms, got = best(operations(dm)[op], args.repeat)
             results[op][name] = ms
-            if op.startswith("get(") or op.startswith("get_merged"):
+            if op.startswith(("get(", "get_merged")):
                 assert len(got) == len(expected), (name, op, len(got), len(expected))
             elif op != "iterate all items" and not isinstance(got, list):
                 assert got == expected, (name, op, got, expected)
@@ -185,7 +185,7 @@ def main() -> None:
     cols = ["baseline", *stores]
     print()
     print(f"DataManager collation, {n} sessions x {len(KEYS)} keys, best of {args.repeat} (ms; ratio = baseline/backend)")
-    print(f"baseline: Brian 1 style, shelve + dbm.dumb + pickle protocol 2, every shelf reopened per call")
+    print("baseline: Brian 1 style, shelve + dbm.dumb + pickle protocol 2, every shelf reopened per call")
     print(f"dbm flavour: {dbm_flavour}; shelve flavour: {stores['shelve'].backend.options['flavour']}")
     header = f"{'operation':<24}" + "".join(f"{c:>22}" for c in cols)
     print(header)

@@ -33,6 +33,7 @@ __all__ = [
     "StorageBackend",
     "StoreManifestError",
     "check_key",
+    "fd_budget",
     "check_session_name",
     "walk_files",
 ]
@@ -144,6 +145,19 @@ def walk_files(basepath: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
                 yield rel + "/", entry
             else:
                 yield rel, entry
+
+
+def fd_budget() -> int:
+    """Read handles worth keeping open: a quarter of the file-descriptor limit, at most 4096."""
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    except (ImportError, OSError, ValueError):
+        return 256
+    if soft == resource.RLIM_INFINITY:
+        return 4096
+    return max(16, min(4096, soft // 4))
 
 
 # -- capabilities -------------------------------------------------------------------------------
@@ -337,7 +351,7 @@ class StorageBackend:
         if store is not None:
             try:
                 store.close()
-            except Exception:  # a broken handle must not hide the original problem
+            except Exception:  # noqa: BLE001, S110 - a broken handle must not hide the original problem
                 pass
 
     def close(self) -> None:
@@ -368,7 +382,7 @@ class StorageBackend:
         for name in names:
             try:
                 store = self.reader(name)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collation skips any failing session
                 self.skip(name, exc, stacklevel=5)
                 continue
             yield name, store
@@ -378,7 +392,7 @@ class StorageBackend:
         for name, store in self._each(names):
             try:
                 value = store.get(key)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collation skips any failing session
                 self.skip(name, exc)
                 continue
             finally:
@@ -392,7 +406,7 @@ class StorageBackend:
         for name, store in self._each(names):
             try:
                 found.update(store.keys())
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collation skips any failing session
                 self.skip(name, exc)
             finally:
                 self.release(name, store)
@@ -404,7 +418,7 @@ class StorageBackend:
         for name, store in self._each(names):
             try:
                 total += len(store)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collation skips any failing session
                 self.skip(name, exc)
             finally:
                 self.release(name, store)
@@ -416,7 +430,7 @@ class StorageBackend:
             try:
                 for key, value in store.items():
                     yield name, key, value
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - collation skips any failing session
                 self.skip(name, exc)
             finally:
                 self.release(name, store)

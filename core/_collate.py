@@ -136,5 +136,6 @@ def to_bag(dm: DataManager, key: str | None = None, *, npartitions: int | None =
         raise MissingDependencyError(f"to_bag() needs dask ({exc}).", install_hint=DASK_HINT) from exc
     specs = dm.partitions(npartitions)
     if not specs:
-        return db.from_sequence([], npartitions=1)
-    return db.from_sequence(specs, npartitions=len(specs)).map_partitions(_bag_records, key)
+        return db.from_sequence([], npartitions=1)  # type: ignore[no-untyped-call]
+    bag = db.from_sequence(specs, npartitions=len(specs))  # type: ignore[no-untyped-call]
+    return bag.map_partitions(_bag_records, key)

@@ -14,7 +14,14 @@ from typing import Any, Union
 from urllib.parse import quote
 from uuid import uuid4
 
-from ._backend import StorageBackend, StoreManifestError, check_key, check_session_name
+from ._backend import (
+    InvalidKeyError,
+    InvalidNameError,
+    StorageBackend,
+    StoreManifestError,
+    check_key,
+    check_session_name,
+)
 from ._codec import Codec, CorruptValueError, get_codec
 from ._errors import StorageError, StorageWarning
 from ._manifest import read_manifest, write_manifest
@@ -56,9 +63,9 @@ def _detect_backend(basepath: Path) -> str | None:
     ordered = sorted(get_registry().backends.items(), key=lambda item: (-item[1][0].priority, item[0]))
     for name, (spec, _plugin) in ordered:
         try:
-            if spec.load_backend().detect(basepath):
+            if _lookup_backend(name).detect(basepath):
                 return name
-        except Exception:  # a broken third-party detect() must not stop the others
+        except Exception:  # noqa: BLE001, S112 - a broken third-party detect() must not stop the others
             continue
     return None
 
@@ -111,8 +118,10 @@ class DataManager:
         lock_timeout: float | None = 60.0,
         **options: Any,
     ) -> None:
-        if not isinstance(name, str) or not name or "\0" in name:
-            raise StoreManifestError(f"store name must be a non-empty str, got {name!r}")
+        if not isinstance(name, str):
+            raise InvalidKeyError(f"store name must be a str, got {type(name).__name__}")
+        if not name or "\0" in name:
+            raise InvalidNameError(f"store name must be non-empty and without NUL, got {name!r}")
         self.name = name
         self.datapath = os.fspath(datapath)
         self.basepath = os.path.join(self.datapath, name + ".data")

@@ -20,6 +20,7 @@ import os
 import socket
 import threading
 import time
+import weakref
 from pathlib import Path
 from types import TracebackType
 
@@ -42,14 +43,14 @@ if os.name == "nt":  # pragma: no cover - exercised on Windows only
     def _try_lock(fd: int) -> bool:
         try:
             os.lseek(fd, 0, os.SEEK_SET)
-            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
             return True
         except OSError:
             return False
 
     def _unlock(fd: int) -> None:
         os.lseek(fd, 0, os.SEEK_SET)
-        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
 
     _INFO_OFFSET = 1
     _blocking_lock = None
@@ -137,6 +138,8 @@ class FileLock:
                 raise
             self._fd = fd
             self._depth = 1
+            # a holder dropped without release() must not keep the lock until the process exits
+            self._finalizer = weakref.finalize(self, os.close, fd)
 
     def _open(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -180,6 +183,7 @@ class FileLock:
                 return
             fd, self._fd = self._fd, None
             assert fd is not None
+            self._finalizer.detach()
             try:
                 os.ftruncate(fd, _INFO_OFFSET)
             except OSError:

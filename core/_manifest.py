@@ -11,7 +11,7 @@ from typing import Any
 
 from ._backend import StoreManifestError
 
-__all__ = ["MANIFEST", "FORMAT", "read_manifest", "write_manifest"]
+__all__ = ["FORMAT", "MANIFEST", "read_manifest", "write_manifest"]
 
 MANIFEST = "_store.json"
 FORMAT = "neurofiles-store"

@@ -13,6 +13,7 @@ from neurofiles._backend import (
     SessionStore,
     StorageBackend,
     StoreManifestError,
+    fd_budget,
     walk_files,
 )
 
@@ -141,8 +142,6 @@ class DbmBackend(StorageBackend):
         locking="host",
         fast_queries=False,
     )
-    #: dbm.dumb opens no file per handle, so many can stay open.
-    max_open_readers = 4096
 
     def __init__(self, basepath: Path, options: Mapping[str, Any]) -> None:
         super().__init__(basepath, options)
@@ -157,6 +156,8 @@ class DbmBackend(StorageBackend):
         self.options["flavour"] = self.flavour
         self.module = _flavours.load(self.flavour, store=self.basepath)
         self._suffixes = sorted(_flavours.suffixes(self.flavour), key=len, reverse=True)
+        # dbm.dumb keeps no file open per handle; the others hold one descriptor each
+        self.max_open_readers = 4096 if self.flavour == "dumb" else fd_budget()
 
     @classmethod
     def default_flavour(cls) -> str:

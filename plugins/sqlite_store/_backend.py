@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurofiles._backend import Capabilities, SessionStore, StorageBackend, walk_files
+from neurofiles._backend import Capabilities, SessionStore, StorageBackend, fd_budget, walk_files
 from neurofiles._errors import StorageWarning
 
 from ._index import INLINE_MAX, SessionIndex
@@ -19,19 +19,6 @@ __all__ = ["SqliteBackend"]
 
 SUFFIX = ".sqlite"
 _HELPERS = ("-journal", "-wal", "-shm")
-
-
-def _reader_budget() -> int:
-    """Read connections to keep open: a quarter of the file-descriptor limit, at most 4096."""
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-    except (ImportError, OSError, ValueError):
-        return 256
-    if soft == resource.RLIM_INFINITY:
-        return 4096
-    return max(16, min(4096, soft // 4))
 
 
 class SqliteBackend(StorageBackend):
@@ -69,7 +56,7 @@ class SqliteBackend(StorageBackend):
         self._index: SessionIndex | None = None
         self._index_failed = False
         self._base = os.fspath(self.basepath)
-        self.max_open_readers = _reader_budget()
+        self.max_open_readers = fd_budget()
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -29,10 +29,14 @@ INLINE_MAX = 32 * 1024
 SETTLE_NS = 1_000_000_000
 FORMAT_VERSION = 3
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER, inode INTEGER,"
-    " nitems INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS items (session TEXT NOT NULL, key TEXT NOT NULL, value BLOB,"
-    " external INTEGER NOT NULL, PRIMARY KEY (session, key))",
+    (
+        "CREATE TABLE IF NOT EXISTS sessions (name TEXT PRIMARY KEY, size INTEGER, mtime INTEGER,"
+        " inode INTEGER, nitems INTEGER NOT NULL)"
+    ),
+    (
+        "CREATE TABLE IF NOT EXISTS items (session TEXT NOT NULL, key TEXT NOT NULL, value BLOB,"
+        " external INTEGER NOT NULL, PRIMARY KEY (session, key))"
+    ),
     "CREATE INDEX IF NOT EXISTS items_by_key ON items (key)",
 )
 
@@ -124,7 +128,7 @@ class SessionIndex:
         for name, state in stale:
             try:
                 rows = snapshot(name)
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - one bad session must not stop the index
                 on_error(name, exc)
                 updates.append((name, None, []))
                 continue

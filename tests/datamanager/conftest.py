@@ -49,6 +49,7 @@ def run_worker(*args: str, timeout: float = 300, check: bool = True) -> subproce
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
     if check and proc.returncode != 0:
         raise AssertionError(f"worker {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

@@ -158,9 +158,8 @@ def test_escaping_session_names_are_refused(dm: DataManager, bad: str) -> None:
 
 @pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../b", "nul\0here", ""])
 def test_escaping_keys_are_refused(dm: DataManager, bad: str) -> None:
-    with dm.session() as s:
-        with pytest.raises(InvalidNameError):
-            s[bad] = 1
+    with dm.session() as s, pytest.raises(InvalidNameError):
+        s[bad] = 1
 
 
 def test_nested_store_and_session_names(tmp_path: Path, backend: str) -> None:
@@ -245,12 +244,52 @@ def test_lock_timeout_names_the_holder(dm: DataManager) -> None:
             impatient.locking_session("shared")  # creating it needs the lock
         assert isinstance(info.value, TimeoutError)
     other = impatient.locking_session("shared")
-    with shared.lock():
-        with pytest.raises(LockTimeoutError, match="not acquired within 0.1 s"):
-            with other.lock(timeout=0.1):
-                pass
+    with shared.lock(), pytest.raises(LockTimeoutError, match="not acquired within 0.1 s"):
+        with other.lock(timeout=0.1):
+            pass
     with other.lock(timeout=1):
         other["ok"] = 1
     assert shared["ok"] == 1
     shared.close()
     other.close()
+
+
+def test_iteration_streams_one_value_at_a_time(dm: DataManager) -> None:
+    import tracemalloc
+
+    size = 2_000_000  # 16 MB of float64 per value, 10 values: 160 MB if materialised
+    for i in range(10):
+        with dm.session(f"s{i}") as s:
+            s["arr"] = np.full(size, float(i))
+    tracemalloc.start()
+    try:
+        total = 0.0
+        for value in dm.itervalues():
+            total += float(value[0])
+            del value
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert total == sum(range(10))
+    assert peak < 4 * size * 8, f"peak {peak / 1e6:.0f} MB: iteration is not streaming"
+
+
+def test_sqlite_synchronous_option_is_recorded(tmp_path: Path) -> None:
+    import json
+
+    dm = DataManager("full", tmp_path, synchronous="FULL")
+    with dm.session("a") as s:
+        s["x"] = 1
+    assert json.loads((Path(dm.basepath) / "_store.json").read_text())["options"] == {"synchronous": "FULL"}
+    assert DataManager("full", tmp_path).backend.synchronous == "FULL"  # type: ignore[attr-defined]
+
+
+def test_abandoned_computer_session_releases_its_lock(dm: DataManager) -> None:
+    import gc
+
+    s = dm.computer_session()
+    s["x"] = 1
+    del s
+    gc.collect()
+    with dm.computer_session() as again:  # not SessionBusyError
+        assert again["x"] == 1
