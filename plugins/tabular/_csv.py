@@ -108,7 +108,10 @@ class CsvReader(Reader):
             line = first.decode("utf-8").rstrip("\r")
         except UnicodeDecodeError as exc:
             raise FormatMismatch(f"header line is not UTF-8 text: {exc}") from None
-        self.labels = next(csv.reader([line], delimiter=delimiter))
+        try:
+            self.labels = next(csv.reader([line], delimiter=delimiter))
+        except (csv.Error, StopIteration) as exc:
+            raise FormatMismatch(f"the first line is not a CSV header: {exc}") from None
         second = rest.split(b"\n", 1)[0].strip()
         if second:
             try:
@@ -142,14 +145,19 @@ class CsvReader(Reader):
         """Rows with text cells: numeric columns as floats, other columns kept as text (NaN in values)."""
         width = len(self.labels)
         rows = []
-        for number, cells in enumerate(csv.reader(io.StringIO(body), delimiter=self.delimiter), start=2):
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            if len(cells) != width:
-                raise CorruptFileError(
-                    f"{len(cells)} cells, but the header names {width} columns", path=self.source.name, line=number
-                )
-            rows.append(cells)
+        reader = csv.reader(io.StringIO(body, newline=""), delimiter=self.delimiter)
+        try:
+            for cells in reader:
+                if not cells or (len(cells) == 1 and not cells[0].strip()):
+                    continue
+                if len(cells) != width:
+                    raise CorruptFileError(
+                        f"{len(cells)} cells, but the header names {width} columns",
+                        path=self.source.name, line=reader.line_num + 1,
+                    )
+                rows.append(cells)
+        except csv.Error as exc:
+            raise CorruptFileError(f"bad CSV: {exc}", path=self.source.name, line=reader.line_num + 1) from None
         columns = list(zip(*rows)) if rows else [() for _ in range(width)]
         array = np.full((len(rows), width), np.nan)
         texts: dict[str, np.ndarray] = {}

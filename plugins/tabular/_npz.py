@@ -9,7 +9,9 @@ are read with ``allow_pickle=False``; object arrays are never written.
 from __future__ import annotations
 
 import json
+import struct
 import zipfile
+import zlib
 from typing import IO, Any
 
 import numpy as np
@@ -23,6 +25,9 @@ __all__ = ["NpzReader", "write_npz"]
 MEMBER = "__neurofiles__"
 LAYOUT_VERSION = 1
 DEFAULT_MAX_BYTES = 16 << 30
+#: what a damaged archive makes zipfile, zlib and numpy's .npy parser raise
+_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+           NotImplementedError, struct.error, OverflowError, UnicodeDecodeError, RuntimeError)
 
 
 def _storable(name: str, array: np.ndarray) -> np.ndarray | None:
@@ -89,12 +94,10 @@ class NpzReader(Reader):
                     raise LimitExceededError(f"{MEMBER} member is larger than 64 MiB", path=source.name)
                 with archive.open(MEMBER + ".npy") as member:
                     text = np.lib.format.read_array(member, allow_pickle=False)
-        except zipfile.BadZipFile as exc:
-            raise CorruptFileError(f"broken zip archive: {exc}", path=source.name) from exc
-        except ValueError as exc:
-            if isinstance(exc, (CorruptFileError, LimitExceededError)):
-                raise
-            raise CorruptFileError(f"bad {MEMBER} member: {exc}", path=source.name) from exc
+        except (CorruptFileError, LimitExceededError):
+            raise
+        except _DAMAGE as exc:
+            raise CorruptFileError(f"broken archive or {MEMBER} member: {exc}", path=source.name) from exc
         try:
             self.head: dict[str, Any] = json.loads(str(text))
             if self.head.get("layout") != "neurofiles-npz" or self.head.get("kind") not in ("Events", "Traces"):
@@ -124,9 +127,9 @@ class NpzReader(Reader):
             with self.source.open() as handle, zipfile.ZipFile(handle) as archive:
                 columns = {name: self._array(archive, f"col{i}") for i, name in enumerate(head["columns"])}
                 extra = {name: self._array(archive, f"extra{i}") for i, name in enumerate(head["extra"])}
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            if isinstance(exc, CorruptFileError):
-                raise
+        except CorruptFileError:
+            raise
+        except _DAMAGE as exc:
             raise CorruptFileError(f"cannot read the archive's arrays: {exc}", path=self.source.name) from exc
         lengths = {len(a) for a in columns.values()}
         if len(lengths) > 1:

@@ -20,6 +20,12 @@ EXPECTED = sorted(
         "StorageWarning", "Traces", "TruncatedFileError", "UnknownFormatError", "WriteError", "__version__",
         "backends", "detect", "formats", "iter_chunks", "load", "load_aer", "read_atf", "read_neuron_dat",
         "refresh_plugins", "save", "set_progress",
+        # branch dm (DataManager), merged into ux
+        "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "DataManager", "InvalidKeyError",
+        "InvalidNameError", "LockTimeoutError", "MergeTypeError", "PartitionSpec", "Session", "SessionBusyError",
+        "SessionClosedError", "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
+        # branch ux
+        "plot",
     ]
 )
 
