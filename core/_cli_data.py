@@ -11,7 +11,6 @@ from ._errors import NeurofilesError, OptionError, WriteError
 
 __all__ = ["content_facts", "load_with_progress", "parse_options", "run_convert", "run_info", "run_plot"]
 
-CHUNK_EVENTS = 1_000_000
 AUTO_FULL_BYTES = 256 << 20  # `info` reads bodies up to this size unless --header-only / --full
 
 
@@ -52,28 +51,10 @@ def _window_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def load_with_progress(path: str, format: str | None, options: dict[str, Any]) -> Any:
-    """``neurofiles.load``, but chunked with a progress bar for big AER files (on a terminal)."""
-    from ._discovery import get_registry
-    from ._progress import Progress
-    from ._select import open_reader
-    from ._source import Source
+    """``neurofiles.load``; readers of big files draw their own progress bar (on a terminal)."""
+    from ._api import load
 
-    registry = get_registry()
-    reader, _ = open_reader(registry, Source(path, registry.header_size), format=format, options=options)
-    with reader:
-        count = getattr(reader, "count", None)
-        chunker = getattr(reader, "iter_chunks", None)
-        windowed = options.get("t_start") is not None or options.get("t_stop") is not None
-        if chunker is None or windowed or not isinstance(count, int) or count <= CHUNK_EVENTS:
-            return reader.read()
-        from ._tabular import concat_events
-
-        parts = []
-        with Progress(count, f"read {os.path.basename(path)}", " ev") as bar:
-            for part in chunker(CHUNK_EVENTS):
-                parts.append(part)
-                bar.update(len(part))
-        return concat_events(parts)
+    return load(path, format=format, **options)
 
 
 def content_facts(data: Any) -> dict[str, Any]:

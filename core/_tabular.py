@@ -22,7 +22,7 @@ import numpy as np
 
 from ._errors import FormatWarning
 
-__all__ = ["Table", "concat_events", "dumps", "from_table", "jsonable_metadata", "kind_of", "split_label", "to_table"]
+__all__ = ["Table", "dumps", "from_table", "jsonable_metadata", "kind_of", "split_label", "to_table"]
 
 EVENT_COLUMNS = ("timestamps", "addresses", "x", "y", "polarity")
 _LABEL = re.compile(r"^(?P<name>.*?)\s*\((?P<unit>[^()]*)\)\s*$")
@@ -186,26 +186,6 @@ def _events_from(table: Table) -> Any:
         metadata=table.metadata,
         streams=streams,
     )
-
-
-def concat_events(parts: list[Any]) -> Any:
-    """One ``Events`` from consecutive chunks (metadata of the first chunk)."""
-    from ._events import Events
-
-    if not parts:
-        raise ValueError("no chunks to concatenate")
-    if len(parts) == 1:
-        return parts[0]
-    first = parts[0]
-
-    def cat(name: str) -> Any:
-        arrays = [getattr(p, name) for p in parts]
-        return None if any(a is None for a in arrays) else np.concatenate(arrays)
-
-    meta = dict(first.metadata)
-    meta.pop("first_event", None)
-    return Events(cat("timestamps"), addresses=cat("addresses"), x=cat("x"), y=cat("y"),
-                  polarity=cat("polarity"), tick=first.tick, metadata=meta, streams=first.streams)
 
 
 # -- Traces --------------------------------------------------------------------------------------
