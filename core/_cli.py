@@ -44,7 +44,9 @@ def _error(command: str, exc: BaseException) -> None:
 def _warning_printer(command: str) -> Any:
     """Print warnings as ``neurofiles CMD: warning: message`` (no source line)."""
 
-    def show(message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    def show(
+        message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+    ) -> None:
         print(f"neurofiles {command}: warning: {message}", file=sys.stderr)
 
     return show
@@ -142,7 +144,9 @@ def _cmd_dm_summary(args: argparse.Namespace) -> int:
         _dump(summary)
         return EXIT_OK
     print(f"store {summary['store']} (backend {summary['backend']}, codec {summary['codec']})")
-    print(f"  sessions: {summary['sessions']}, items: {summary['items']}, size: {human_bytes(summary['bytes'])}")
+    print(
+        f"  sessions: {summary['sessions']}, items: {summary['items']}, size: {human_bytes(summary['bytes'])}"
+    )
     keys = summary["keys"]
     print(f"  keys ({len(keys)}): " + ", ".join(f"{k} [{n}]" for k, n in keys.items()))
     if args.sessions:
@@ -174,12 +178,19 @@ def _cmd_dm_get(args: argparse.Namespace) -> int:
 
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", help="force the input format instead of detecting it")
-    p.add_argument("--option", "-O", action="append", metavar="KEY=VALUE",
-                   help="reader option, e.g. -O tick=2e-7 -O version=1.0 (repeatable)")
+    p.add_argument(
+        "--option",
+        "-O",
+        action="append",
+        metavar="KEY=VALUE",
+        help="reader option, e.g. -O tick=2e-7 -O version=1.0 (repeatable)",
+    )
 
 
 def _add_window(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--t-start", dest="t_start", type=float, metavar="SECONDS", help="first time to keep (AER)")
+    p.add_argument(
+        "--t-start", dest="t_start", type=float, metavar="SECONDS", help="first time to keep (AER)"
+    )
     p.add_argument("--t-stop", dest="t_stop", type=float, metavar="SECONDS", help="time to stop before (AER)")
 
 
@@ -192,18 +203,25 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("formats", help="list installed formats and their plugins",
-                            description="List every installed format: read/write, extensions, magic, plugin.")
+    p = commands.add_parser(
+        "formats",
+        help="list installed formats and their plugins",
+        description="List every installed format: read/write, extensions, magic, plugin.",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_formats)
 
-    p = commands.add_parser("backends", help="list installed DataManager storage backends",
-                            description="List every installed DataManager storage backend.")
+    p = commands.add_parser(
+        "backends",
+        help="list installed DataManager storage backends",
+        description="List every installed DataManager storage backend.",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_backends)
 
     p = commands.add_parser(
-        "info", help="say what a file is and summarise it",
+        "info",
+        help="say what a file is and summarise it",
         description="Say which reader reads each file and why, then the header facts; the body is read"
         " too (counts, time span, columns and units) unless --header-only or the file is over 256 MiB.",
     )
@@ -216,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_info)
 
     p = commands.add_parser(
-        "convert", help="convert a file to another format (.npz, .csv, .parquet, .aedat...)",
+        "convert",
+        help="convert a file to another format (.npz, .csv, .parquet, .aedat...)",
         description="Read IN with the reader that fits it and write OUT with the writer its extension"
         " (or --to) names. Always available: .npz (lossless) and .csv; .parquet needs pyarrow.",
     )
@@ -224,41 +243,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("output", metavar="OUT")
     _add_read_options(p)
     p.add_argument("--to", help="force the output format (see `neurofiles formats`)")
-    p.add_argument("--write-option", "-W", action="append", metavar="KEY=VALUE", help="writer option (repeatable)")
+    p.add_argument(
+        "--write-option", "-W", action="append", metavar="KEY=VALUE", help="writer option (repeatable)"
+    )
     _add_window(p)
     p.add_argument("--force", "-f", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(run=_cmd_convert)
 
     p = commands.add_parser(
-        "plot", help="plot a file into an image (needs matplotlib)",
+        "plot",
+        help="plot a file into an image (needs matplotlib)",
         description="Events: a time x address raster, or an x x y accumulation image for DVS cameras."
-        " Traces: one panel per channel with units on the axes. Needs pip install \"neurofiles[plot]\".",
+        ' Traces: one panel per channel with units on the axes. Needs pip install "neurofiles[plot]".',
     )
     p.add_argument("path", metavar="PATH")
-    p.add_argument("-o", "--output", required=True, metavar="IMAGE", help="image file to write (.png, .svg, .pdf)")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="IMAGE", help="image file to write (.png, .svg, .pdf)"
+    )
     _add_read_options(p)
     _add_window(p)
-    p.add_argument("--kind", choices=("auto", "raster", "image", "traces"), default="auto", help="what to draw")
-    p.add_argument("--layout", help="decode AER addresses with this sensor layout (dvs128, davis240, davis346...)")
+    p.add_argument(
+        "--kind", choices=("auto", "raster", "image", "traces"), default="auto", help="what to draw"
+    )
+    p.add_argument(
+        "--layout", help="decode AER addresses with this sensor layout (dvs128, davis240, davis346...)"
+    )
     p.add_argument("--recording", type=int, default=0, help="which recording of an index file (default 0)")
     p.add_argument("--title", help="figure title (default: the file name)")
     p.add_argument("--dpi", type=int, default=100, help="image resolution")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(run=_cmd_plot)
 
-    dm = commands.add_parser("dm", help="inspect a DataManager store",
-                             description="Inspect a DataManager store (a <name>.data folder, or a folder holding one).")
+    dm = commands.add_parser(
+        "dm",
+        help="inspect a DataManager store",
+        description="Inspect a DataManager store (a <name>.data folder, or a folder holding one).",
+    )
     dm_commands = dm.add_subparsers(dest="dm_command", metavar="DM_COMMAND", required=True)
-    p = dm_commands.add_parser("summary", help="sessions, keys, item counts, sizes and broken sessions",
-                               description="Sessions, keys, item counts, sizes and broken sessions of a store.")
+    p = dm_commands.add_parser(
+        "summary",
+        help="sessions, keys, item counts, sizes and broken sessions",
+        description="Sessions, keys, item counts, sizes and broken sessions of a store.",
+    )
     p.add_argument("folder", metavar="DIR")
     p.add_argument("--backend", help="backend of a store without manifest (e.g. a Brian 1 shelve store)")
     p.add_argument("--sessions", action="store_true", help="one line per session")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_dm_summary)
-    p = dm_commands.add_parser("get", help="the value of KEY in every session",
-                               description="Print the value of KEY in every session that holds it.")
+    p = dm_commands.add_parser(
+        "get",
+        help="the value of KEY in every session",
+        description="Print the value of KEY in every session that holds it.",
+    )
     p.add_argument("folder", metavar="DIR")
     p.add_argument("key", metavar="KEY")
     p.add_argument("--backend", help="backend of a store without manifest")

@@ -92,7 +92,12 @@ def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dic
         try:
             options = parse_options(args.option)
             detection, summary = summarize(path, format=args.format, **options)
-            report: dict[str, Any] = {"path": path, "format": detection.format, "why": detection.reason, **summary}
+            report: dict[str, Any] = {
+                "path": path,
+                "format": detection.format,
+                "why": detection.reason,
+                **summary,
+            }
             size = os.path.getsize(path) if os.path.isfile(path) else 0
             if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
                 data = load_with_progress(path, args.format, options)
@@ -158,5 +163,7 @@ def run_plot(args: argparse.Namespace) -> str:
     except OSError as exc:
         raise WriteError(f"cannot write the image: {exc.strerror or exc}", path=target) from exc
     except ValueError as exc:  # unknown image extension
-        raise OptionError(f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}") from exc
+        raise OptionError(
+            f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}"
+        ) from exc
     return f"{args.path} -> {target}"

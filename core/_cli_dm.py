@@ -69,9 +69,14 @@ def store_summary(folder: str, backend: str | None = None) -> dict[str, Any]:
                         keys = sorted(store.keys())
                     finally:
                         store.close()
-                except Exception as exc:  # a broken session is reported, never fatal
-                    broken.append({"session": name, "error": f"{type(exc).__name__}: {exc}",
-                                   "files": [str(f) for f in files]})
+                except Exception as exc:  # noqa: BLE001 (a broken session is reported, never fatal)
+                    broken.append(
+                        {
+                            "session": name,
+                            "error": f"{type(exc).__name__}: {exc}",
+                            "files": [str(f) for f in files],
+                        }
+                    )
                     continue
                 for key in keys:
                     key_counts[key] = key_counts.get(key, 0) + 1
@@ -120,4 +125,3 @@ def describe_value(value: Any, limit: int = 100) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{head}: {text}"
-

@@ -23,8 +23,14 @@ INSTALL_HINT = 'pip install "neurofiles[plot]"'
 MAX_RASTER_POINTS = 200_000
 MAX_LINE_POINTS = 100_000
 MAX_PANELS = 8
-_CHIPS = (("dvs128", "dvs128"), ("tmpdiff128", "dvs128"), ("davis346", "davis346"), ("davis240", "davis240"),
-          ("davis640", "davis640"), ("davis128", "davis128"))
+_CHIPS = (
+    ("dvs128", "dvs128"),
+    ("tmpdiff128", "dvs128"),
+    ("davis346", "davis346"),
+    ("davis240", "davis240"),
+    ("davis640", "davis640"),
+    ("davis128", "davis128"),
+)
 
 
 def _figure_class() -> Any:
@@ -94,7 +100,9 @@ def _plot_events(Figure: Any, events: Any, kind: str, layout: str | None, title:
         events = _decoded(events, layout)
     has_xy = events.x is not None and events.y is not None
     if kind == "image" and not has_xy:
-        raise ValueError("these events have no x/y coordinates; pass layout= (dvs128, davis346...) or use a raster")
+        raise ValueError(
+            "these events have no x/y coordinates; pass layout= (dvs128, davis346...) or use a raster"
+        )
     figure = Figure(figsize=(7.5, 5.5), layout="constrained")
     if has_xy and kind != "raster":
         _event_image(figure, events)
@@ -123,8 +131,15 @@ def _event_image(figure: Any, events: Any) -> None:
     # jAER decodes with the origin at the bottom-left; AEDAT 4 / libcaer put it at the top-left.
     origin = "lower" if "decode" in events.metadata else "upper"
     ax = figure.add_subplot()
-    image = ax.imshow(counts, origin=origin, cmap="inferno", vmin=0, vmax=max(vmax, 1.0),
-                      interpolation="nearest", aspect="equal")
+    image = ax.imshow(
+        counts,
+        origin=origin,
+        cmap="inferno",
+        vmin=0,
+        vmax=max(vmax, 1.0),
+        interpolation="nearest",
+        aspect="equal",
+    )
     ax.set_xlabel("x (pixel)")
     ax.set_ylabel("y (pixel)")
     figure.colorbar(image, ax=ax, label="events per pixel (clipped at 99th percentile)")
@@ -141,7 +156,9 @@ def _event_raster(figure: Any, events: Any) -> None:
         ids, label = np.zeros(n), "event"
     step = max(1, -(-n // MAX_RASTER_POINTS))
     times = events.times[::step]
-    ax.scatter(times, np.asarray(ids)[::step], s=1.0, marker=".", linewidths=0, color="black", rasterized=True)
+    ax.scatter(
+        times, np.asarray(ids)[::step], s=1.0, marker=".", linewidths=0, color="black", rasterized=True
+    )
     ax.set_xlabel("time (s)")
     ax.set_ylabel(label + (f", every {step}th event shown" if step > 1 else ""))
     if n:

@@ -220,7 +220,9 @@ def _traces_table(tr: Any) -> Table:
         table.display[key] = names[j]
     attrs: dict[str, Any] = {
         "time_name": time_name if times is not None else None,
-        "time_unit": table.units.get(time_name, "") if times is not None else str(getattr(tr, "time_unit", "")),
+        "time_unit": table.units.get(time_name, "")
+        if times is not None
+        else str(getattr(tr, "time_unit", "")),
         "value_keys": keys,
         "names": names,
         "units": units,
@@ -248,7 +250,9 @@ def _traces_from(table: Table) -> Any:
     time_name = attrs.get("time_name")
     keys = attrs.get("value_keys") or [c for c in cols if c != time_name]
     n = len(table)
-    values = np.column_stack([np.asarray(cols[k], dtype=np.float64) for k in keys]) if keys else np.zeros((n, 0))
+    values = (
+        np.column_stack([np.asarray(cols[k], dtype=np.float64) for k in keys]) if keys else np.zeros((n, 0))
+    )
     options: dict[str, Any] = {"metadata": table.metadata}
     if attrs.get("layout"):
         options["layout"] = np.asarray(attrs["layout"], dtype=np.intp)

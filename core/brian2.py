@@ -50,7 +50,9 @@ def _brian2() -> Any:
     try:
         import brian2
     except ImportError as exc:
-        raise MissingDependencyError(f"the Brian2 hand-off needs brian2 ({exc}).", install_hint=INSTALL_HINT) from exc
+        raise MissingDependencyError(
+            f"the Brian2 hand-off needs brian2 ({exc}).", install_hint=INSTALL_HINT
+        ) from exc
     return brian2
 
 
@@ -109,10 +111,16 @@ def _neuron_indices(events: Any, index: str) -> tuple[np.ndarray, int, np.ndarra
             raise ValueError(f"the largest address is {n - 1}: too many neurons; use index='compact'")
         return addresses, n, None
     if events.x is None or events.y is None:
-        raise ValueError(f"index={index!r} needs x and y; decode the events first, e.g. events.decode('dvs128')")
+        raise ValueError(
+            f"index={index!r} needs x and y; decode the events first, e.g. events.decode('dvs128')"
+        )
     size = events.metadata.get("sensor_size")
-    width = int(size[0]) if isinstance(size, (list, tuple)) else (int(events.x.max()) + 1 if len(events) else 0)
-    height = int(size[1]) if isinstance(size, (list, tuple)) else (int(events.y.max()) + 1 if len(events) else 0)
+    width = (
+        int(size[0]) if isinstance(size, (list, tuple)) else (int(events.x.max()) + 1 if len(events) else 0)
+    )
+    height = (
+        int(size[1]) if isinstance(size, (list, tuple)) else (int(events.y.max()) + 1 if len(events) else 0)
+    )
     pixel = events.y.astype(np.int64) * width + events.x.astype(np.int64)
     if index == "pixel":
         return pixel, width * height, None
@@ -275,8 +283,16 @@ def events_from_monitor(
     return Events(timestamps, addresses=i.astype(np.uint32), tick=tick, metadata=meta)
 
 
-def save_monitor(path: Any, monitor: Any, *, format: str = "aedat", tick: float = 1e-6,
-                 addresses: np.ndarray | None = None, t_offset: float = 0.0, **options: Any) -> Any:
+def save_monitor(
+    path: Any,
+    monitor: Any,
+    *,
+    format: str = "aedat",
+    tick: float = 1e-6,
+    addresses: np.ndarray | None = None,
+    t_offset: float = 0.0,
+    **options: Any,
+) -> Any:
     """Write a ``SpikeMonitor``'s spikes to ``path`` (AEDAT 2.0 by default); return the Events written."""
     from ._api import save
 

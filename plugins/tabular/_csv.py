@@ -13,7 +13,6 @@ import io
 from typing import IO, Any
 
 import numpy as np
-
 from neurofiles._errors import CorruptFileError
 from neurofiles._progress import Progress
 from neurofiles._tabular import split_label, to_table
@@ -62,7 +61,7 @@ def _quote(cells: list[str], delimiter: str) -> list[str]:
 
 def write_csv(stream: IO[bytes], data: Any, *, path: Any = None, delimiter: str = ",") -> None:
     """Write ``data`` (Events or Traces) as a CSV table with a header line."""
-    if len(delimiter) != 1 or delimiter in "\"\r\n":
+    if len(delimiter) != 1 or delimiter in '"\r\n':
         raise ValueError(f"delimiter must be one character other than quote or newline, got {delimiter!r}")
     table = to_table(data, with_times=True)
     text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
@@ -119,7 +118,9 @@ class CsvReader(Reader):
             except (UnicodeDecodeError, csv.Error, StopIteration):
                 raise FormatMismatch("the second line is not UTF-8 CSV") from None
             if len(cells) != len(self.labels):
-                raise FormatMismatch(f"the header has {len(self.labels)} cells but the next line {len(cells)}")
+                raise FormatMismatch(
+                    f"the header has {len(self.labels)} cells but the next line {len(cells)}"
+                )
         names_units = [split_label(label) for label in self.labels]
         self.names = [n for n, _ in names_units]
         self.units = [u for _, u in names_units]
@@ -153,11 +154,14 @@ class CsvReader(Reader):
                 if len(cells) != width:
                     raise CorruptFileError(
                         f"{len(cells)} cells, but the header names {width} columns",
-                        path=self.source.name, line=reader.line_num + 1,
+                        path=self.source.name,
+                        line=reader.line_num + 1,
                     )
                 rows.append(cells)
         except csv.Error as exc:
-            raise CorruptFileError(f"bad CSV: {exc}", path=self.source.name, line=reader.line_num + 1) from None
+            raise CorruptFileError(
+                f"bad CSV: {exc}", path=self.source.name, line=reader.line_num + 1
+            ) from None
         columns = list(zip(*rows)) if rows else [() for _ in range(width)]
         array = np.full((len(rows), width), np.nan)
         texts: dict[str, np.ndarray] = {}
@@ -178,7 +182,9 @@ class CsvReader(Reader):
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise CorruptFileError(f"not UTF-8 text: {exc.reason}", path=self.source.name, offset=exc.start) from None
+            raise CorruptFileError(
+                f"not UTF-8 text: {exc.reason}", path=self.source.name, offset=exc.start
+            ) from None
         body = text.split("\n", 1)[1] if "\n" in text else ""
         width = len(self.labels)
         texts: dict[str, np.ndarray] = {}
@@ -188,10 +194,20 @@ class CsvReader(Reader):
             array, texts = self._parse(body)
         if array.shape[1] != width:
             raise CorruptFileError(
-                f"rows have {array.shape[1]} cells but the header names {width} columns", path=self.source.name, line=2
+                f"rows have {array.shape[1]} cells but the header names {width} columns",
+                path=self.source.name,
+                line=2,
             )
         meta = {"format": "csv", "source": self.source.name}
         if self.time_column and self.names[0] not in texts:
-            return Traces(array[:, 0], array[:, 1:], self.names[1:], self.units[1:],
-                          time_name=self.names[0], time_unit=self.units[0], metadata=meta, text=texts)
+            return Traces(
+                array[:, 0],
+                array[:, 1:],
+                self.names[1:],
+                self.units[1:],
+                time_name=self.names[0],
+                time_unit=self.units[0],
+                metadata=meta,
+                text=texts,
+            )
         return Traces(None, array, self.names, self.units, metadata=meta, text=texts)

@@ -15,7 +15,6 @@ import zlib
 from typing import IO, Any
 
 import numpy as np
-
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError
 from neurofiles._tabular import Table, dumps, from_table, to_table
 from neurofiles.plugin import FormatMismatch, Reader, Source
@@ -26,15 +25,29 @@ MEMBER = "__neurofiles__"
 LAYOUT_VERSION = 1
 DEFAULT_MAX_BYTES = 16 << 30
 #: what a damaged archive makes zipfile, zlib and numpy's .npy parser raise
-_DAMAGE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
-           NotImplementedError, struct.error, OverflowError, UnicodeDecodeError, RuntimeError)
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    KeyError,
+    NotImplementedError,
+    struct.error,
+    OverflowError,
+    UnicodeDecodeError,
+    RuntimeError,
+)
 
 
 def _storable(name: str, array: np.ndarray) -> np.ndarray | None:
     if array.dtype.hasobject:
         import warnings
 
-        warnings.warn(f"npz: array {name!r} holds Python objects and was not stored", FormatWarning, stacklevel=4)
+        warnings.warn(
+            f"npz: array {name!r} holds Python objects and was not stored", FormatWarning, stacklevel=4
+        )
         return None
     return array
 
@@ -100,11 +113,16 @@ class NpzReader(Reader):
             raise CorruptFileError(f"broken archive or {MEMBER} member: {exc}", path=source.name) from exc
         try:
             self.head: dict[str, Any] = json.loads(str(text))
-            if self.head.get("layout") != "neurofiles-npz" or self.head.get("kind") not in ("Events", "Traces"):
+            if self.head.get("layout") != "neurofiles-npz" or self.head.get("kind") not in (
+                "Events",
+                "Traces",
+            ):
                 raise ValueError("unexpected layout or kind")
             self.names = set(infos)
         except (ValueError, TypeError, AttributeError) as exc:
-            raise CorruptFileError(f"{MEMBER} member is not neurofiles JSON: {exc}", path=source.name) from exc
+            raise CorruptFileError(
+                f"{MEMBER} member is not neurofiles JSON: {exc}", path=source.name
+            ) from exc
 
     def summary(self) -> dict[str, Any]:
         head = self.head

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles.brian2 import events_from_monitor, save_monitor, spike_generator_group, spike_input
 
 # Brian 2.9 calls pyparsing APIs that pyparsing 3.3 deprecates; not ours to fix.
@@ -67,8 +66,9 @@ def test_index_modes(b2):
     events = neurofiles.load(SAMPLE)
     compact = spike_input(events, dt=0.1 * b2.ms, index="compact")
     assert compact.N == len(np.unique(events.addresses))
-    np.testing.assert_array_equal(np.sort(np.unique(compact.addresses[compact.indices])),
-                                  np.unique(events.addresses))
+    np.testing.assert_array_equal(
+        np.sort(np.unique(compact.addresses[compact.indices])), np.unique(events.addresses)
+    )
     decoded = events.decode("dvs128")
     pixel = spike_input(decoded, dt=0.1 * b2.ms, index="pixel", duplicates="keep")
     assert pixel.N == 128 * 128
@@ -92,8 +92,14 @@ def test_round_trip_through_a_network_and_aedat(b2, tmp_path):
 
     b2.start_scope()
     source = spikes.group(name="retina")
-    relay = b2.NeuronGroup(spikes.N, "dv/dt = -v / (20*ms) : 1", threshold="v > 0.5", reset="v -= 1",
-                           method="exact", dt=spikes.dt)
+    relay = b2.NeuronGroup(
+        spikes.N,
+        "dv/dt = -v / (20*ms) : 1",
+        threshold="v > 0.5",
+        reset="v -= 1",
+        method="exact",
+        dt=spikes.dt,
+    )
     synapses = b2.Synapses(source, relay, on_pre="v += 1", delay=1 * b2.ms, dt=spikes.dt)
     synapses.connect(j="i")
     monitor = b2.SpikeMonitor(relay)
@@ -117,8 +123,9 @@ def test_round_trip_through_a_network_and_aedat(b2, tmp_path):
     # the relay spikes carry the input addresses on the file's own clock, shifted by the delay
     assert sorted(back.addresses.tolist()) == sorted(events.addresses.tolist())
     assert 1e-3 <= back.times[0] - events.times[0] <= 1.5e-3
-    np.testing.assert_allclose(np.sort(back.times), np.sort(spikes.times / b2.second + spikes.t_offset),
-                               atol=1.5e-3)
+    np.testing.assert_allclose(
+        np.sort(back.times), np.sort(spikes.times / b2.second + spikes.t_offset), atol=1.5e-3
+    )
     # and the AER file decodes as the DVS128 camera the input came from
     assert len(back.decode("dvs128")) == len(back)
 

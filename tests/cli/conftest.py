@@ -14,12 +14,19 @@ SAMPLES = REPO / "tests" / "samples"
 TESTDATA_DIRS = ("aer", "atf", "neuron")
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """``python -m neurofiles ARGS`` with progress bars off; returns the finished process."""
     full_env = {**os.environ, "NEUROFILES_PROGRESS": "0", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "neurofiles", *args],
-        capture_output=True, text=True, timeout=300, cwd=cwd, env=full_env,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=full_env,
     )
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles._tabular import to_table
 
 from .conftest import assert_clean_failure, need, real_samples, run_cli, shipped_samples
@@ -142,8 +141,12 @@ def test_convert_refuses_to_overwrite_without_force(tmp_path):
 def test_failures_are_one_clean_message(tmp_path, args, message):
     junk = tmp_path / "junk.xyz"
     junk.write_bytes(bytes(range(256)))
-    values = {"missing": str(tmp_path / "absent.aedat"), "tmp": str(tmp_path), "junk": str(junk),
-              "sample": str(shipped_samples()[0])}
+    values = {
+        "missing": str(tmp_path / "absent.aedat"),
+        "tmp": str(tmp_path),
+        "junk": str(junk),
+        "sample": str(shipped_samples()[0]),
+    }
     proc = run_cli(*[a.format(**values) for a in args])
     assert_clean_failure(proc, args[0])
     assert message in proc.stderr
@@ -174,8 +177,16 @@ def test_formats_lists_the_tabular_plugin():
 
 
 def test_help_everywhere_and_usage_errors():
-    for command in (["formats"], ["backends"], ["info"], ["convert"], ["plot"], ["dm"], ["dm", "summary"],
-                    ["dm", "get"]):
+    for command in (
+        ["formats"],
+        ["backends"],
+        ["info"],
+        ["convert"],
+        ["plot"],
+        ["dm"],
+        ["dm", "summary"],
+        ["dm", "get"],
+    ):
         proc = run_cli(*command, "--help")
         assert proc.returncode == 0 and "usage: neurofiles" in proc.stdout, command
     for bad in (["convert"], ["plot", "x.aedat"], ["dm"], ["dm", "bogus"], ["info", "--bogus", "x"]):

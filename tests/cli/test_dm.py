@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 
 from .conftest import assert_clean_failure, run_cli
 
@@ -26,7 +25,9 @@ def make_store(folder, backend: str, sessions: int = 4) -> None:
         dm.close()
 
 
-@pytest.mark.parametrize("backend", [b.name for b in neurofiles.backends() if b.name in ("sqlite", "shelve", "dbm")])
+@pytest.mark.parametrize(
+    "backend", [b.name for b in neurofiles.backends() if b.name in ("sqlite", "shelve", "dbm")]
+)
 def test_summary_and_get_on_each_backend(tmp_path, backend):
     make_store(tmp_path, backend)
     proc = run_cli("dm", "summary", str(tmp_path), "--json")
@@ -37,7 +38,11 @@ def test_summary_and_get_on_each_backend(tmp_path, backend):
     assert summary["items"] == 9 and summary["broken_sessions"] == []
     assert summary["bytes"] > 0 and all(s["bytes"] > 0 for s in summary["per_session"])
     text = run_cli("dm", "summary", str(tmp_path / "sim.data"), "--sessions")
-    assert text.returncode == 0 and "sessions: 4, items: 9" in text.stdout and "session run3: 3 items" in text.stdout
+    assert (
+        text.returncode == 0
+        and "sessions: 4, items: 9" in text.stdout
+        and "session run3: 3 items" in text.stdout
+    )
 
     got = run_cli("dm", "get", str(tmp_path), "rate", "--json")
     assert got.returncode == 0, got.stderr

@@ -8,10 +8,9 @@ import sys
 import warnings
 import zipfile
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles._tabular import from_table, to_table
 
 from .conftest import need
@@ -76,8 +75,9 @@ def test_npz_of_neuron_traces_without_times(tmp_path):
 
 
 def test_metadata_that_json_cannot_hold_is_dropped_with_a_warning(tmp_path):
-    events = neurofiles.Events([1, 2, 3], addresses=[4, 5, 6], metadata={"ok": (1, 2), "bad": object(),
-                                                                         "nan": float("nan")})
+    events = neurofiles.Events(
+        [1, 2, 3], addresses=[4, 5, 6], metadata={"ok": (1, 2), "bad": object(), "nan": float("nan")}
+    )
     with pytest.warns(neurofiles.FormatWarning, match="bad .*nan|nan.*bad"):
         neurofiles.save(tmp_path / "m.npz", events)
     assert neurofiles.load(tmp_path / "m.npz").metadata == {"ok": [1, 2]}
@@ -182,7 +182,9 @@ def test_parquet_without_pyarrow_names_the_extra(tmp_path):
         "except neurofiles.MissingDependencyError as exc:\n"
         "    print('MISSING', exc)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=60
+    )
     assert "MISSING" in out.stdout and 'pip install "neurofiles[fast]"' in out.stdout, out.stderr
     assert not (tmp_path / "x.parquet").exists()
 

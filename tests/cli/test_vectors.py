@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 
 VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 FILES = sorted(p for fmt in ("npz", "csv") for p in (VECTORS / fmt).iterdir() if p.suffix != ".json")

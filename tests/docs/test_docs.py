@@ -19,11 +19,18 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-FENCE = re.compile(r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S)
+FENCE = re.compile(
+    r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
 NO_TEST = "<!-- no-test -->"
 SHELL = {"bash", "sh", "shell", "console"}
-NEEDS = {"neurofiles.plot(": "matplotlib", "neurofiles plot ": "matplotlib", "neurofiles.brian2": "brian2",
-         ".parquet": "pyarrow"}
+NEEDS = {
+    "neurofiles.plot(": "matplotlib",
+    "neurofiles plot ": "matplotlib",
+    "neurofiles.brian2": "brian2",
+    ".parquet": "pyarrow",
+}
 
 
 def documents() -> list[Path]:
@@ -41,8 +48,7 @@ def blocks(path: Path) -> list[tuple[int, str, str]]:
         if before and before[-1].strip() == NO_TEST:
             continue
         indent = match.group("indent")
-        code = "".join(line[len(indent):] if line.startswith(indent) else line
-                       for line in match.group("body").splitlines(keepends=True))
+        code = "".join(line.removeprefix(indent) for line in match.group("body").splitlines(keepends=True))
         found.append((text.count("\n", 0, match.start()) + 1, match.group("lang").lower(), code))
     return found
 
@@ -80,13 +86,18 @@ def test_document_code_runs(doc, workdir):
             continue
         for command in code.splitlines():
             command = command.split(" #", 1)[0].strip()
-            if command.startswith("$ "):
-                command = command[2:]
+            command = command.removeprefix("$ ")
             if not command.startswith("neurofiles "):
                 continue
             args = shlex.split(command)[1:]
-            proc = subprocess.run([sys.executable, "-m", "neurofiles", *args], capture_output=True, text=True,
-                                  timeout=300, env={**os.environ, "NEUROFILES_PROGRESS": "0"})
+            proc = subprocess.run(
+                [sys.executable, "-m", "neurofiles", *args],
+                check=False,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                env={**os.environ, "NEUROFILES_PROGRESS": "0"},
+            )
             assert proc.returncode == 0, f"{where}: {command}\n{proc.stderr}"
             ran += 1
     assert ran > 0
@@ -99,11 +110,16 @@ def test_readme_and_plugin_contract_are_checked():
 
 def test_readme_tour_is_ten_lines_and_runs_the_promised_calls():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    tour = readme[readme.index("## Tour"):]
+    tour = readme[readme.index("## Tour") :]
     tour = tour[: tour.index("\n## ", 5)]
-    python = [code for _, lang, code in blocks(REPO / "README.md") if lang == "python" and code in tour][0]
+    python = next(code for _, lang, code in blocks(REPO / "README.md") if lang == "python" and code in tour)
     assert len(python.strip().splitlines()) <= 12
-    for call in ("neurofiles.load(", "neurofiles.load_aer(", "neurofiles.read_atf(", "neurofiles.DataManager("):
+    for call in (
+        "neurofiles.load(",
+        "neurofiles.load_aer(",
+        "neurofiles.read_atf(",
+        "neurofiles.DataManager(",
+    ):
         assert call in python
     assert "neurofiles info " in tour and "neurofiles convert " in tour and "neurofiles dm summary" in tour
 

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 import brian2 as b2
-import numpy as np
-
 import neurofiles
+import numpy as np
 from neurofiles.brian2 import save_monitor, spike_input
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
@@ -25,8 +24,9 @@ def main(out: Path) -> None:
     print(spikes)
     retina = spikes.group()
     # 8x8 pooling: each of 16x16 output neurons sums a block of pixels and fires after 3 inputs
-    pool = b2.NeuronGroup(256, "dv/dt = -v / (5*ms) : 1", threshold="v > 2.5", reset="v = 0",
-                          method="exact", dt=spikes.dt)
+    pool = b2.NeuronGroup(
+        256, "dv/dt = -v / (5*ms) : 1", threshold="v > 2.5", reset="v = 0", method="exact", dt=spikes.dt
+    )
     synapses = b2.Synapses(retina, pool, on_pre="v += 1", dt=spikes.dt)
     pixel = np.arange(128 * 128)
     synapses.connect(i=pixel, j=(pixel // 128 // 8) * 16 + (pixel % 128) // 8)

@@ -13,9 +13,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import numpy as np
-
 import neurofiles
+import numpy as np
 
 
 def simulate(folder: str, seed: int) -> int:
@@ -35,10 +34,16 @@ def main(out: Path) -> None:
         rates = dm.get_merged("rate")
         voltages = dm.get("voltage")
         print(f"{len(dm.session_names())} sessions, {dm.itemcount()} items")
-        print(f"mean rate {np.mean(rates):.1f} Hz over {len(rates)} runs;"
-              f" mean voltage {np.mean([v.mean() for v in voltages.values()]):.1f} mV")
-    summary = subprocess.run([sys.executable, "-m", "neurofiles", "dm", "summary", str(out / "sweep.data")],
-                             capture_output=True, text=True, check=True)
+        print(
+            f"mean rate {np.mean(rates):.1f} Hz over {len(rates)} runs;"
+            f" mean voltage {np.mean([v.mean() for v in voltages.values()]):.1f} mV"
+        )
+    summary = subprocess.run(
+        [sys.executable, "-m", "neurofiles", "dm", "summary", str(out / "sweep.data")],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     print(summary.stdout, end="")
 
 

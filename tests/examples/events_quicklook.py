@@ -14,15 +14,15 @@ SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 
 
 def main(out: Path) -> None:
-    events = neurofiles.load(SAMPLES / "dvs128_small.aedat")   # raw addresses + timestamps
+    events = neurofiles.load(SAMPLES / "dvs128_small.aedat")  # raw addresses + timestamps
     print("loaded:", events)
-    pixels = events.decode("dvs128")                           # x, y, polarity (jAER convention)
+    pixels = events.decode("dvs128")  # x, y, polarity (jAER convention)
     first = pixels.window(t_start=events.times[0], t_stop=events.times[0] + 0.1)
     on = int(first.polarity.sum())
     print(f"first 100 ms: {len(first)} events, {on} ON, {len(first) - on} OFF")
-    neurofiles.save(out / "first_100ms.npz", first)             # lossless, metadata included
-    neurofiles.save(out / "first_100ms.csv", first)             # for spreadsheets
-    neurofiles.save(out / "first_100ms.aedat", first)           # back to AEDAT 2.0 (re-encoded addresses)
+    neurofiles.save(out / "first_100ms.npz", first)  # lossless, metadata included
+    neurofiles.save(out / "first_100ms.csv", first)  # for spreadsheets
+    neurofiles.save(out / "first_100ms.aedat", first)  # back to AEDAT 2.0 (re-encoded addresses)
     again = neurofiles.load(out / "first_100ms.aedat")
     assert (again.addresses == first.addresses).all()
     try:

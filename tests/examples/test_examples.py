@@ -8,9 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import neurofiles
+import pytest
 
 HERE = Path(__file__).resolve().parent
 EXTRAS = {"brian2_retina.py": ("brian2", "brian2")}
@@ -25,8 +24,15 @@ def run_example(name: str, out: Path) -> str:
             if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
                 pytest.fail(f"example {name} needs neurofiles[{extra}], not installed under CI=true")
             pytest.skip(f"example {name} needs neurofiles[{extra}]")
-    proc = subprocess.run([sys.executable, str(HERE / name), str(out)], capture_output=True, text=True,
-                          timeout=600, cwd=out, env={**os.environ, "NEUROFILES_PROGRESS": "0"})
+    proc = subprocess.run(
+        [sys.executable, str(HERE / name), str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=out,
+        env={**os.environ, "NEUROFILES_PROGRESS": "0"},
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout
 
