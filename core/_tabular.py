@@ -101,13 +101,13 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value.tolist()]
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
-    if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
-        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, Mapping) and all(isinstance(k, (str, int, np.integer)) for k in value):
+        return {str(k): _plain(v) for k, v in value.items()}  # as JSON does: integer keys become strings
     raise TypeError(type(value).__name__)
 
 
 def jsonable_metadata(metadata: Mapping[str, Any], *, where: str = "") -> dict[str, Any]:
-    """The entries of ``metadata`` that JSON can hold (tuples become lists).
+    """The entries of ``metadata`` that JSON can hold (tuples become lists, integer keys strings).
 
     Entries that cannot be stored are dropped with a :class:`FormatWarning`
     naming them, never silently.
