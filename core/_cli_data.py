@@ -57,6 +57,15 @@ def load_with_progress(path: str, format: str | None, options: dict[str, Any]) -
     return load(path, format=format, **options)
 
 
+def _number(x: float) -> str:
+    """Up to 6 decimals, no exponent for clock-like values, trailing zeros trimmed."""
+    import numpy as np
+
+    if x != 0 and (abs(x) < 1e-4 or abs(x) >= 1e16):
+        return f"{x:.6g}"
+    return str(np.format_float_positional(x, precision=6, trim="-"))
+
+
 def content_facts(data: Any) -> dict[str, Any]:
     """Counts, time span, columns and units of a loaded result."""
     from ._tabular import kind_of, to_table
@@ -73,7 +82,10 @@ def content_facts(data: Any) -> dict[str, Any]:
     if time_key and len(table):
         t = table.columns[time_key]
         unit = table.units.get(time_key, "")
-        facts["time_span"] = f"{float(t.min()):.9g} .. {float(t.max()):.9g}" + (f" {unit}" if unit else "")
+        first, last = float(t.min()), float(t.max())
+        suffix = f" {unit}" if unit else ""
+        facts["time_span"] = f"{_number(first)} .. {_number(last)}{suffix}"
+        facts["duration"] = f"{_number(last - first)}{suffix}"
     facts["columns"] = [table.label(name) for name in table.columns]
     if kind == "Traces":
         facts["sweeps"] = int(getattr(data, "sweep_count", 1))
