@@ -247,6 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--write-option", "-W", action="append", metavar="KEY=VALUE", help="writer option (repeatable)"
     )
     _add_window(p)
+    p.add_argument(
+        "--zero-time",
+        action="store_true",
+        help="shift the clock so the first event/sample is at 0 (AEDAT 2.0 needs 32-bit timestamps)",
+    )
     p.add_argument("--force", "-f", action="store_true", help="overwrite OUT if it exists")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(run=_cmd_convert)

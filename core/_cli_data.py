@@ -9,7 +9,15 @@ from typing import Any
 
 from ._errors import NeurofilesError, OptionError, WriteError
 
-__all__ = ["content_facts", "load_with_progress", "parse_options", "run_convert", "run_info", "run_plot"]
+__all__ = [
+    "content_facts",
+    "load_with_progress",
+    "parse_options",
+    "run_convert",
+    "run_info",
+    "run_plot",
+    "zero_time",
+]
 
 AUTO_FULL_BYTES = 256 << 20  # `info` reads bodies up to this size unless --header-only / --full
 
@@ -136,6 +144,29 @@ def _check_output(out: str, force: bool, inputs: list[str]) -> Path:
     return target
 
 
+def zero_time(data: Any) -> Any:
+    """The same result with its clock shifted so that the first event or sample is at 0.
+
+    The shift is recorded in ``metadata["time_offset"]`` (seconds, or the time unit of Traces).
+    """
+    from ._tabular import from_table, kind_of, to_table
+
+    kind = kind_of(data)
+    table = to_table(data)
+    if kind == "Events":
+        ts = table.columns["timestamps"]
+        offset = int(ts.min()) if len(ts) else 0
+        table.columns["timestamps"] = ts - offset
+        table.metadata["time_offset"] = offset * float(data.tick)
+    elif table.attrs.get("time_name") is not None:
+        name = table.attrs["time_name"]
+        times = table.columns[name]
+        offset = float(times.min()) if len(times) else 0.0
+        table.columns[name] = times - offset
+        table.metadata["time_offset"] = offset
+    return from_table(table)
+
+
 def run_convert(args: argparse.Namespace) -> str:
     """Read ``args.input`` and write ``args.output``; return a one-line summary."""
     from ._api import save
@@ -143,6 +174,8 @@ def run_convert(args: argparse.Namespace) -> str:
     target = _check_output(args.output, args.force, [args.input])
     data = load_with_progress(args.input, args.format, _window_options(args))
     options = parse_options(args.write_option)
+    if args.zero_time:
+        data = [zero_time(d) for d in data] if isinstance(data, list) else zero_time(data)
     if not isinstance(data, list):
         save(target, data, format=args.to, **options)
         return f"{args.input} -> {target} ({_count(data)})"

@@ -207,3 +207,34 @@ def test_progress_bar_only_when_forced(tmp_path):
     assert loud.returncode == 0, loud.stderr
     assert "write csv [" in loud.stderr and f"/{n} rows" in loud.stderr
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_convert_aedat4_camera_to_aedat2_with_zero_time(testdata, tmp_path):
+    src = testdata / "aer" / "davis.aedat4"
+    out = tmp_path / "davis.aedat"
+    proc = run_cli("convert", str(src), str(out), "-W", "layout=davis346")
+    assert_clean_failure(proc, "convert")  # Unix-microsecond timestamps do not fit AEDAT 2.0's int32
+    assert "int32" in proc.stderr and not out.exists()
+    proc = run_cli("convert", str(src), str(out), "-W", "layout=davis346", "--zero-time")
+    assert proc.returncode == 0, proc.stderr
+    original = neurofiles.load(src)
+    back = neurofiles.load(out).decode("davis346")
+    np.testing.assert_array_equal(back.timestamps, original.timestamps - original.timestamps.min())
+    np.testing.assert_array_equal(back.x, original.x)
+    np.testing.assert_array_equal(back.y, original.y)
+    np.testing.assert_array_equal(back.polarity, original.polarity)
+
+
+def test_convert_between_text_formats(testdata, tmp_path):
+    atf = testdata / "atf" / "18702001-step.atf"
+    dat = tmp_path / "step.dat"
+    assert run_cli("convert", str(atf), str(dat)).returncode == 0
+    assert neurofiles.detect(dat).format == "neuron-dat"
+    original, back = neurofiles.load(atf), neurofiles.load(dat)
+    np.testing.assert_allclose(back.times, original.times)
+    np.testing.assert_allclose(back.values, original.values, rtol=1e-6)
+    again = tmp_path / "again.atf"
+    assert run_cli("convert", str(dat), str(again)).returncode == 0
+    assert neurofiles.detect(again).format == "axon-atf"
+    # every number survives (whether the ATF reader calls the NEURON "x" column a time column is its own rule)
+    np.testing.assert_allclose(neurofiles.load(again).to_array(), back.to_array())
