@@ -72,6 +72,7 @@ def workdir(tmp_path, monkeypatch):
     return tmp_path
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # brian2 2.9 calls deprecated pyparsing names
 @pytest.mark.parametrize("doc", documents(), ids=lambda p: str(p.relative_to(REPO)))
 def test_document_code_runs(doc, workdir):
     runnable = [b for b in blocks(doc) if b[1] == "python" or b[1] in SHELL]
