@@ -4,7 +4,8 @@ The block is parsed from bytes (a memory map for files on disk), never from a
 Python list of lines. Three paths, tried in order:
 
 1. ``pyarrow.csv`` (optional extra ``neurofiles[fast]``), used automatically
-   when installed and the block has a one-character separator;
+   when installed, the block has a one-character separator and is at least
+   ``FAST_MIN_BYTES`` (1 MiB) long;
 2. ``numpy.loadtxt`` on the whole block (numpy's C tokenizer);
 3. a careful line-by-line parser, reached only when the first two refuse the
    block; it reads empty cells as NaN, keeps text cells when allowed, and
@@ -15,16 +16,16 @@ from __future__ import annotations
 
 import io
 import math
-from array import array
-import re
 import mmap
 import os
+import re
+from array import array
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError
+from ._errors import CorruptFileError, MissingDependencyError
 from ._source import Source
 
 __all__ = [
@@ -40,7 +41,10 @@ __all__ = [
 Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
+#: blocks smaller than this are parsed by numpy even when pyarrow is installed
+FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
+_DECIMAL_COMMA = re.compile(rb"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
 
 @dataclass
@@ -51,6 +55,7 @@ class TableBlock:
     engine: str
     text: dict[int, np.ndarray] = field(default_factory=dict)
     last_line: int = 0
+    decimal_commas: int = 0
 
 
 def read_buffer(source: Source) -> Buffer:
@@ -133,7 +138,7 @@ def parse_block(
     path, first_line
         For error messages: the file name and the 1-based line number at ``start``.
     engine
-        ``'auto'`` (pyarrow when installed), ``'numpy'`` or ``'pyarrow'``.
+        ``'auto'`` (pyarrow when installed and the block is big), ``'numpy'`` or ``'pyarrow'``.
     text_ok
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
@@ -147,7 +152,12 @@ def parse_block(
         raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
     if _NONBLANK.search(buf, start) is None:
         return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
-    if engine in ("auto", "pyarrow") and sep is not None:
+    if engine == "pyarrow" and not fast_engine_available():
+        raise MissingDependencyError(
+            "engine='pyarrow' needs pyarrow.", install_hint="pip install 'neurofiles[fast]'"
+        )
+    big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
+    if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
         if engine == "pyarrow" or fast_engine_available():
             array = _parse_pyarrow(buf, start, ncols, sep or "\t")
             if array is not None:
@@ -225,6 +235,8 @@ def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str 
 
 
 def _to_float(field: bytes) -> float | None:
+    if b"_" in field:  # Python's float() takes "1_000"; no numeric file format does
+        return None
     try:
         return float(field)
     except ValueError:
@@ -281,6 +293,8 @@ def _parse_careful(
     """
     values = array("d")
     text_cols: set[int] = set()
+    comma_decimals = text_ok and sep != ","  # a comma that is not the separator may be a decimal mark
+    comma_cols: dict[int, int] = {}
     nrows = 0
     lineno = first_line - 1
     for lineno, fields in _rows(body, ncols, sep, path, first_line, comments):
@@ -289,6 +303,9 @@ def _parse_careful(
                 values.append(math.nan)
                 continue
             number = _to_float(cell)
+            if number is None and comma_decimals and _DECIMAL_COMMA.match(cell):
+                number = float(cell.replace(b",", b"."))
+                comma_cols[col] = comma_cols.get(col, 0) + 1
             if number is None:
                 if not text_ok:
                     shown = cell[:40].decode("latin-1")
@@ -311,7 +328,18 @@ def _parse_careful(
             for col, column in cells.items():
                 column.append(_unquote(fields[col]).decode("latin-1"))
         text = {col: np.array(column, dtype=str) for col, column in cells.items()}
-    return TableBlock(table, "careful", text, last_line=lineno)
+        for col in text_cols.intersection(comma_cols):  # a text column: "1,5" there is text, not 1.5
+            table[:, col] = [_text_number(cell) for cell in cells[col]]
+            del comma_cols[col]
+    decimal_commas = sum(comma_cols.values())
+    return TableBlock(table, "careful", text, last_line=lineno, decimal_commas=decimal_commas)
+
+
+def _text_number(cell: str) -> float:
+    try:
+        return float(cell)
+    except ValueError:
+        return math.nan
 
 
 def _unquote(cell: bytes) -> bytes:

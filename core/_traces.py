@@ -232,7 +232,9 @@ class Traces:
             parts.append(f"  text columns: {list(self.text)}")
         curves = self.metadata.get("curves")
         if isinstance(curves, list) and curves:
-            parts.append(f"  curves: {len(curves)} in metadata['curves'] ({self.metadata.get('graphs', 1)} graphs)")
+            parts.append(
+                f"  curves: {len(curves)} in metadata['curves'] ({self.metadata.get('graphs', 1)} graphs)"
+            )
         keys = [k for k in self.metadata if k not in ("format", "source", "variant")]
         if keys:
             parts.append(f"  metadata: {', '.join(keys[:10])}{', ...' if len(keys) > 10 else ''}")

@@ -130,6 +130,11 @@ class AtfReader(Reader):
             open_stream=self._stream(),
         )
         array = block.array
+        if block.decimal_commas:
+            self._report(
+                f"{block.decimal_commas} numbers use a decimal comma (a comma-locale export); read as decimal points",
+                h.data_line,
+            )
         names, units = zip(*(split_title(t) for t in titles)) if titles else ((), ())
         has_time = bool(titles) and "time" in names[0].lower() and 0 not in block.text
         meta: dict[str, Any] = {
@@ -143,6 +148,8 @@ class AtfReader(Reader):
             "declared counts": (h.declared_records, h.declared_columns),
             "rows": int(array.shape[0]),
         }
+        if block.decimal_commas:
+            meta["decimal commas"] = block.decimal_commas
         if h.problems:
             meta["count problems"] = [m for _, m in h.problems]
         first_value = 1 if has_time else 0

@@ -72,4 +72,3 @@ def sniff_vwrite(probe: Probe) -> float:
     if end == size:
         return VWRITE_EXACT
     return VWRITE_PARTIAL if end + 8 > known else 0.0
-

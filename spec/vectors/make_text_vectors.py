@@ -291,6 +291,17 @@ def atf_vectors() -> dict[str, tuple[bytes, dict]]:
         b'ATF\t1.0\n0\t2\n"Name"\t"Peak (pA)"\n"cell a"\t-5.5\n"cell b"\t7\n',
         expected((2, 2), [None, -5.5], [None, 7.0], times=False, text={"Name": ["cell a", "cell b"]}),
     )
+    out["decimal_comma.atf"] = (
+        b'ATF\t1.0\n0\t3\n"Time (s)"\t"V (mV)"\t"Note"\n0,0\t-65,5\t4000,10\n0,1\t-64,5\tok\n',
+        expected(
+            (2, 3),
+            [0.0, -65.5, None],
+            [0.1, -64.5, None],
+            times=True,
+            warning=True,
+            text={"Note": ["4000,10", "ok"]},
+        ),
+    )
     out["version2.atf"] = (
         b'ATF\t2.0\n0\t2\n"Time (s)"\t"A"\n0\t1\n',
         {"error": "CorruptFileError", "error_line": 1},

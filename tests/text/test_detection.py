@@ -149,3 +149,16 @@ def test_real_aer_headerless_dat_vectors_are_not_neuron() -> None:
         assert not neurofiles.detect(path).format.startswith("neuron"), path.name
         content = path.read_bytes()
         assert sniff_text(_probe(content)) == 0.0 and sniff_vwrite(_probe(content)) == 0.0
+
+
+def test_summaries_for_info_read_only_the_header() -> None:
+    from neurofiles._api import summarize
+
+    _, atf = summarize(SPEC_VECTORS / "atf" / "two_sweeps.atf")
+    assert atf["version"] == "1.0" and atf["columns"] == 5 and atf["records"]["Signals"] == ["IN 0", "IN 1"] * 2
+    _, dat = summarize(SPEC_VECTORS / "neuron" / "clipboard.dat")
+    assert dat["label"] == "soma.v(0.5)" and dat["count line"] == (6,) and dat["columns"] == 2
+    _, vw = summarize(SPEC_VECTORS / "neuron" / "vwrite_tv.dat")
+    assert vw["vectors"] == 2 and vw["lengths"] == [6, 6] and vw["byte order"] == "little"
+    _, pwm = summarize(SPEC_VECTORS / "neuron" / "pwm_ascii.txt")
+    assert pwm["variant"] == "PrintWindowManager Ascii"

@@ -94,3 +94,34 @@ def test_empty_cells_become_nan_not_shifted() -> None:
 def test_blank_lines_between_rows_are_not_rows() -> None:
     got = _block(b"1 2\n\n3 4\n\n\n", 2, None, "numpy").array
     np.testing.assert_array_equal(got, [[1, 2], [3, 4]])
+
+
+def test_auto_uses_pyarrow_only_for_big_blocks(tmp_path) -> None:
+    need_pyarrow()
+    from neurofiles._text_table import FAST_MIN_BYTES
+
+    small = tmp_path / "small.dat"
+    small.write_bytes(b"label:v\n3\n0\t1\n1\t2\n2\t3\n")
+    assert neurofiles.load(small).metadata["engine"] == "numpy"  # no pyarrow import for small files
+    rows = FAST_MIN_BYTES // 10 + 1000
+    t = np.arange(rows) * 0.025
+    big = tmp_path / "big.dat"
+    big.write_bytes(f"label:v\n{rows}\n".encode() + "".join(f"{x:g}\t{-x:g}\n" for x in t).encode())
+    loaded = neurofiles.load(big)
+    assert loaded.metadata["engine"] == "pyarrow" and len(loaded) == rows
+    np.testing.assert_array_equal(loaded.to_array(), neurofiles.load(big, engine="numpy").to_array())
+
+
+def test_forced_pyarrow_without_pyarrow_says_how_to_install(monkeypatch, tmp_path) -> None:
+    import neurofiles._text_table as tt
+
+    monkeypatch.setattr(tt, "fast_engine_available", lambda: False)
+    path = tmp_path / "x.dat"
+    path.write_bytes(b"0\t1\n")
+    with pytest.raises(neurofiles.MissingDependencyError, match=r"neurofiles\[fast\]"):
+        neurofiles.load(path, engine="pyarrow")
+
+
+def test_underscore_numbers_are_not_numbers() -> None:
+    with pytest.raises(neurofiles.CorruptFileError, match="1_000"):
+        _block(b"0\t1\n1\t1_000\n", 2, "\t", "numpy")
