@@ -106,6 +106,12 @@ class DataManager:
         ``<user>.<host>``: the name of :meth:`computer_session`.
     computer_session_filename
         The file of that session.
+
+    Notes
+    -----
+    One DataManager (and its sessions) belongs to one thread; processes and
+    threads each open their own. Collation skips sessions that cannot be read
+    with a :class:`StorageWarning` naming their files. See ``spec/backends.md``.
     """
 
     def __init__(

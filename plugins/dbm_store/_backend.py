@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from neurofiles._backend import (
     fd_budget,
     walk_files,
 )
+
+from neurofiles._errors import StorageWarning
 
 from . import _flavours
 
@@ -61,7 +64,35 @@ class DbmSession(SessionStore):
                     f"cannot open as dbm.{self._flavour} ({type(exc).__name__}: {exc})", path=self.path
                 ) from exc
             self._sig = sig
+            if self._flavour == "dumb" and not self.writable:
+                self._check_dumb_index()
         return self._db
+
+    def _check_dumb_index(self) -> None:
+        """Warn if dbm.dumb's data file runs past its index: a writer died mid-write.
+
+        Values start on 512-byte blocks and each new key's index line is
+        appended right after its value, so a complete session's ``.dat`` ends
+        within one block of its last indexed value. An index rewrite cut short
+        (``.dir`` truncated, the previous one left in ``.bak``) shows as data
+        past the end. What the index holds is still read.
+        """
+        index = getattr(self._db, "_index", None)
+        if not isinstance(index, dict):
+            return
+        try:
+            size = os.path.getsize(f"{self.path}.dat")
+        except OSError:
+            return
+        end = max((pos + siz for pos, siz in index.values()), default=0)
+        if size > end + 512:
+            warnings.warn(
+                f"{self.path}.dir: session {self.name!r} may be torn: its index covers {end} of the {size}"
+                f" bytes in {self.path}.dat ({len(index)} keys readable); a writer died while writing"
+                f" (the previous index may be in {self.path}.bak), or the last values were deleted",
+                StorageWarning,
+                stacklevel=2,
+            )
 
     @property
     def db(self) -> Any:

