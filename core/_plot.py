@@ -124,8 +124,8 @@ def _sensor_size(events: Any) -> tuple[int, int]:
 
 def _event_image(figure: Any, events: Any) -> None:
     width, height = _sensor_size(events)
-    counts = np.zeros((height, width), dtype=np.int64)
-    np.add.at(counts, (events.y.astype(np.intp), events.x.astype(np.intp)), 1)
+    flat = events.y.astype(np.intp) * width + events.x.astype(np.intp)
+    counts = np.bincount(flat, minlength=width * height).reshape(height, width)
     positive = counts[counts > 0]
     vmax = float(np.percentile(positive, 99)) if positive.size else 1.0
     # jAER decodes with the origin at the bottom-left; AEDAT 4 / libcaer put it at the top-left.
