@@ -329,3 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"neurofiles {command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug somewhere: still one line, the traceback on request
+        if os.environ.get("NEUROFILES_DEBUG"):
+            raise
+        print(
+            f"neurofiles {command}: internal error {type(exc).__name__}: {exc}"
+            " (set NEUROFILES_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED

@@ -129,6 +129,10 @@ def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dic
             report_error(exc)
             status = 1
             continue
+        except Exception as exc:  # noqa: BLE001 (a reader bug must not hide the other files' reports)
+            report_error(RuntimeError(f"internal error {type(exc).__name__}: {exc}"))
+            status = 1
+            continue
         reports.append(report)
     return status, reports
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import neurofiles
@@ -238,3 +241,30 @@ def test_convert_between_text_formats(testdata, tmp_path):
     assert neurofiles.detect(again).format == "axon-atf"
     # every number survives (whether the ATF reader calls the NEURON "x" column a time column is its own rule)
     np.testing.assert_allclose(neurofiles.load(again).to_array(), back.to_array())
+
+
+def test_a_reader_bug_is_one_line_unless_debugging(tmp_path):
+    """An unexpected exception (a plugin bug) still gives one line and exit 1; NEUROFILES_DEBUG shows it."""
+    code = (
+        "import sys, neurofiles._cli_data as d\n"
+        "def boom(*a, **k):\n"
+        "    raise AttributeError('boom')\n"
+        "d.load_with_progress = boom\n"
+        "from neurofiles._cli import main\n"
+        "sys.exit(main(sys.argv[1:]))\n"
+    )
+    sample = str(shipped_samples()[0])
+    for args in (["convert", sample, str(tmp_path / "o.npz")], ["info", sample]):
+        proc = subprocess.run(
+            [sys.executable, "-c", code, *args], check=False, capture_output=True, text=True
+        )
+        assert_clean_failure(proc, args[0])
+        assert "internal error AttributeError: boom" in proc.stderr
+    debug = subprocess.run(
+        [sys.executable, "-c", code, "convert", sample, str(tmp_path / "o.npz")],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NEUROFILES_DEBUG": "1"},
+    )
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
