@@ -67,8 +67,13 @@ def test_map_sessions_on_a_process_pool(store: DataManager) -> None:
 
 
 def test_map_sessions_on_threads(store: DataManager) -> None:
-    with ThreadPoolExecutor(2) as pool:
-        assert combine(store.map_sessions(spikes_sum, pool, partition_size=7)) == expected(store)
+    import warnings
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        with ThreadPoolExecutor(2) as pool:
+            got = combine(store.map_sessions(spikes_sum, pool, partition_size=7))
+    assert got == expected(store), [str(w.message) for w in record]
 
 
 def test_partition_view_is_read_only(store: DataManager) -> None:
