@@ -132,7 +132,8 @@ class AtfReader(Reader):
         array = block.array
         if block.decimal_commas:
             self._report(
-                f"{block.decimal_commas} numbers use a decimal comma (a comma-locale export); read as decimal points",
+                f"{block.decimal_commas} numbers use a decimal comma (a comma-locale export);"
+                " read as decimal points",
                 h.data_line,
             )
         names, units = zip(*(split_title(t) for t in titles)) if titles else ((), ())

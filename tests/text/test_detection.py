@@ -155,7 +155,9 @@ def test_summaries_for_info_read_only_the_header() -> None:
     from neurofiles._api import summarize
 
     _, atf = summarize(SPEC_VECTORS / "atf" / "two_sweeps.atf")
-    assert atf["version"] == "1.0" and atf["columns"] == 5 and atf["records"]["Signals"] == ["IN 0", "IN 1"] * 2
+    assert (
+        atf["version"] == "1.0" and atf["columns"] == 5 and atf["records"]["Signals"] == ["IN 0", "IN 1"] * 2
+    )
     _, dat = summarize(SPEC_VECTORS / "neuron" / "clipboard.dat")
     assert dat["label"] == "soma.v(0.5)" and dat["count line"] == (6,) and dat["columns"] == 2
     _, vw = summarize(SPEC_VECTORS / "neuron" / "vwrite_tv.dat")

@@ -20,7 +20,9 @@ def traces(draw: st.DrawFn) -> Traces:
     values = draw(arrays(np.float64, (rows, cols), elements=FLOATS))
     has_times = draw(st.booleans())
     times = draw(arrays(np.float64, (rows,), elements=st.floats(-1e6, 1e6))) if has_times else None
-    return Traces(times, values, [f"c{i}" for i in range(cols)], ["mV"] * cols, time_name="Time", time_unit="s")
+    return Traces(
+        times, values, [f"c{i}" for i in range(cols)], ["mV"] * cols, time_name="Time", time_unit="s"
+    )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> None:
