@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ._aer_api import iter_chunks, load_aer
     from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
     from ._discovery import refresh_plugins
+    from ._plot import plot
     from ._progress import set_progress
     from ._errors import (
         AmbiguousFormatError,
@@ -81,6 +82,7 @@ _EXPORTS = {
     "read_atf": "_traces_api",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
+    "plot": "_plot",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",

@@ -1,10 +1,18 @@
-"""The ``neurofiles`` command line: ``formats``, ``backends``, ``info``."""
+"""The ``neurofiles`` command line.
+
+Commands: ``formats``, ``backends``, ``info``, ``convert``, ``plot``,
+``dm summary`` and ``dm get``. Exit status: 0 success, 1 failure (one
+``neurofiles CMD: message`` on standard error, no traceback), 2 usage error.
+Set ``NEUROFILES_DEBUG=1`` to get the traceback of an unexpected error.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,7 +27,29 @@ def _jsonable(value: Any) -> Any:
         return value.tolist()
     if isinstance(value, bytes):
         return value.decode("latin-1")
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
     return str(value)
+
+
+def _dump(obj: Any) -> None:
+    print(json.dumps(obj, default=_jsonable, indent=2, ensure_ascii=False))
+
+
+def _error(command: str, exc: BaseException) -> None:
+    text = str(exc) or type(exc).__name__
+    print(f"neurofiles {command}: {text}", file=sys.stderr)
+
+
+def _warning_printer(command: str) -> Any:
+    """Print warnings as ``neurofiles CMD: warning: message`` (no source line)."""
+
+    def show(
+        message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
+    ) -> None:
+        print(f"neurofiles {command}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def _cmd_formats(args: argparse.Namespace) -> int:
@@ -28,7 +58,7 @@ def _cmd_formats(args: argparse.Namespace) -> int:
 
     rows = _api.formats()
     if args.json:
-        print(json.dumps([r.__dict__ for r in rows], default=_jsonable, indent=2))
+        _dump([r.__dict__ for r in rows])
         return EXIT_OK
     print(f"{'format':<16}{'read':<6}{'write':<7}{'extensions':<28}{'magic':<16}provided by")
     for r in rows:
@@ -47,7 +77,7 @@ def _cmd_backends(args: argparse.Namespace) -> int:
 
     rows = _api.backends()
     if args.json:
-        print(json.dumps([r.__dict__ for r in rows], default=_jsonable, indent=2))
+        _dump([r.__dict__ for r in rows])
         return EXIT_OK
     print(f"{'backend':<16}provided by")
     for r in rows:
@@ -55,60 +85,256 @@ def _cmd_backends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_info(args: argparse.Namespace) -> int:
-    from . import _api
-
-    status = EXIT_OK
-    reports = []
-    for path in args.paths:
-        try:
-            detection, summary = _api.summarize(path, format=args.format)
-        except (OSError, ValueError, TypeError) as exc:  # every NeurofilesError is one of these or ours
-            print(f"neurofiles info: {exc}", file=sys.stderr)
-            status = EXIT_FAILED
+def _print_report(report: dict[str, Any]) -> None:
+    print(report["path"])
+    for key, value in report.items():
+        if key == "path":
             continue
-        reports.append({"path": path, "format": detection.format, "why": detection.reason, **summary})
+        if key == "parts":
+            for i, part in enumerate(value):
+                print(f"  recording {i}: " + "; ".join(f"{k} {v}" for k, v in part.items()))
+        elif isinstance(value, dict) and value:
+            print(f"  {key}:")
+            for sub, item in value.items():
+                text = " ".join(str(item).split())
+                print(f"    {sub}: {text[:117] + '...' if len(text) > 120 else text}")
+        elif isinstance(value, list) and key == "columns":
+            print(f"  {key}: {', '.join(map(str, value))}")
+        else:
+            print(f"  {key}: {value}")
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from ._cli_data import run_info
+
+    status, reports = run_info(args, lambda exc: _error("info", exc))
     if args.json:
-        print(json.dumps(reports, default=_jsonable, indent=2))
-        return status
-    for report in reports:
-        print(report["path"])
-        for key, value in report.items():
-            if key != "path":
-                print(f"  {key}: {value}")
+        _dump(reports)
+    else:
+        for report in reports:
+            _print_report(report)
     return status
+
+
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from ._cli_data import run_convert
+
+    line = run_convert(args)
+    if not args.quiet:
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    from ._cli_data import run_plot
+
+    line = run_plot(args)
+    if not args.quiet:
+        print(line)
+    return EXIT_OK
+
+
+def _cmd_dm_summary(args: argparse.Namespace) -> int:
+    from ._cli_dm import human_bytes, store_summary
+
+    summary = store_summary(args.folder, args.backend)
+    for text in summary["warnings"]:
+        print(f"neurofiles dm summary: warning: {text}", file=sys.stderr)
+    if args.json:
+        _dump(summary)
+        return EXIT_OK
+    print(f"store {summary['store']} (backend {summary['backend']}, codec {summary['codec']})")
+    print(
+        f"  sessions: {summary['sessions']}, items: {summary['items']}, size: {human_bytes(summary['bytes'])}"
+    )
+    keys = summary["keys"]
+    print(f"  keys ({len(keys)}): " + ", ".join(f"{k} [{n}]" for k, n in keys.items()))
+    if args.sessions:
+        for s in summary["per_session"]:
+            print(f"  session {s['session']}: {s['items']} items, {human_bytes(s['bytes'])}")
+    broken = summary["broken_sessions"]
+    print(f"  broken sessions: {len(broken)}")
+    for b in broken:
+        print(f"    {b['session']}: {b['error']}")
+    return EXIT_OK
+
+
+def _cmd_dm_get(args: argparse.Namespace) -> int:
+    from ._cli_dm import describe_value, store_values
+
+    values, warned = store_values(args.folder, args.key, args.backend)
+    for text in warned:
+        print(f"neurofiles dm get: warning: {text}", file=sys.stderr)
+    if not values:
+        print(f"neurofiles dm get: no session holds key {args.key!r}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        _dump(values)
+        return EXIT_OK
+    for session, value in values.items():
+        print(f"{session}: {describe_value(value)}")
+    return EXIT_OK
+
+
+def _add_read_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", help="force the input format instead of detecting it")
+    p.add_argument(
+        "--option",
+        "-O",
+        action="append",
+        metavar="KEY=VALUE",
+        help="reader option, e.g. -O tick=2e-7 -O version=1.0 (repeatable)",
+    )
+
+
+def _add_window(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--t-start", dest="t_start", type=float, metavar="SECONDS", help="first time to keep (AER)"
+    )
+    p.add_argument("--t-stop", dest="t_stop", type=float, metavar="SECONDS", help="time to stop before (AER)")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
-    parser = argparse.ArgumentParser(prog="neurofiles", description="Open neuroscience data files.")
+    parser = argparse.ArgumentParser(
+        prog="neurofiles",
+        description="Open neuroscience data files: describe, convert and plot them; inspect DataManager stores.",
+        epilog="Exit status: 0 ok, 1 failure, 2 usage error. NEUROFILES_PROGRESS=0 hides progress bars.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    p = commands.add_parser("formats", help="list installed formats and their plugins")
+    p = commands.add_parser(
+        "formats",
+        help="list installed formats and their plugins",
+        description="List every installed format: read/write, extensions, magic, plugin.",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_formats)
 
-    p = commands.add_parser("backends", help="list installed DataManager storage backends")
+    p = commands.add_parser(
+        "backends",
+        help="list installed DataManager storage backends",
+        description="List every installed DataManager storage backend.",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_backends)
 
-    p = commands.add_parser("info", help="say what a file is and summarise its header")
+    p = commands.add_parser(
+        "info",
+        help="say what a file is and summarise it",
+        description="Say which reader reads each file and why, then the header facts; the body is read"
+        " too (counts, time span, columns and units) unless --header-only or the file is over 256 MiB.",
+    )
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.add_argument("--format", help="force a format instead of detecting it")
+    _add_read_options(p)
+    p.add_argument("--header-only", action="store_true", help="read the header only (fast on big files)")
+    p.add_argument("--full", action="store_true", help="read the body even of big files")
+    p.add_argument("--metadata", action="store_true", help="also print the full metadata")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(run=_cmd_info)
+
+    p = commands.add_parser(
+        "convert",
+        help="convert a file to another format (.npz, .csv, .parquet, .aedat...)",
+        description="Read IN with the reader that fits it and write OUT with the writer its extension"
+        " (or --to) names. Always available: .npz (lossless) and .csv; .parquet needs pyarrow.",
+    )
+    p.add_argument("input", metavar="IN")
+    p.add_argument("output", metavar="OUT")
+    _add_read_options(p)
+    p.add_argument("--to", help="force the output format (see `neurofiles formats`)")
+    p.add_argument(
+        "--write-option", "-W", action="append", metavar="KEY=VALUE", help="writer option (repeatable)"
+    )
+    _add_window(p)
+    p.add_argument(
+        "--zero-time",
+        action="store_true",
+        help="shift the clock so the first event/sample is at 0 (AEDAT 2.0 needs 32-bit timestamps)",
+    )
+    p.add_argument("--force", "-f", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(run=_cmd_convert)
+
+    p = commands.add_parser(
+        "plot",
+        help="plot a file into an image (needs matplotlib)",
+        description="Events: a time x address raster, or an x x y accumulation image for DVS cameras."
+        ' Traces: one panel per channel with units on the axes. Needs pip install "neurofiles[plot]".',
+    )
+    p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="IMAGE", help="image file to write (.png, .svg, .pdf)"
+    )
+    _add_read_options(p)
+    _add_window(p)
+    p.add_argument(
+        "--kind", choices=("auto", "raster", "image", "traces"), default="auto", help="what to draw"
+    )
+    p.add_argument(
+        "--layout", help="decode AER addresses with this sensor layout (dvs128, davis240, davis346...)"
+    )
+    p.add_argument("--recording", type=int, default=0, help="which recording of an index file (default 0)")
+    p.add_argument("--title", help="figure title (default: the file name)")
+    p.add_argument("--dpi", type=int, default=100, help="image resolution")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
+    p.set_defaults(run=_cmd_plot)
+
+    dm = commands.add_parser(
+        "dm",
+        help="inspect a DataManager store",
+        description="Inspect a DataManager store (a <name>.data folder, or a folder holding one).",
+    )
+    dm_commands = dm.add_subparsers(dest="dm_command", metavar="DM_COMMAND", required=True)
+    p = dm_commands.add_parser(
+        "summary",
+        help="sessions, keys, item counts, sizes and broken sessions",
+        description="Sessions, keys, item counts, sizes and broken sessions of a store.",
+    )
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("--backend", help="backend of a store without manifest (e.g. a Brian 1 shelve store)")
+    p.add_argument("--sessions", action="store_true", help="one line per session")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=_cmd_dm_summary)
+    p = dm_commands.add_parser(
+        "get",
+        help="the value of KEY in every session",
+        description="Print the value of KEY in every session that holds it.",
+    )
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("key", metavar="KEY")
+    p.add_argument("--backend", help="backend of a store without manifest")
+    p.add_argument("--json", action="store_true", help="print JSON (numpy arrays become lists)")
+    p.set_defaults(run=_cmd_dm_get)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = build_parser().parse_args(argv)
+    command = args.command + (f" {args.dm_command}" if args.command == "dm" else "")
     from ._errors import NeurofilesError
+
+    warnings.showwarning = _warning_printer(command)
 
     try:
         return int(args.run(args))
-    except NeurofilesError as exc:
-        print(f"neurofiles {args.command}: {exc}", file=sys.stderr)
+    except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
+        if isinstance(exc, BrokenPipeError):
+            return EXIT_FAILED
+        if os.environ.get("NEUROFILES_DEBUG"):
+            raise
+        _error(command, exc)
         return EXIT_FAILED
-    except BrokenPipeError:
+    except KeyboardInterrupt:
+        print(f"neurofiles {command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug somewhere: still one line, the traceback on request
+        if os.environ.get("NEUROFILES_DEBUG"):
+            raise
+        print(
+            f"neurofiles {command}: internal error {type(exc).__name__}: {exc}"
+            " (set NEUROFILES_DEBUG=1 for the traceback, and please report it)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED

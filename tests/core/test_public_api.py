@@ -14,7 +14,7 @@ EXPECTED = sorted(
     [
         # reading and writing
         "load", "save", "detect", "formats", "backends", "FormatInfo", "BackendInfo", "Detection",
-        "refresh_plugins", "set_progress", "Events", "Traces", "iter_chunks", "__version__",
+        "refresh_plugins", "set_progress", "Events", "Traces", "iter_chunks", "plot", "__version__",
         # the classic (Brian 1) names
         "load_aer", "read_neuron_dat", "read_atf", "DataManager", "Session", "PartitionSpec",
         # errors and warnings

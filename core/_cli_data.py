@@ -1,0 +1,218 @@
+"""The file commands of the CLI: ``info``, ``convert``, ``plot``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from ._errors import NeurofilesError, OptionError, WriteError
+
+__all__ = [
+    "content_facts",
+    "load_with_progress",
+    "parse_options",
+    "run_convert",
+    "run_info",
+    "run_plot",
+    "zero_time",
+]
+
+AUTO_FULL_BYTES = 256 << 20  # `info` reads bodies up to this size unless --header-only / --full
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``["tick=2e-7", "version=1.0", "strict=true"]`` -> typed keyword options."""
+    options: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.isidentifier():
+            raise OptionError(f"option {pair!r} is not KEY=VALUE")
+        low = text.strip().lower()
+        value: Any
+        if low in ("true", "yes", "on"):
+            value = True
+        elif low in ("false", "no", "off"):
+            value = False
+        elif low in ("none", "null"):
+            value = None
+        else:
+            try:
+                value = int(text)
+            except ValueError:
+                try:
+                    value = float(text)
+                except ValueError:
+                    value = text
+        options[key] = value
+    return options
+
+
+def _window_options(args: argparse.Namespace) -> dict[str, Any]:
+    options = parse_options(getattr(args, "option", None))
+    for name in ("t_start", "t_stop"):
+        value = getattr(args, name, None)
+        if value is not None:
+            options[name] = value
+    return options
+
+
+def load_with_progress(path: str, format: str | None, options: dict[str, Any]) -> Any:
+    """``neurofiles.load``; readers of big files draw their own progress bar (on a terminal)."""
+    from ._api import load
+
+    return load(path, format=format, **options)
+
+
+def _number(x: float) -> str:
+    """Up to 6 decimals, no exponent for clock-like values, trailing zeros trimmed."""
+    import numpy as np
+
+    if x != 0 and (abs(x) < 1e-4 or abs(x) >= 1e16):
+        return f"{x:.6g}"
+    return str(np.format_float_positional(x, precision=6, trim="-"))
+
+
+def content_facts(data: Any) -> dict[str, Any]:
+    """Counts, time span, columns and units of a loaded result."""
+    from ._tabular import kind_of, to_table
+
+    if isinstance(data, list):
+        return {"recordings": len(data), "parts": [content_facts(d) for d in data]}
+    try:
+        kind = kind_of(data)
+    except TypeError:
+        return {"type": type(data).__name__}
+    table = to_table(data, with_times=True) if kind == "Events" else to_table(data)
+    facts: dict[str, Any] = {"type": kind, "rows": len(table)}
+    time_key = "times" if kind == "Events" else table.attrs.get("time_name")
+    if time_key and len(table):
+        t = table.columns[time_key]
+        unit = table.units.get(time_key, "")
+        first, last = float(t.min()), float(t.max())
+        suffix = f" {unit}" if unit else ""
+        facts["time_span"] = f"{_number(first)} .. {_number(last)}{suffix}"
+        facts["duration"] = f"{_number(last - first)}{suffix}"
+    facts["columns"] = [table.label(name) for name in table.columns]
+    if kind == "Traces":
+        facts["sweeps"] = int(getattr(data, "sweep_count", 1))
+    streams = getattr(data, "streams", None)
+    if streams:
+        facts["streams"] = sorted(streams)
+    return facts
+
+
+def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dict[str, Any]]]:
+    """Summaries of every path; failures are reported and make the status 1."""
+    from ._api import summarize
+
+    status, reports = 0, []
+    for path in args.paths:
+        try:
+            options = parse_options(args.option)
+            detection, summary = summarize(path, format=args.format, **options)
+            report: dict[str, Any] = {
+                "path": path,
+                "format": detection.format,
+                "why": detection.reason,
+                **summary,
+            }
+            size = os.path.getsize(path) if os.path.isfile(path) else 0
+            if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
+                data = load_with_progress(path, args.format, options)
+                report.update(content_facts(data))
+                metadata = getattr(data, "metadata", None)
+                if args.metadata and isinstance(metadata, dict):
+                    report["metadata"] = metadata
+        except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
+            report_error(exc)
+            status = 1
+            continue
+        except Exception as exc:  # noqa: BLE001 (a reader bug must not hide the other files' reports)
+            report_error(RuntimeError(f"internal error {type(exc).__name__}: {exc}"))
+            status = 1
+            continue
+        reports.append(report)
+    return status, reports
+
+
+def _check_output(out: str, force: bool, inputs: list[str]) -> Path:
+    target = Path(out).expanduser()
+    if any(os.path.exists(i) and target.exists() and os.path.samefile(i, target) for i in inputs):
+        raise WriteError("output is the input file", path=out)
+    if target.exists() and not force:
+        raise WriteError("exists; pass --force to overwrite it", path=out)
+    if not target.parent.is_dir():
+        raise WriteError(f"folder {str(target.parent)!r} does not exist", path=out)
+    return target
+
+
+def zero_time(data: Any) -> Any:
+    """The same result with its clock shifted so that the first event or sample is at 0.
+
+    The shift is recorded in ``metadata["time_offset"]`` (seconds, or the time unit of Traces).
+    """
+    from ._tabular import from_table, kind_of, to_table
+
+    kind = kind_of(data)
+    table = to_table(data)
+    if kind == "Events":
+        ts = table.columns["timestamps"]
+        offset = int(ts.min()) if len(ts) else 0
+        table.columns["timestamps"] = ts - offset
+        table.metadata["time_offset"] = offset * float(data.tick)
+    elif table.attrs.get("time_name") is not None:
+        name = table.attrs["time_name"]
+        times = table.columns[name]
+        offset = float(times.min()) if len(times) else 0.0
+        table.columns[name] = times - offset
+        table.metadata["time_offset"] = offset
+    return from_table(table)
+
+
+def run_convert(args: argparse.Namespace) -> str:
+    """Read ``args.input`` and write ``args.output``; return a one-line summary."""
+    from ._api import save
+
+    target = _check_output(args.output, args.force, [args.input])
+    data = load_with_progress(args.input, args.format, _window_options(args))
+    options = parse_options(args.write_option)
+    if args.zero_time:
+        data = [zero_time(d) for d in data] if isinstance(data, list) else zero_time(data)
+    if not isinstance(data, list):
+        save(target, data, format=args.to, **options)
+        return f"{args.input} -> {target} ({_count(data)})"
+    # An index file: one output per recording, OUT's name plus _0, _1...
+    lines = []
+    for i, part in enumerate(data):
+        suffix = "".join(target.suffixes[-1:])
+        each = target.with_name(f"{target.name[: len(target.name) - len(suffix)]}_{i}{suffix}")
+        _check_output(str(each), args.force, [args.input])
+        save(each, part, format=args.to, **options)
+        lines.append(f"{args.input} [{i}] -> {each} ({_count(part)})")
+    return "\n".join(lines) if lines else f"{args.input}: the index lists no recordings"
+
+
+def _count(data: Any) -> str:
+    return f"{len(data)} {'events' if hasattr(data, 'tick') else 'rows'}"
+
+
+def run_plot(args: argparse.Namespace) -> str:
+    """Plot ``args.path`` into ``args.output``; return a one-line summary."""
+    from ._plot import plot
+
+    target = _check_output(args.output, True, [args.path])
+    data = load_with_progress(args.path, args.format, _window_options(args))
+    if isinstance(data, list):
+        data = data[args.recording]
+    figure = plot(data, kind=args.kind, layout=args.layout, title=args.title or os.path.basename(args.path))
+    try:
+        figure.savefig(target, dpi=args.dpi)
+    except OSError as exc:
+        raise WriteError(f"cannot write the image: {exc.strerror or exc}", path=target) from exc
+    except ValueError as exc:  # unknown image extension
+        raise OptionError(
+            f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}"
+        ) from exc
+    return f"{args.path} -> {target}"
