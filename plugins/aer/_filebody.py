@@ -1,10 +1,15 @@
-"""Random access to a file's bytes: a read-only mmap for paths, seek+read for file objects."""
+"""Random access to a file's bytes by positioned reads (no memory map).
+
+A memory map would save one copy per packet, but touching a page of a file
+that another process truncated kills the interpreter with SIGBUS. With reads,
+a file that shrinks while it is decoded gives a :class:`TruncatedFileError`.
+"""
 
 from __future__ import annotations
 
-import mmap
 from typing import BinaryIO, Union
 
+from neurofiles._errors import TruncatedFileError
 from neurofiles._source import Source
 
 __all__ = ["FileBody"]
@@ -13,33 +18,24 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 
 class FileBody:
-    """Slices of a file; call :meth:`close` when done (releases the mmap)."""
+    """Slices of a file of ``size`` bytes (its size when opened)."""
 
     def __init__(self, source: Source, fh: BinaryIO, size: int) -> None:
         self._fh = fh
-        self._map: mmap.mmap | None = None
-        self._view: memoryview | None = None
-        if source.path is not None and size > 0:
-            try:
-                self._map = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-                self._view = memoryview(self._map)
-            except (OSError, ValueError):
-                self._map = None
+        self._name = source.name
+        self._size = size
 
     def read(self, offset: int, n: int) -> Buffer:
-        if self._view is not None:
-            return self._view[offset : offset + n]
+        """Up to ``n`` bytes at ``offset``; short only where the file was short when opened."""
         self._fh.seek(offset)
-        return self._fh.read(n)
+        data = self._fh.read(n)
+        expected = max(0, min(n, self._size - offset))
+        if len(data) < expected:
+            raise TruncatedFileError(
+                f"the file shrank while it was read ({len(data)} of {expected} bytes here)",
+                path=self._name, offset=offset + len(data),
+            )
+        return data
 
     def close(self) -> None:
-        """Release the map; if a slice is still referenced (an error in flight), leave it to the GC."""
-        try:
-            if self._view is not None:
-                self._view.release()
-            if self._map is not None:
-                self._map.close()
-        except BufferError:
-            pass
-        self._view = None
-        self._map = None
+        """Nothing to release: the caller owns the handle."""

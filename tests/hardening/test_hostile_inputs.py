@@ -182,3 +182,16 @@ def test_aedat_file_shrinking_while_read_does_not_crash_the_interpreter(tmp_path
     proc = subprocess.run([sys.executable, "-c", SHRINK, str(path), "1000"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, f"interpreter died (signal {-proc.returncode}): {proc.stderr[-500:]}"
     assert proc.stdout.split()[0] in {"ok", "TruncatedFileError", "CorruptFileError", "ReadError"}
+
+
+def test_aedat4_file_shrinking_while_read_does_not_crash_the_interpreter(tmp_path, testdata):
+    import shutil
+
+    path = tmp_path / "shrinks.aedat4"
+    shutil.copy(testdata / "aer" / "davis.aedat4", path)
+    size = path.stat().st_size
+    proc = subprocess.run(
+        [sys.executable, "-c", SHRINK, str(path), str(size // 3)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, f"interpreter died (signal {-proc.returncode}): {proc.stderr[-500:]}"
+    assert proc.stdout.split()[0] in {"ok", "TruncatedFileError", "CorruptFileError", "ReadError"}
