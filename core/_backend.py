@@ -128,6 +128,8 @@ def walk_files(basepath: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
     Top-level entries starting with ``_`` (manifest, index, locks) are store
     metadata and skipped. Directories are descended into; a directory is also
     yielded when its name ends like a session file would (the backend decides).
+    Symbolic links are skipped with a :class:`StorageWarning`: a store never
+    makes them, and following one could read files outside the data folder.
     """
     stack: list[tuple[str, str]] = [(os.fspath(basepath), "")]
     while stack:
@@ -140,6 +142,9 @@ def walk_files(basepath: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
             if not prefix and entry.name.startswith("_"):
                 continue
             rel = prefix + entry.name
+            if entry.is_symlink():
+                warnings.warn(f"{entry.path}: skipped: a symbolic link in the data folder", StorageWarning, stacklevel=3)
+                continue
             if entry.is_dir(follow_symlinks=False):
                 stack.append((entry.path, rel + "/"))
                 yield rel + "/", entry
