@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
+from typing import NoReturn
 
 import pytest
 
@@ -19,8 +22,24 @@ def _find_testdata() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-def _in_ci() -> bool:
+def in_ci() -> bool:
+    """True under ``CI=true``, where nothing that CI installs may be skipped."""
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def skip_or_fail(message: str) -> NoReturn:
+    """Skip locally; fail under CI=true, where everything a test needs is installed."""
+    if in_ci():
+        pytest.fail(message + " (CI=true: it must be available)")
+    pytest.skip(message)
+
+
+def need(module: str, extra: str) -> ModuleType:
+    """Import an optional dependency, or skip (locally) / fail (CI) naming its extra."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        skip_or_fail(f"{module} is not installed (pip install 'neurofiles[{extra}]')")
 
 
 @pytest.fixture(scope="session")
@@ -33,8 +52,15 @@ def testdata() -> Path:
     root = _find_testdata()
     if root is None:
         where = os.environ.get(ENV_TESTDATA) or str(REPO.parent / "shared" / "testdata")
-        message = f"real test data not found at {where}; set {ENV_TESTDATA} to its folder"
-        if _in_ci():
-            pytest.fail(message + " (CI=true: these tests must run)")
-        pytest.skip(message)
+        skip_or_fail(f"real test data not found at {where}; set {ENV_TESTDATA} to its folder")
     return root
+
+
+def require_example_plugin() -> None:
+    """The example third-party distribution must be installed (``pip install ./tests/example_plugin``)."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        distribution("neurofiles-example")
+    except PackageNotFoundError:
+        skip_or_fail("example plugin not installed: pip install ./tests/example_plugin")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.conftest import need as need_extra
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -21,13 +19,8 @@ VECTORS = HERE.parents[1] / "spec" / "vectors"
 
 
 def need(module: str) -> Any:
-    """Import an optional extra; skip locally when missing, fail under CI=true."""
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(f"optional dependency {module!r} missing under CI=true (install neurofiles[aedat4])")
-        pytest.skip(f"optional dependency {module!r} not installed (neurofiles[aedat4])")
+    """An AEDAT 4 decompressor (extra ``aedat4``): skip locally, fail under CI=true."""
+    return need_extra(module, "aedat4")
 
 
 def expected(rel: str) -> dict[str, Any]:

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+
+from tests.conftest import need
 
 
 @pytest.fixture(scope="module")
 def b2():
-    try:
-        import brian2
-    except ImportError:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail("brian2 is not installed but CI=true: install neurofiles[brian2]")
-        pytest.skip("brian2 not installed (pip install 'neurofiles[brian2]')")
+    brian2 = need("brian2", "brian2")
     brian2.prefs.codegen.target = "numpy"
     brian2.prefs.logging.std_redirection = False
     return brian2

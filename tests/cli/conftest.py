@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import need  # noqa: F401  (the CLI tests import it from here)
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "tests" / "samples"
@@ -40,14 +40,6 @@ def real_samples(root: Path) -> list[Path]:
     return sorted(p for d in TESTDATA_DIRS for p in (root / d).iterdir() if p.is_file() and p.suffix != ".md")
 
 
-def need(module: str, extra: str) -> None:
-    """Skip without an optional extra, except under CI=true, where it must be installed."""
-    try:
-        __import__(module)
-    except ImportError:
-        if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-            pytest.fail(f"{module} is not installed but CI=true: install neurofiles[{extra}]")
-        pytest.skip(f"{module} not installed (pip install 'neurofiles[{extra}]')")
 
 
 def assert_clean_failure(proc: subprocess.CompletedProcess[str], command: str) -> None:

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import io
-import os
-from importlib.metadata import PackageNotFoundError, distribution
 
 import neurofiles
 import numpy as np
 import pytest
 
+from tests.conftest import require_example_plugin
+
 
 @pytest.fixture(scope="module", autouse=True)
 def example_installed() -> None:
-    try:
-        distribution("neurofiles-example")
-    except PackageNotFoundError:
-        message = "example plugin not installed: pip install ./tests/example_plugin"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + " (CI=true: it must be)")
-        pytest.skip(message)
+    require_example_plugin()
 
 
 def spikes():

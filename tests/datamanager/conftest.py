@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import need as need_extra
+
 REPO = Path(__file__).resolve().parents[2]
 BUILTIN_BACKENDS = ("sqlite", "dbm", "shelve")
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
 def need(module: str) -> None:
-    """Skip if an optional extra is missing, except under CI=true where it must be installed."""
-    try:
-        __import__(module)
-    except ImportError:
-        if in_ci():
-            pytest.fail(f"{module} is required under CI=true (install neurofiles[dask])")
-        pytest.skip(f"{module} not installed (pip install 'neurofiles[dask]')")
+    """Dask (extra ``dask``): skip locally, fail under CI=true."""
+    need_extra(module, "dask")
 
 
 @pytest.fixture(params=BUILTIN_BACKENDS)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-from importlib.metadata import PackageNotFoundError, distribution
-
-import pytest
+from tests.conftest import require_example_plugin
 
 SCRIPT = r"""
 import json, sys, warnings
@@ -53,13 +50,7 @@ print(json.dumps(out))
 
 
 def test_jsondir_backend_through_an_entry_point(tmp_path: Path) -> None:
-    try:
-        distribution("neurofiles-example")
-    except PackageNotFoundError:
-        message = "example plugin not installed: pip install ./tests/example_plugin"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message + " (CI=true: it must be)")
-        pytest.skip(message)
+    require_example_plugin()
     proc = subprocess.run(
         [sys.executable, "-c", SCRIPT, str(tmp_path / "data")], capture_output=True, text=True, timeout=120,
         check=False,

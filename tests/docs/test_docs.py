@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import skip_or_fail
+
 REPO = Path(__file__).resolve().parents[2]
 FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<lang>[\w-]*)[ \t]*\n(?P<body>.*?)^(?P=indent)```[ \t]*$",
@@ -59,9 +61,7 @@ def _require(code: str) -> None:
             try:
                 __import__(module)
             except ImportError:
-                if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-                    pytest.fail(f"{module} is needed by a documented example but not installed (CI=true)")
-                pytest.skip(f"a documented example needs {module}")
+                skip_or_fail(f"a documented example needs {module}")
 
 
 @pytest.fixture

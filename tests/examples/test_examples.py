@@ -11,6 +11,8 @@ from pathlib import Path
 import neurofiles
 import pytest
 
+from tests.conftest import need
+
 HERE = Path(__file__).resolve().parent
 EXTRAS = {"brian2_retina.py": ("brian2", "brian2")}
 
@@ -18,12 +20,7 @@ EXTRAS = {"brian2_retina.py": ("brian2", "brian2")}
 def run_example(name: str, out: Path) -> str:
     module, extra = EXTRAS.get(name, (None, None))
     if module:
-        try:
-            __import__(module)
-        except ImportError:
-            if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-                pytest.fail(f"example {name} needs neurofiles[{extra}], not installed under CI=true")
-            pytest.skip(f"example {name} needs neurofiles[{extra}]")
+        need(module, extra)
     proc = subprocess.run(
         [sys.executable, str(HERE / name), str(out)],
         check=False,

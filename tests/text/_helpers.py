@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
-import pytest
+
+from tests.conftest import need
 
 SPEC_VECTORS = Path(__file__).resolve().parents[2] / "spec" / "vectors"
 
 
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
-
-
 def need_pyarrow() -> None:
-    """Skip without pyarrow locally; fail under CI=true (the `fast` extra must be installed there)."""
-    try:
-        import pyarrow.csv  # noqa: F401
-    except ImportError:
-        if in_ci():
-            pytest.fail("pyarrow (extra `fast`) is required under CI=true")
-        pytest.skip("pyarrow (extra `fast`) not installed")
+    """pyarrow (extra ``fast``): skip locally, fail under CI=true."""
+    need("pyarrow.csv", "fast")
 
 
 def load_expected(folder: str) -> dict:
