@@ -25,7 +25,7 @@ from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError, MissingDependencyError
+from ._errors import CorruptFileError, MissingDependencyError, TruncatedFileError
 from ._source import Source
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "line_at",
     "parse_block",
     "read_buffer",
+    "read_whole",
 ]
 
 Buffer = Union[bytes, mmap.mmap]
@@ -58,8 +59,35 @@ class TableBlock:
     decimal_commas: int = 0
 
 
+def read_whole(source: Source, size: int) -> bytes:
+    """The file's first ``size`` bytes, read rather than mapped.
+
+    Parsing a memory map of a file that another process truncates kills the
+    interpreter (SIGBUS); a read that comes back short is a
+    :class:`TruncatedFileError` instead.
+    """
+    with source.open() as handle:
+        data = handle.read(size)
+    if len(data) < size:
+        raise TruncatedFileError(
+            f"the file shrank while it was read ({len(data)} of {size} bytes)", path=source.name, offset=len(data)
+        )
+    return data
+
+
+def check_engine(engine: str) -> str:
+    """Return ``engine`` if it is one of :data:`ENGINES`, else raise ValueError."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    return engine
+
+
 def read_buffer(source: Source) -> Buffer:
-    """The whole file as a buffer: a read-only memory map for paths, else bytes."""
+    """The whole file as a buffer, for scanning headers: a read-only memory map for paths, else bytes.
+
+    A map costs nothing until touched, so a constructor can scan the first
+    lines without reading the body. Parse the body from :func:`read_whole`.
+    """
     if source.path is not None and source.size:
         with source.open() as handle:
             try:
@@ -148,8 +176,7 @@ def parse_block(
         numpy engine then streams from it instead of copying the block.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    check_engine(engine)
     if _NONBLANK.search(buf, start) is None:
         return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
     if engine == "pyarrow" and not fast_engine_available():

@@ -11,12 +11,13 @@ from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
 from neurofiles._reader import Reader
 from neurofiles._source import Source
 from neurofiles._text_table import (
-    ENGINES,
     Buffer,
+    check_engine,
     detect_separator,
     line_at,
     parse_block,
     read_buffer,
+    read_whole,
     split_fields,
 )
 from neurofiles._traces import Traces
@@ -67,8 +68,7 @@ class AtfReader(Reader):
 
     def __init__(self, source: Source, *, strict: bool = False, engine: str = "auto") -> None:
         super().__init__(source)
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        check_engine(engine)
         if source.header[:3] not in (b"ATF", b"PAF"):
             raise FormatMismatch("does not start with 'ATF'")
         self.strict, self.engine = strict, engine
@@ -103,6 +103,7 @@ class AtfReader(Reader):
 
     def read(self) -> Traces:
         """Parse the data block and map the columns."""
+        self._buf = read_whole(self.source, len(self._buf))
         h = self.head
         path = self.source.name
         first = self._first_data_line()

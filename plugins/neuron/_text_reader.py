@@ -15,7 +15,7 @@ import numpy as np
 from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning, LimitExceededError
 from neurofiles._reader import Reader
 from neurofiles._source import Source
-from neurofiles._text_table import ENGINES, Buffer, detect_separator, parse_block, read_buffer
+from neurofiles._text_table import Buffer, check_engine, detect_separator, parse_block, read_buffer, read_whole
 from neurofiles._traces import Traces
 
 from ._layout import EPS_MAGIC, PWM_HEADS, TextLayout, scan_layout
@@ -45,8 +45,7 @@ class NeuronDatReader(Reader):
 
     def __init__(self, source: Source, *, strict: bool = False, engine: str = "auto") -> None:
         super().__init__(source)
-        if engine not in ENGINES:
-            raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+        check_engine(engine)
         self.strict, self.engine = strict, engine
         head = source.header
         path = source.name
@@ -102,6 +101,7 @@ class NeuronDatReader(Reader):
 
     def read(self) -> Traces:
         """Parse the data block and return the traces."""
+        self._buf = read_whole(self.source, len(self._buf))
         path = self.source.name
         if self.pwm:
             traces = read_pwm(self._buf, path)
