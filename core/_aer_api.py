@@ -71,13 +71,9 @@ def iter_chunks(source: SourceLike, *, events: int = 1_000_000, format: str | No
     Only one chunk of raw records is held in memory at a time; timestamps are
     unwrapped across chunk boundaries.
     """
-    from ._discovery import get_registry
-    from ._select import open_reader
-    from ._source import Source
+    from ._api import open_reader_for
 
-    registry = get_registry()
-    src = Source(source, registry.header_size)
-    reader, _ = open_reader(registry, src, format=format, options=options)
+    reader, _ = open_reader_for(source, format=format, options=options)
     with reader:
         chunker = getattr(reader, "iter_chunks", None)
         if chunker is None:

@@ -12,6 +12,7 @@ from typing import IO, Any
 
 from ._discovery import get_registry
 from ._errors import AmbiguousFormatError, NeurofilesError, OptionError, UnknownFormatError, WriteError
+from ._reader import Reader
 from ._registry import Registry
 from ._select import Detection, open_reader, spec_by_name
 from ._source import Source, SourceLike, suffixes_of
@@ -27,6 +28,14 @@ def _registry_for(format: str | None) -> Registry:
         if format in builtin.readers or format in builtin.writers:
             return builtin
     return get_registry()
+
+
+def open_reader_for(
+    source: SourceLike, *, format: str | None = None, options: dict[str, Any] | None = None
+) -> tuple[Reader, Detection]:
+    """Normalise ``source``, choose its reader and construct it (header only); the caller closes it."""
+    registry = _registry_for(format)
+    return open_reader(registry, Source(source, registry.header_size), format=format, options=options)
 
 
 def load(source: SourceLike, *, format: str | None = None, **options: Any) -> Any:
@@ -48,27 +57,21 @@ def load(source: SourceLike, *, format: str | None = None, **options: Any) -> An
     NoReaderError, AmbiguousFormatError, UnknownFormatError
         No reader, or more than one, fits the file.
     """
-    registry = _registry_for(format)
-    src = Source(source, registry.header_size)
-    reader, _ = open_reader(registry, src, format=format, options=options)
+    reader, _ = open_reader_for(source, format=format, options=options)
     with reader:
         return reader.read()
 
 
 def detect(source: SourceLike, *, format: str | None = None, **options: Any) -> Detection:
     """Say which reader :func:`load` would choose and why, reading only the header."""
-    registry = _registry_for(format)
-    src = Source(source, registry.header_size)
-    reader, detection = open_reader(registry, src, format=format, options=options)
+    reader, detection = open_reader_for(source, format=format, options=options)
     reader.close()
     return detection
 
 
 def summarize(source: SourceLike, *, format: str | None = None, **options: Any) -> tuple[Detection, dict[str, Any]]:
     """The detection plus the chosen reader's header summary (used by ``neurofiles info``)."""
-    registry = _registry_for(format)
-    src = Source(source, registry.header_size)
-    reader, detection = open_reader(registry, src, format=format, options=options)
+    reader, detection = open_reader_for(source, format=format, options=options)
     with reader:
         return detection, reader.summary()
 

@@ -58,8 +58,13 @@ def _window_options(args: argparse.Namespace) -> dict[str, Any]:
     return options
 
 
-def load_with_progress(path: str, format: str | None, options: dict[str, Any]) -> Any:
-    """``neurofiles.load``; readers of big files draw their own progress bar (on a terminal)."""
+def load_with_progress(path: str, format: str | None, options: dict[str, Any], reader: Any = None) -> Any:
+    """``neurofiles.load``, or ``reader.read()`` of an already-open reader for ``path``.
+
+    Readers of big files draw their own progress bar (on a terminal).
+    """
+    if reader is not None:
+        return reader.read()
     from ._api import load
 
     return load(path, format=format, **options)
@@ -105,26 +110,27 @@ def content_facts(data: Any) -> dict[str, Any]:
 
 def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dict[str, Any]]]:
     """Summaries of every path; failures are reported and make the status 1."""
-    from ._api import summarize
+    from ._api import open_reader_for
 
     status, reports = 0, []
     for path in args.paths:
         try:
             options = parse_options(args.option)
-            detection, summary = summarize(path, format=args.format, **options)
-            report: dict[str, Any] = {
-                "path": path,
-                "format": detection.format,
-                "why": detection.reason,
-                **summary,
-            }
-            size = os.path.getsize(path) if os.path.isfile(path) else 0
-            if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
-                data = load_with_progress(path, args.format, options)
-                report.update(content_facts(data))
-                metadata = getattr(data, "metadata", None)
-                if args.metadata and isinstance(metadata, dict):
-                    report["metadata"] = metadata
+            reader, detection = open_reader_for(path, format=args.format, options=options)
+            with reader:  # one detection and one header parse serve both the summary and the body
+                report: dict[str, Any] = {
+                    "path": path,
+                    "format": detection.format,
+                    "why": detection.reason,
+                    **reader.summary(),
+                }
+                size = os.path.getsize(path) if os.path.isfile(path) else 0
+                if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
+                    data = load_with_progress(path, args.format, options, reader=reader)
+                    report.update(content_facts(data))
+                    metadata = getattr(data, "metadata", None)
+                    if args.metadata and isinstance(metadata, dict):
+                        report["metadata"] = metadata
         except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
             report_error(exc)
             status = 1
