@@ -42,6 +42,7 @@ __all__ = [
 Buffer = Union[bytes, mmap.mmap]
 ENGINES = ("auto", "numpy", "pyarrow")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
+_SHRANK = "the file shrank while it was read ({} of {} bytes)"
 #: blocks smaller than this are parsed by numpy even when pyarrow is installed
 FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
@@ -59,20 +60,25 @@ class TableBlock:
     decimal_commas: int = 0
 
 
-def read_whole(source: Source, size: int) -> bytes:
+def read_whole(open_stream: Callable[[], BinaryIO], size: int, path: str) -> bytes:
     """The file's first ``size`` bytes, read rather than mapped.
 
     Parsing a memory map of a file that another process truncates kills the
     interpreter (SIGBUS); a read that comes back short is a
     :class:`TruncatedFileError` instead.
     """
-    with source.open() as handle:
+    with open_stream() as handle:
         data = handle.read(size)
     if len(data) < size:
-        raise TruncatedFileError(
-            f"the file shrank while it was read ({len(data)} of {size} bytes)", path=source.name, offset=len(data)
-        )
+        raise TruncatedFileError(_SHRANK.format(len(data), size), path=path, offset=len(data))
     return data
+
+
+def _check_not_shrunk(handle: BinaryIO, size: int, path: str) -> None:
+    """After streaming a parse from ``handle``: the file must still hold ``size`` bytes."""
+    now = os.fstat(handle.fileno()).st_size
+    if now < size:
+        raise TruncatedFileError(_SHRANK.format(now, size), path=path, offset=now)
 
 
 def check_engine(engine: str) -> str:
@@ -172,11 +178,24 @@ def parse_block(
     comments
         A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
     open_stream
-        Returns a fresh binary handle on the same bytes (``Source.open``); the
-        numpy engine then streams from it instead of copying the block.
+        Returns a fresh binary handle on the same bytes (``Source.open``) when
+        ``buf`` is a memory map. The map is then only used for short scans:
+        the numpy engine streams from a handle, and the engines that need the
+        whole block (pyarrow, the careful fallback) get it read, not mapped,
+        so a file truncated meanwhile is a :class:`TruncatedFileError`, never SIGBUS.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
     check_engine(engine)
+    body: list[Buffer] = []
+
+    def whole() -> Buffer:
+        """The whole buffer as bytes in memory (read once, only if an engine needs it)."""
+        if open_stream is None:
+            return buf
+        if not body:
+            body.append(read_whole(open_stream, len(buf), path))
+        return body[0]
+
     if _NONBLANK.search(buf, start) is None:
         return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
     if engine == "pyarrow" and not fast_engine_available():
@@ -186,19 +205,20 @@ def parse_block(
     big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
     if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
         if engine == "pyarrow" or fast_engine_available():
-            array = _parse_pyarrow(buf, start, ncols, sep or "\t")
+            array = _parse_pyarrow(whole(), start, ncols, sep or "\t")
             if array is not None:
                 return TableBlock(array, "pyarrow")
     if open_stream is not None:
         with open_stream() as handle:
             handle.seek(start)
             array = _parse_loadtxt(handle, ncols, sep, comments)
+            _check_not_shrunk(handle, len(buf), path)
     else:
         array = _parse_loadtxt(io.BytesIO(bytes(buf[start:])), ncols, sep, comments)
     if array is not None:
         return TableBlock(array, "numpy")
     return _parse_careful(
-        bytes(buf[start:]),
+        bytes(whole()[start:]),
         ncols=ncols,
         sep=sep,
         path=path,

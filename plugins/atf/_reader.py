@@ -17,7 +17,6 @@ from neurofiles._text_table import (
     line_at,
     parse_block,
     read_buffer,
-    read_whole,
     split_fields,
 )
 from neurofiles._traces import Traces
@@ -103,7 +102,6 @@ class AtfReader(Reader):
 
     def read(self) -> Traces:
         """Parse the data block and map the columns."""
-        self._buf = read_whole(self.source, len(self._buf))
         h = self.head
         path = self.source.name
         first = self._first_data_line()

@@ -101,10 +101,9 @@ class NeuronDatReader(Reader):
 
     def read(self) -> Traces:
         """Parse the data block and return the traces."""
-        self._buf = read_whole(self.source, len(self._buf))
         path = self.source.name
-        if self.pwm:
-            traces = read_pwm(self._buf, path)
+        if self.pwm:  # small GUI dumps: parse them from read bytes, never from the map
+            traces = read_pwm(read_whole(self.source.open, len(self._buf), path), path)
             traces.metadata["source"] = path
             return traces
         lay = self.layout
