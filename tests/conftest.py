@@ -16,7 +16,8 @@ SPEC = REPO / "spec"
 ENV_TESTDATA = "NEUROFILES_TESTDATA"
 
 
-def _find_testdata() -> Path | None:
+def find_testdata() -> Path | None:
+    """The real test-data folder (``$NEUROFILES_TESTDATA`` or ``../shared/testdata``), or None."""
     configured = os.environ.get(ENV_TESTDATA)
     candidate = Path(configured) if configured else REPO.parent / "shared" / "testdata"
     return candidate if candidate.is_dir() else None
@@ -49,7 +50,7 @@ def testdata() -> Path:
     Skips where the folder is absent, but fails under ``CI=true`` so CI
     always runs the tests that need it.
     """
-    root = _find_testdata()
+    root = find_testdata()
     if root is None:
         where = os.environ.get(ENV_TESTDATA) or str(REPO.parent / "shared" / "testdata")
         skip_or_fail(f"real test data not found at {where}; set {ENV_TESTDATA} to its folder")

@@ -7,7 +7,6 @@ shipped samples; each seed is assigned to the format ``detect()`` picks for it.
 from __future__ import annotations
 
 import io
-import os
 import time
 import warnings
 from dataclasses import dataclass
@@ -82,8 +81,3 @@ def check_one(data: bytes, name: str, fmt: str | None) -> str:
         raise AssertionError(f"format={fmt} name={name}: {elapsed:.2f} s for {len(data)} bytes (limit {limit:.2f} s)")
     return outcome
 
-
-def testdata_root() -> Path | None:
-    configured = os.environ.get("NEUROFILES_TESTDATA")
-    root = Path(configured) if configured else REPO.parent / "shared" / "testdata"
-    return root if root.is_dir() else None

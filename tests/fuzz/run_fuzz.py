@@ -15,13 +15,15 @@ import json
 import multiprocessing
 import time
 
-from .harness import check_one, collect_seeds, testdata_root
+from tests.conftest import find_testdata
+
+from .harness import check_one, collect_seeds
 from .mutations import MUTATIONS, mutate
 
 
 def _work(args: tuple[str, int, int]) -> dict:
     fmt, start, count = args
-    seeds = collect_seeds(testdata_root())[fmt]
+    seeds = collect_seeds(find_testdata())[fmt]
     names = sorted(MUTATIONS)
     outcomes: collections.Counter[str] = collections.Counter()
     failures = []
@@ -43,7 +45,7 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--formats", nargs="*")
     args = parser.parse_args()
-    formats = args.formats or sorted(collect_seeds(testdata_root()))
+    formats = args.formats or sorted(collect_seeds(find_testdata()))
     chunk = max(1, args.per_format // (args.processes * 8))
     report = {}
     with multiprocessing.Pool(args.processes) as pool:

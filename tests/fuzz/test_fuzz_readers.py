@@ -20,8 +20,6 @@ def seeds(testdata):
 
 
 def test_every_builtin_reader_has_seeds(seeds):
-    import neurofiles
-
     from neurofiles._discovery import get_registry
 
     detectable = {
