@@ -5,8 +5,12 @@ benchmarks/data/ on first use). Every method runs in this one process, best
 of 5 interleaved rounds with a warm page cache; the script prints the times and the ratios the
 issue asks for:
 
-* default install (numpy only): ``loadtxt / ours`` >= 1, ``pyabf / ours`` >= 3;
-* fast path (pyarrow installed): ``loadtxt / ours`` >= 8, ``ours / pyarrow`` <= 1.25.
+* numpy only (``engine="numpy"``, what an install without the C tokenizer
+  uses): ``loadtxt / ours`` >= 1, ``pyabf / ours`` >= 3;
+* fast path, used automatically (the C tokenizer built with neurofiles):
+  ``loadtxt / ours`` >= 8, ``ours / the engine called directly`` <= 1.25;
+* the pyarrow engine (extra ``neurofiles[fast]``, ``engine="pyarrow"``):
+  ``loadtxt / ours`` and ``ours / pyarrow.csv called directly``.
 """
 
 from __future__ import annotations
@@ -102,6 +106,18 @@ def pyarrow_direct(path: Path, skip: int) -> np.ndarray:
     return np.column_stack([c.to_numpy() for c in table.columns])
 
 
+def native_direct(path: Path, skip: int, ncols: int) -> np.ndarray | None:
+    """The C tokenizer through its thread driver on the same bytes, no reader around it."""
+    from neurofiles._text_native import parse_native
+
+    with open(path, "rb") as f:
+        start = 0
+        for _ in range(skip):
+            start += len(f.readline())
+        end = os.fstat(f.fileno()).st_size
+        return parse_native(f.fileno(), start, end, ncols=ncols, sep="\t", comments=None, path=str(path))
+
+
 def _has(module: str) -> bool:
     try:
         __import__(module)
@@ -112,7 +128,12 @@ def _has(module: str) -> bool:
 
 def run(repeat: int) -> None:
     make_files()
-    for label, path, skip in (("neuron .dat 5M x 2", DAT, 2), ("ATF 2M x 3", ATF, ATF_HEADER_LINES)):
+    from neurofiles._text_native import native_available
+
+    for label, path, skip, ncols in (
+        ("neuron .dat 5M x 2", DAT, 2, 2),
+        ("ATF 2M x 3", ATF, ATF_HEADER_LINES, 3),
+    ):
         mb = path.stat().st_size / 1e6
         # correctness first (outside the timings): every path returns Brian's numbers
         ref = brian_loadtxt(path, skip)
@@ -123,11 +144,17 @@ def run(repeat: int) -> None:
             # the result object, complete (times + 2-D values); no extra copy to one array
             "neurofiles numpy-only": lambda: neurofiles.load(path, engine="numpy"),
         }
+        if native_available():
+            auto = neurofiles.load(path)
+            assert auto.metadata["engine"] == "native" and np.array_equal(auto.to_array(), ref)
+            assert np.array_equal(native_direct(path, skip, ncols), ref)
+            methods["native direct"] = lambda: native_direct(path, skip, ncols)
+            methods["neurofiles auto (native)"] = lambda: neurofiles.load(path)
         if _has("pyarrow"):
-            assert np.array_equal(neurofiles.load(path).to_array(), ref), "fast path differs"
+            assert np.array_equal(neurofiles.load(path, engine="pyarrow").to_array(), ref), "pyarrow differs"
             assert np.array_equal(pyarrow_direct(path, skip), ref)
             methods["pyarrow.csv direct"] = lambda: pyarrow_direct(path, skip)
-            methods["neurofiles auto (pyarrow)"] = lambda: neurofiles.load(path)
+            methods["neurofiles engine=pyarrow"] = lambda: neurofiles.load(path, engine="pyarrow")
         if path is ATF and _has("pyabf"):
             import pyabf
 
@@ -140,11 +167,15 @@ def run(repeat: int) -> None:
         print(
             f"  ratio loadtxt / numpy-only          = {base / row['neurofiles numpy-only']:.2f}x  (need >= 1)"
         )
-        if "neurofiles auto (pyarrow)" in row:
-            fast_t = row["neurofiles auto (pyarrow)"]
-            print(f"  ratio loadtxt / auto (pyarrow)      = {base / fast_t:.2f}x  (need >= 8)")
+        if "neurofiles auto (native)" in row:
+            fast_t = row["neurofiles auto (native)"]
+            print(f"  ratio loadtxt / auto (native)       = {base / fast_t:.2f}x  (need >= 8)")
+            print(f"  ratio auto / native direct          = {fast_t / row['native direct']:.2f}x  (need <= 1.25)")
+        if "neurofiles engine=pyarrow" in row:
+            arrow_t = row["neurofiles engine=pyarrow"]
+            print(f"  ratio loadtxt / engine=pyarrow      = {base / arrow_t:.2f}x")
             direct = row["pyarrow.csv direct"]
-            print(f"  ratio auto / pyarrow.csv direct     = {fast_t / direct:.2f}x  (need <= 1.25)")
+            print(f"  ratio engine=pyarrow / pyarrow.csv  = {arrow_t / direct:.2f}x  (need <= 1.25)")
         if "pyabf.ATF (float32)" in row:
             ratio = row["pyabf.ATF (float32)"] / row["neurofiles numpy-only"]
             print(f"  ratio pyabf / numpy-only            = {ratio:.2f}x  (need >= 3)")

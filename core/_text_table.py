@@ -1,15 +1,21 @@
 """Numeric text tables: the data block shared by the NEURON ``.dat`` and ATF readers.
 
-The block is parsed from bytes (a memory map for files on disk), never from a
-Python list of lines. Three paths, tried in order:
+The block is parsed from the file's bytes, never from a Python list of lines.
+Four engines, tried in order until one accepts the block:
 
-1. ``pyarrow.csv`` (optional extra ``neurofiles[fast]``), used automatically
+1. ``native``: the C tokenizer built with neurofiles (``_textparse``, on
+   several threads; see :mod:`._text_native`), used whenever it was built;
+2. ``pyarrow.csv`` (optional extra ``neurofiles[fast]``), used automatically
    when installed, the block has a one-character separator and is at least
    ``FAST_MIN_BYTES`` (1 MiB) long;
-2. ``numpy.loadtxt`` on the whole block (numpy's C tokenizer);
-3. a careful line-by-line parser, reached only when the first two refuse the
+3. ``numpy.loadtxt`` on the whole block (numpy's C tokenizer);
+4. a careful line-by-line parser, reached only when the others refuse the
    block; it reads empty cells as NaN, keeps text cells when allowed, and
    raises :class:`CorruptFileError` naming the file and the line otherwise.
+
+``engine=`` (or the environment variable ``NEUROFILES_TEXT_ENGINE``) picks the
+first engine to try; the numpy engine and the careful parser stay behind
+every choice, so a refusal never becomes an error of its own.
 """
 
 from __future__ import annotations
@@ -27,12 +33,14 @@ import numpy as np
 
 from ._errors import CorruptFileError, MissingDependencyError, TruncatedFileError
 from ._source import Source
+from ._text_native import native_available, parse_native
 
 __all__ = [
     "Buffer",
     "TableBlock",
     "detect_separator",
     "fast_engine_available",
+    "native_available",
     "line_at",
     "parse_block",
     "read_buffer",
@@ -40,7 +48,7 @@ __all__ = [
 ]
 
 Buffer = Union[bytes, mmap.mmap]
-ENGINES = ("auto", "numpy", "pyarrow")
+ENGINES = ("auto", "native", "pyarrow", "numpy")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
 _SHRANK = "the file shrank while it was read ({} of {} bytes)"
 #: blocks smaller than this are parsed by numpy even when pyarrow is installed
@@ -172,7 +180,8 @@ def parse_block(
     path, first_line
         For error messages: the file name and the 1-based line number at ``start``.
     engine
-        ``'auto'`` (pyarrow when installed and the block is big), ``'numpy'`` or ``'pyarrow'``.
+        ``'auto'`` (native if built, else pyarrow when installed and the block
+        is big), ``'native'``, ``'pyarrow'`` or ``'numpy'``.
     text_ok
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
@@ -202,6 +211,16 @@ def parse_block(
         raise MissingDependencyError(
             "engine='pyarrow' needs pyarrow.", install_hint="pip install 'neurofiles[fast]'"
         )
+    if engine == "native" and not native_available():
+        raise MissingDependencyError(
+            "engine='native' needs the C tokenizer, which was not built with this installation.",
+            install_hint="reinstall neurofiles where a C compiler is available",
+        )
+    if engine in ("auto", "native") and native_available() and sep in (None, " ", "\t", ","):
+        array = _parse_native(buf, start, ncols, sep, comments, path, open_stream, whole)
+        if array is not None:
+            return TableBlock(array, "native")
+        engine = "numpy" if engine == "native" else engine
     big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
     if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
         if engine == "pyarrow" or fast_engine_available():
@@ -226,6 +245,35 @@ def parse_block(
         text_ok=text_ok,
         comments=comments,
     )
+
+
+def _parse_native(
+    buf: Buffer,
+    start: int,
+    ncols: int,
+    sep: str | None,
+    comments: str | None,
+    path: str,
+    open_stream: Callable[[], BinaryIO] | None,
+    whole: Callable[[], Buffer],
+) -> np.ndarray | None:
+    """The native engine on the file itself (by descriptor) when it has one, else on bytes."""
+
+    def run(source: int | bytes, end: int) -> np.ndarray | None:
+        return parse_native(source, start, end, ncols=ncols, sep=sep, comments=comments, path=path)
+
+    if open_stream is not None and os.name != "nt":  # pread: POSIX only
+        with open_stream() as handle:
+            try:
+                fd = handle.fileno()
+            except (OSError, io.UnsupportedOperation, AttributeError):
+                fd = -1
+            if fd >= 0:
+                return run(fd, len(buf))
+    data = whole()
+    if isinstance(data, mmap.mmap):  # never parse a map: a truncated file would kill the process
+        data = bytes(data)
+    return run(data, len(data))
 
 
 def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:

@@ -1,4 +1,4 @@
-"""The three parsing paths (pyarrow, numpy.loadtxt, careful) give identical float64 arrays."""
+"""The parsing paths (native, pyarrow, numpy.loadtxt, careful) give identical float64 arrays."""
 
 from __future__ import annotations
 
@@ -96,9 +96,13 @@ def test_blank_lines_between_rows_are_not_rows() -> None:
     np.testing.assert_array_equal(got, [[1, 2], [3, 4]])
 
 
-def test_auto_uses_pyarrow_only_for_big_blocks(tmp_path) -> None:
+def test_auto_uses_pyarrow_only_for_big_blocks(tmp_path, monkeypatch) -> None:
+    """Without the native engine (an install with no C compiler), auto picks pyarrow for big blocks only."""
     need_pyarrow()
+    import neurofiles._text_table as tt
     from neurofiles._text_table import FAST_MIN_BYTES
+
+    monkeypatch.setattr(tt, "native_available", lambda: False)
 
     small = tmp_path / "small.dat"
     small.write_bytes(b"label:v\n3\n0\t1\n1\t2\n2\t3\n")
