@@ -2,8 +2,8 @@
 
 Run: ``python benchmarks/bench_text.py`` (generates the files under
 benchmarks/data/ on first use). Every method runs in this one process, best
-of 5 interleaved rounds with a warm page cache; the script prints the times and the ratios the
-issue asks for:
+of 5 interleaved rounds with a warm page cache and settled memory (``settle``);
+the script prints the times and the ratios the issue asks for:
 
 * numpy only (``engine="numpy"``, what an install without the C tokenizer
   uses): ``loadtxt / ours`` >= 1, ``pyabf / ours`` >= 3;
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import threading
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -71,6 +72,25 @@ def make_files() -> None:
             _write_rows(f, "%.12g\t%.6g\t%.6g", [t, a, b], "\r\n")  # Clampfit: 12 digits for time, CRLF
 
 
+def settle() -> None:
+    """Put every method in the same state before it is timed: memory touched and CPUs awake.
+
+    On these shared VMs whichever method followed np.loadtxt ran up to 1.6x
+    slower than the next one (with ``transparent_hugepage/defrag=madvise`` its
+    first large allocation waits for the kernel to compact memory), so the
+    order of methods decided the ratios. Allocating and touching 128 MB on
+    every CPU before every timed call, whatever the method, takes that out.
+    """
+    def touch() -> None:
+        np.ones(1 << 23)
+
+    threads = [threading.Thread(target=touch) for _ in range(os.cpu_count() or 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def interleaved(methods: dict[str, Callable[[], Any]], repeat: int) -> dict[str, float]:
     """Best wall time of each method over ``repeat`` rounds, the methods interleaved.
 
@@ -80,6 +100,7 @@ def interleaved(methods: dict[str, Callable[[], Any]], repeat: int) -> dict[str,
     times: dict[str, list[float]] = {name: [] for name in methods}
     for _ in range(repeat):
         for name, fn in methods.items():
+            settle()
             t0 = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - t0)
@@ -148,8 +169,8 @@ def run(repeat: int) -> None:
             auto = neurofiles.load(path)
             assert auto.metadata["engine"] == "native" and np.array_equal(auto.to_array(), ref)
             assert np.array_equal(native_direct(path, skip, ncols), ref)
-            methods["native direct"] = lambda: native_direct(path, skip, ncols)
             methods["neurofiles auto (native)"] = lambda: neurofiles.load(path)
+            methods["native direct"] = lambda: native_direct(path, skip, ncols)
         if _has("pyarrow"):
             assert np.array_equal(neurofiles.load(path, engine="pyarrow").to_array(), ref), "pyarrow differs"
             assert np.array_equal(pyarrow_direct(path, skip), ref)

@@ -15,7 +15,7 @@
  * exporting a contiguous buffer.
  *
  * Numbers: decimal digits with optional sign, point and exponent, plus
- * nan/inf/infinity. A number with at most 19 significant digits whose value
+ * nan/inf/infinity. A number of at most 19 digits (leading zeros count) whose value
  * is exactly m * 10^e with m <= 2^53 and |e| <= 22 is computed with one
  * correctly rounded IEEE multiply or divide (Clinger's fast path); every
  * other number goes to the C library's correctly rounded strtod in the
@@ -175,32 +175,6 @@ static int word_at(const char *p, const char *word) {
     return 1;
 }
 
-/*
- * Read a run of decimal digits at p into m (at most 19 digits in all);
- * digits beyond that set *truncated if not zero, and move *exp10 for the
- * integer part. Fraction digits (fraction = 1) that enter m lower *exp10.
- * Return the first byte after the run.
- */
-static const char *read_digits(const char *p, uint64_t *m_io, int *digits_io, int *truncated,
-                               int64_t *exp10, int fraction) {
-    uint64_t m = *m_io;
-    int digits = *digits_io, skipped = 0, lost = 0;
-    for (; (unsigned)(*p - '0') < 10; ++p, ++digits) {
-        if (digits < 19) {
-            m = m * 10 + (uint64_t)(*p - '0');
-        } else {
-            lost |= *p != '0';
-            ++skipped;
-        }
-    }
-    int taken = digits - *digits_io - skipped;
-    *exp10 += fraction ? -taken : skipped;
-    *m_io = m;
-    *digits_io = digits;
-    *truncated |= lost;
-    return p;
-}
-
 /* Parse the number at p into *out; return the byte after it, or NULL if it is not a number. */
 static const char *parse_number(const char *p, const syntax_t *sx, double *out) {
     const char *start = p;
@@ -227,13 +201,19 @@ static const char *parse_number(const char *p, const syntax_t *sx, double *out) 
         *out = neg ? -v : v;
         return p;
     }
-    /* the digits before and after the point: up to 19 (leading zeros included) go into m */
+    /* the digits before and after the point, as one integer m (meaningful up to 19 digits) */
     uint64_t m = 0;
-    int digits = 0, truncated = 0;
-    int64_t exp10 = 0;
-    p = read_digits(p, &m, &digits, &truncated, &exp10, 0);
-    if (*p == '.') p = read_digits(p + 1, &m, &digits, &truncated, &exp10, 1);
+    const char *digits_start = p;
+    for (; (unsigned)(*p - '0') < 10; ++p) m = m * 10 + (uint64_t)(*p - '0');
+    int digits = (int)(p - digits_start), fraction_digits = 0;
+    if (*p == '.') {
+        const char *fraction = ++p;
+        for (; (unsigned)(*p - '0') < 10; ++p) m = m * 10 + (uint64_t)(*p - '0');
+        fraction_digits = (int)(p - fraction);
+        digits += fraction_digits;
+    }
     if (digits == 0) return NULL;
+    int64_t exp10 = -fraction_digits;
     if ((*p | 0x20) == 'e') {
         ++p;
         int eneg = 0;
@@ -250,9 +230,9 @@ static const char *parse_number(const char *p, const syntax_t *sx, double *out) 
     }
     if (!(CLASS(sx, p) & C_AFTER_NUMBER)) return NULL;
     double v;
-    if (m == 0 && !truncated) {
+    if (digits <= 19 && m == 0) {
         v = 0.0;
-    } else if (!truncated && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
+    } else if (digits <= 19 && m <= (UINT64_C(1) << 53) && exp10 >= -22 && exp10 <= 22) {
         v = exp10 >= 0 ? (double)m * POW10[exp10] : (double)m / POW10[-exp10];
     } else {
         /* the general case: the C library's correctly rounded conversion */
@@ -532,8 +512,15 @@ static PyMethodDef methods[] = {
 };
 
 static struct PyModuleDef module = {
-    PyModuleDef_HEAD_INIT, "neurofiles._textparse",
-    "Strict, GIL-free tokenizer for numeric text tables (see _text_table.py).", -1, methods,
+    PyModuleDef_HEAD_INIT,
+    "neurofiles._textparse",
+    "Strict, GIL-free tokenizer for numeric text tables (see _text_native.py).",
+    -1,
+    methods,
+    NULL,
+    NULL,
+    NULL,
+    NULL,
 };
 
 PyMODINIT_FUNC PyInit__textparse(void) {
