@@ -15,8 +15,9 @@ problems with their line numbers.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Union
+from typing import Any, TypeVar, Union
 
 import numpy as np
 
@@ -35,6 +36,7 @@ _ENV_THREADS = "NEUROFILES_THREADS"
 _SHRANK = "the file shrank while it was read (it ends at byte {})"
 
 NativeSource = Union[int, bytes, bytearray, memoryview]
+T = TypeVar("T")
 
 
 def native_available() -> bool:
@@ -89,16 +91,15 @@ def parse_native(
         lines = int(newlines) + (hi == end)  # only the block's last line may lack its '\n'
         return min(lines, (hi - lo + 1) // (ncols + 1))
 
-    with ThreadPoolExecutor(threads) if threads > 1 else _Inline() as pool:
-        capacity = list(pool.map(count, ranges))
-        first_row = np.concatenate([[0], np.cumsum(capacity)[:-1]]).tolist()
-        out = np.empty((sum(capacity), ncols), dtype=np.float64)
+    capacity = _map(count, ranges, threads)
+    first_row = np.concatenate([[0], np.cumsum(capacity)[:-1]]).tolist()
+    out = np.empty((sum(capacity), ncols), dtype=np.float64)
 
-        def parse(k: int) -> tuple[int, int, int]:
-            lo, hi = ranges[k]
-            return _textparse.parse(source, lo, hi, out, first_row[k], ncols, sep_arg, comment_arg)
+    def parse(k: int) -> tuple[int, int, int]:
+        lo, hi = ranges[k]
+        return _textparse.parse(source, lo, hi, out, first_row[k], ncols, sep_arg, comment_arg)
 
-        results = list(pool.map(parse, range(threads)))
+    results = _map(parse, range(threads), threads)
     for status, _, offset in results:
         _check(status, offset, path)
         if status != _textparse.OK:
@@ -116,14 +117,9 @@ def _check(status: int, offset: int, path: str) -> None:
         raise TruncatedFileError(_SHRANK.format(offset), path=path, offset=offset)
 
 
-class _Inline:
-    """A stand-in for a thread pool when one thread is enough: map in the calling thread."""
-
-    def __enter__(self) -> _Inline:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        return None
-
-    def map(self, fn: Any, items: Any) -> Any:
-        return map(fn, items)
+def _map(fn: Callable[[Any], T], items: Iterable[Any], threads: int) -> list[T]:
+    """``[fn(item) for item in items]``, on ``threads`` threads when there is more than one."""
+    if threads == 1:
+        return [fn(item) for item in items]
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(fn, items))
