@@ -102,6 +102,9 @@ def content_facts(data: Any) -> dict[str, Any]:
     facts["columns"] = [table.label(name) for name in table.columns]
     if kind == "Traces":
         facts["sweeps"] = int(getattr(data, "sweep_count", 1))
+    engine = (getattr(data, "metadata", None) or {}).get("engine")
+    if engine:
+        facts["engine"] = engine  # which text engine parsed the data block
     streams = getattr(data, "streams", None)
     if streams:
         facts["streams"] = sorted(streams)

@@ -268,3 +268,14 @@ def test_a_reader_bug_is_one_line_unless_debugging(tmp_path):
         env={**os.environ, "NEUROFILES_DEBUG": "1"},
     )
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_info_names_the_text_engine():
+    """info says which engine parsed a text block; NEUROFILES_TEXT_ENGINE reaches the subprocess."""
+    from neurofiles._text_native import native_available
+
+    sample = next(p for p in shipped_samples() if p.suffix == ".atf")
+    report = json.loads(run_cli("info", "--json", str(sample)).stdout)[0]
+    assert report["engine"] == ("native" if native_available() else "numpy")
+    proc = run_cli("info", "--json", str(sample), env={"NEUROFILES_TEXT_ENGINE": "numpy"})
+    assert json.loads(proc.stdout)[0]["engine"] == "numpy", proc.stderr
