@@ -1,6 +1,7 @@
 """Numeric text tables: the data block shared by the NEURON ``.dat`` and ATF readers.
 
-The block is parsed from the file's bytes, never from a Python list of lines.
+The block is parsed from the file's bytes (never a memory map, never a Python
+list of lines).
 Four engines, tried in order until one accepts the block:
 
 1. ``native``: the C tokenizer built with neurofiles (``_textparse``, on
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import io
 import math
-import mmap
 import os
 import re
 from array import array
@@ -32,6 +32,7 @@ from typing import BinaryIO, Callable, Iterator, Union
 import numpy as np
 
 from ._errors import CorruptFileError, MissingDependencyError, TruncatedFileError
+from ._file_view import FileView
 from ._source import Source
 from ._text_native import native_available, parse_native
 
@@ -40,6 +41,7 @@ __all__ = [
     "TableBlock",
     "detect_separator",
     "fast_engine_available",
+    "first_nonblank",
     "line_at",
     "native_available",
     "parse_block",
@@ -47,7 +49,7 @@ __all__ = [
     "read_whole",
 ]
 
-Buffer = Union[bytes, mmap.mmap]
+Buffer = Union[bytes, FileView]
 ENGINES = ("auto", "native", "pyarrow", "numpy")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
 _SHRANK = "the file shrank while it was read ({} of {} bytes)"
@@ -97,19 +99,25 @@ def check_engine(engine: str) -> str:
 
 
 def read_buffer(source: Source) -> Buffer:
-    """The whole file as a buffer, for scanning headers: a read-only memory map for paths, else bytes.
+    """The whole file, for scanning headers: a :class:`FileView` (read on demand) for paths, else bytes.
 
-    A map costs nothing until touched, so a constructor can scan the first
-    lines without reading the body. Parse the body from :func:`read_whole`.
+    A view costs nothing until read, so a constructor can scan the first
+    lines without reading the body, and, unlike a memory map, a file that
+    shrinks meanwhile cannot crash the process. Parse the body from
+    :func:`read_whole` or by streaming from ``source.open()``.
     """
-    if source.path is not None and source.size:
-        with source.open() as handle:
-            try:
-                return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError, io.UnsupportedOperation):
-                pass
+    if source.path is not None and source.size is not None:
+        return FileView(source, source.size)
     with source.open() as handle:
         return handle.read()
+
+
+def first_nonblank(buf: Buffer, pos: int = 0) -> int:
+    """Index of the first non-whitespace byte at or after ``pos``, or -1."""
+    if isinstance(buf, FileView):
+        return buf.search(_NONBLANK, pos)
+    match = _NONBLANK.search(buf, pos)
+    return -1 if match is None else match.start()
 
 
 def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
@@ -188,10 +196,10 @@ def parse_block(
         A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
     open_stream
         Returns a fresh binary handle on the same bytes (``Source.open``) when
-        ``buf`` is a memory map. The map is then only used for short scans:
-        the numpy engine streams from a handle, and the engines that need the
-        whole block (pyarrow, the careful fallback) get it read, not mapped,
-        so a file truncated meanwhile is a :class:`TruncatedFileError`, never SIGBUS.
+        ``buf`` is a :class:`FileView`: the native engine reads the file by
+        descriptor, the numpy engine streams from a handle, and the engines
+        that need the whole block (pyarrow, the careful fallback) get it read
+        once, so a file truncated meanwhile is a :class:`TruncatedFileError`.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
     check_engine(engine)
@@ -205,7 +213,7 @@ def parse_block(
             body.append(read_whole(open_stream, len(buf), path))
         return body[0]
 
-    if _NONBLANK.search(buf, start) is None:
+    if first_nonblank(buf, start) < 0:
         return TableBlock(np.empty((0, ncols)), "numpy", last_line=first_line - 1)
     if engine == "pyarrow" and not fast_engine_available():
         raise MissingDependencyError(
@@ -271,8 +279,7 @@ def _parse_native(
             if fd >= 0:
                 return run(fd, len(buf))
     data = whole()
-    if isinstance(data, mmap.mmap):  # never parse a map: a truncated file would kill the process
-        data = bytes(data)
+    assert isinstance(data, bytes)
     return run(data, len(data))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from neurofiles._text_table import Buffer, detect_separator, line_at, split_fields
+from neurofiles._text_table import Buffer, detect_separator, first_nonblank, line_at, split_fields
 
 __all__ = ["EPS_MAGIC", "PWM_HEADS", "TextLayout", "is_numeric_line", "scan_layout"]
 
@@ -20,7 +20,6 @@ PWM_HEADS = (b"Graph addvar/addexpr lines", b"PolyLines")
 _INT = re.compile(rb"^[+]?\d+$")
 MAX_HEADER_LINES = 3
 MAX_SCANNED_LINES = 1000
-_NONBLANK = re.compile(rb"\S")
 
 
 def _floats(fields: list[bytes]) -> list[float] | None:
@@ -60,10 +59,10 @@ class TextLayout:
 def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
     """Classify the header lines; return a :class:`TextLayout`, or a reason string if not NEURON text."""
     layout = TextLayout()
-    first = _NONBLANK.search(buf)  # skip leading blank lines without a Python loop
-    if first is None:
+    first = first_nonblank(buf)  # skip leading blank lines without a Python loop
+    if first < 0:
         return "no numeric data lines"
-    pos = buf.rfind(b"\n", 0, first.start()) + 1
+    pos = buf.rfind(b"\n", 0, first) + 1
     lineno = bytes(buf[:pos]).count(b"\n") + 1
     line, nxt = line_at(buf, pos)
     header_lines = 0

@@ -154,11 +154,15 @@ SHRINK = textwrap.dedent(
     from neurofiles._api import _registry_for
     from neurofiles._select import open_reader
     from neurofiles._source import Source
-    path = sys.argv[1]
+    path, cut, when = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     registry = _registry_for(None)
-    reader, _ = open_reader(registry, Source(path, registry.header_size))
-    os.truncate(path, int(sys.argv[2]))  # the file shrinks after the header was parsed
+    source = Source(path, registry.header_size)
     try:
+        if when == "before header":  # detected at full size, then cut before the reader scans its header
+            os.truncate(path, cut)
+        reader, _ = open_reader(registry, source)
+        if when == "after header":
+            os.truncate(path, cut)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             reader.read()
@@ -193,9 +197,12 @@ def _copy(name: str):
     [_generated_aedat2, _copy("aer/davis.aedat4"), _copy("atf/TRIPPLE.atf"), _copy("neuron/iclamp.dat")],
     ids=["aedat2", "aedat4", "atf", "neuron-dat"],
 )
-def test_file_shrinking_while_read_does_not_crash_the_interpreter(tmp_path, testdata, make):
+@pytest.mark.parametrize("when", ["after header", "before header"])
+def test_file_shrinking_while_read_does_not_crash_the_interpreter(tmp_path, testdata, make, when):
     path = make(tmp_path, testdata)
     cut = str(min(5000, path.stat().st_size // 3))
-    proc = subprocess.run([sys.executable, "-c", SHRINK, str(path), cut], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", SHRINK, str(path), cut, when], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, f"interpreter died (signal {-proc.returncode}): {proc.stderr[-500:]}"
     assert proc.stdout.split()[0] in {"ok", "TruncatedFileError", "CorruptFileError", "ReadError"}
