@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -23,6 +24,11 @@ from neurofiles._errors import StorageWarning
 from . import _flavours
 
 __all__ = ["DbmBackend", "DbmSession"]
+
+#: dbm.dumb parses its index with ast.literal_eval, and CPython (seen on 3.11.7) can fail
+#: spuriously when two threads build ASTs at once ("SystemError: AST constructor
+#: recursion depth mismatch", python/cpython#106905): its opens go one at a time.
+_DUMB_OPEN = threading.Lock()
 
 
 class DbmSession(SessionStore):
@@ -58,7 +64,11 @@ class DbmSession(SessionStore):
             flag = "c" if self.writable else ("ru" if self._flavour == "gnu" else "r")
             sig = self._signature()
             try:
-                self._db = self._module.open(os.fspath(self.path), flag)
+                if self._flavour == "dumb":
+                    with _DUMB_OPEN:
+                        self._db = self._module.open(os.fspath(self.path), flag)
+                else:
+                    self._db = self._module.open(os.fspath(self.path), flag)
             except Exception as exc:  # each flavour fails in its own way on a bad file
                 raise CorruptSessionError(
                     f"cannot open as dbm.{self._flavour} ({type(exc).__name__}: {exc})", path=self.path
