@@ -314,6 +314,16 @@ static const char *parse_row(const char *p, const syntax_t *sx, double *row, int
 
 /* ---------------------------------------------------------------- API */
 
+/* 0 if 0 <= start <= end, else -1 with ValueError set. */
+static int check_range(Py_ssize_t start, Py_ssize_t end) {
+    if (start < 0 || end < start) {
+        PyErr_Format(PyExc_ValueError, "need 0 <= start <= end, got %zd and %zd", start, end);
+        return -1;
+    }
+    return 0;
+}
+
+
 static PyObject *result(int status, Py_ssize_t rows, Py_ssize_t offset) {
     return Py_BuildValue("(inn)", status, rows, offset);
 }
@@ -347,7 +357,7 @@ static PyObject *count_lines(PyObject *self, PyObject *args) {
     PyObject *obj;
     Py_ssize_t start, end;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Onn", &obj, &start, &end)) return NULL;
+    if (!PyArg_ParseTuple(args, "Onn", &obj, &start, &end) || check_range(start, end) < 0) return NULL;
     source_t src;
     if (source_open(obj, &src) < 0) return NULL;
     Py_ssize_t count = 0, pos = start;
@@ -383,7 +393,7 @@ static PyObject *line_start(PyObject *self, PyObject *args) {
     PyObject *obj;
     Py_ssize_t pos, end;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Onn", &obj, &pos, &end)) return NULL;
+    if (!PyArg_ParseTuple(args, "Onn", &obj, &pos, &end) || check_range(pos, end) < 0) return NULL;
     source_t src;
     if (source_open(obj, &src) < 0) return NULL;
     char buf[65536];
@@ -422,16 +432,27 @@ static PyObject *parse(PyObject *self, PyObject *args) {
     if (!PyArg_ParseTuple(args, "OnnOnis#s#", &obj, &start, &end, &out_obj, &row0, &ncols, &sep_s,
                           &sep_len, &comment_s, &comment_len))
         return NULL;
-    if (ncols < 1 || sep_len > 1 || comment_len > 1 || row0 < 0) {
-        PyErr_SetString(PyExc_ValueError, "ncols >= 1, row0 >= 0, sep and comment one character or ''");
+    if (check_range(start, end) < 0) return NULL;
+    int sep = sep_len ? (unsigned char)sep_s[0] : 0;
+    int comment = comment_len ? (unsigned char)comment_s[0] : 0;
+    if (ncols < 1 || ncols > (1 << 20) || row0 < 0 || sep_len > 1 || comment_len > 1 ||
+        !(sep == 0 || sep == ' ' || sep == '\t' || sep == ',') ||
+        (comment && (strchr("0123456789+-.eEnNiI \t\r\n", comment) || comment == sep))) {
+        PyErr_SetString(PyExc_ValueError,
+                        "need 1 <= ncols <= 2**20, row0 >= 0, sep '\\t', ',', ' ' or '', and a comment "
+                        "character that cannot be part of a number or a separator");
         return NULL;
     }
-    int sep = sep_len ? (unsigned char)sep_s[0] : 0;
     if (sep == ' ') sep = 0;
     syntax_t sx;
-    syntax_init(&sx, sep, comment_len ? (unsigned char)comment_s[0] : 0, ncols);
+    syntax_init(&sx, sep, comment, ncols);
     Py_buffer out;
     if (PyObject_GetBuffer(out_obj, &out, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    if ((uintptr_t)out.buf % sizeof(double) != 0) {
+        PyBuffer_Release(&out);
+        PyErr_SetString(PyExc_ValueError, "out must be aligned for float64");
+        return NULL;
+    }
     Py_ssize_t capacity = out.len / (Py_ssize_t)sizeof(double) / ncols;
     double *data = (double *)out.buf;
     source_t src;

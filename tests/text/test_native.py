@@ -297,6 +297,23 @@ def test_c_functions_check_their_arguments() -> None:
         _textparse.parse(b"1\t2\n", 0, 4, out, 0, 2, "\t\t", "")
     with pytest.raises((TypeError, BufferError)):
         _textparse.parse(b"1\t2\n", 0, 4, b"\0" * 32, 0, 2, "\t", "")  # read-only output
+    for bad in [
+        dict(start=-1),  # before the buffer
+        dict(start=3, end=2),
+        dict(sep="\n"),  # separators that would break the line logic
+        dict(sep="5"),
+        dict(comment="5"),  # a comment character that can be part of a number
+        dict(comment="\t"),
+        dict(out=memoryview(bytearray(40))[1:33]),  # float64 stores need alignment
+        dict(ncols=(1 << 20) + 1),
+    ]:
+        call = dict(source=b"1\t2\n", start=0, end=4, out=out, row0=0, ncols=2, sep="\t", comment="") | bad
+        with pytest.raises(ValueError):
+            _textparse.parse(*call.values())
+    with pytest.raises(ValueError):
+        _textparse.count_lines(b"abc", -5, 2)
+    with pytest.raises(ValueError):
+        _textparse.line_start(b"abc", 2, 1)
     status, rows, offset = _textparse.parse(b"1\t2\n3\t4\n5\t6\n", 0, 12, out, 0, 2, "\t", "")
     assert (status, rows, offset) == (_textparse.FULL, 2, 8)
     assert _textparse.count_lines(b"a\nb\n", 0, 10) == (_textparse.SHORT_READ, 2, 4)
