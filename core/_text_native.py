@@ -105,9 +105,10 @@ def parse_native(
         if status != _textparse.OK:
             return None
     rows = [r for _, r, _ in results]
-    if all(rows[k] == capacity[k] for k in range(threads - 1)):
-        return out[: first_row[-1] + rows[-1]]
-    # blank or comment lines left gaps between the ranges: close them
+    total = sum(rows)
+    if all(rows[k] == capacity[k] for k in range(threads - 1)) and total >= len(out) * 7 // 8:
+        return out[:total]  # no gaps, little unused room at the end: a view, no copy
+    # blank or comment lines left gaps between the ranges, or much unused room: a compact copy
     return np.concatenate([out[first_row[k] : first_row[k] + rows[k]] for k in range(threads)])
 
 

@@ -348,3 +348,12 @@ ALPHABET = b'0123456789.eE+-\t, \r\n#naif\x1a"x'
 def test_native_never_changes_an_answer(text, sep, ncols, comments, text_ok) -> None:
     """On any bytes, auto (native first) ends exactly as the numpy engine: same numbers or same error."""
     assert_auto_ends_as_numpy(text, ncols=ncols, sep=sep, text_ok=text_ok, comments=comments)
+
+
+def test_the_result_does_not_keep_room_for_skipped_lines() -> None:
+    text = b"1\t2\n" * 1000 + b"\n\n\n\n" * 1000  # as many blank lines as rows
+    got = native(text, 2)
+    assert got.shape == (1000, 2)
+    assert got.base is None or got.base.nbytes <= got.nbytes * 8 // 7 + 16  # not a view of a 5000-row array
+    exact = native(b"1\t2\n" * 1000, 2)
+    assert exact.shape == (1000, 2) and exact.base is not None  # no blank lines: no copy
