@@ -208,7 +208,7 @@ def parse_block(
     def whole() -> Buffer:
         """The whole buffer as bytes in memory (read once, only if an engine needs it)."""
         if open_stream is None:
-            return buf
+            return buf[:] if isinstance(buf, FileView) else buf
         if not body:
             body.append(read_whole(open_stream, len(buf), path))
         return body[0]

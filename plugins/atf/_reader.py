@@ -192,5 +192,5 @@ class AtfReader(Reader):
         return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
-        """Drop the memory map."""
+        """Drop the header view."""
         self._buf = b""

@@ -102,7 +102,7 @@ class NeuronDatReader(Reader):
     def read(self) -> Traces:
         """Parse the data block and return the traces."""
         path = self.source.name
-        if self.pwm:  # small GUI dumps: parse them from read bytes, never from the map
+        if self.pwm:  # small GUI dumps: parse them from read bytes, not through the header view
             traces = read_pwm(read_whole(self.source.open, len(self._buf), path), path)
             traces.metadata["source"] = path
             return traces
@@ -220,5 +220,5 @@ class NeuronDatReader(Reader):
         return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
-        """Drop the memory map (closed when no array refers to it)."""
+        """Drop the header view."""
         self._buf = b""
