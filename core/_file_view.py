@@ -1,4 +1,4 @@
-"""A file's bytes, read on demand by offset: header scans that a shrinking file cannot crash.
+"""Positioned reads that a shrinking file cannot crash, and a bytes-like view built on them.
 
 A memory map would do the same job without reads, but touching a mapped page
 of a file that another process has truncated kills the interpreter with
@@ -16,7 +16,7 @@ from typing import BinaryIO
 from ._errors import TruncatedFileError
 from ._source import Source
 
-__all__ = ["FileView"]
+__all__ = ["FileView", "read_at", "shrank"]
 
 WINDOW = 1 << 16
 
@@ -53,15 +53,7 @@ class FileView:
         if at <= offset and offset + n <= at + len(cached):
             return cached[offset - at : offset - at + n]
         with self._source.open() as handle:
-            handle.seek(offset)
-            data = handle.read(max(n, min(WINDOW, self._size - offset)))
-            if len(data) < n:
-                ends = offset + len(data) if data else _current_size(handle, offset)
-                raise TruncatedFileError(
-                    f"the file shrank to {ends} bytes while it was read (it had {self._size})",
-                    path=self._source.name,
-                    offset=ends,
-                )
+            data = read_at(handle, offset, max(n, min(WINDOW, self._size - offset)), self._source.name)
         self._cached = (offset, data)
         return data[:n]
 
@@ -101,8 +93,25 @@ class FileView:
         return -1
 
 
+
+def read_at(handle: BinaryIO, offset: int, n: int, path: str) -> bytes:
+    """Exactly ``n`` bytes at ``offset`` of ``handle``: a positioned read that a shrinking file
+    turns into :class:`TruncatedFileError` (naming where the file now ends), never a short result."""
+    handle.seek(offset)
+    data = handle.read(n)
+    if len(data) < n:
+        raise shrank(path, offset + len(data) if data else _current_size(handle, offset))
+    return data
+
+
+def shrank(path: str, ends: int) -> TruncatedFileError:
+    """The error for a file found to end at byte ``ends``, before what it held when opened."""
+    message = f"the file shrank while it was read: it ends at byte {ends}"
+    return TruncatedFileError(message, path=path, offset=ends)
+
+
 def _current_size(handle: BinaryIO, fallback: int) -> int:
-    """The size of the file behind ``handle`` now (``fallback`` if it cannot tell)."""
+    """The size of the file behind ``handle`` now, at most ``fallback`` (``fallback`` if it cannot tell)."""
     try:
         return min(os.fstat(handle.fileno()).st_size, fallback)
     except (OSError, AttributeError, io.UnsupportedOperation):

@@ -21,7 +21,7 @@ from typing import Any, TypeVar, Union
 
 import numpy as np
 
-from ._errors import TruncatedFileError
+from ._file_view import shrank
 
 try:
     from . import _textparse
@@ -33,7 +33,6 @@ __all__ = ["native_available", "parse_native", "thread_count"]
 #: each thread gets at least this many bytes
 MIN_BYTES_PER_THREAD = 4 << 20
 _ENV_THREADS = "NEUROFILES_THREADS"
-_SHRANK = "the file shrank while it was read (it ends at byte {})"
 
 NativeSource = Union[int, bytes, bytearray, memoryview]
 T = TypeVar("T")
@@ -115,7 +114,7 @@ def parse_native(
 def _check(status: int, offset: int, path: str) -> None:
     assert _textparse is not None
     if status == _textparse.SHORT_READ:
-        raise TruncatedFileError(_SHRANK.format(offset), path=path, offset=offset)
+        raise shrank(path, offset)
 
 
 def _map(fn: Callable[[Any], T], items: Iterable[Any], threads: int) -> list[T]:

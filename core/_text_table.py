@@ -31,8 +31,8 @@ from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError, MissingDependencyError, TruncatedFileError
-from ._file_view import FileView
+from ._errors import CorruptFileError, MissingDependencyError
+from ._file_view import FileView, read_at, shrank
 from ._source import Source
 from ._text_native import native_available, parse_native
 
@@ -52,7 +52,6 @@ __all__ = [
 Buffer = Union[bytes, FileView]
 ENGINES = ("auto", "native", "pyarrow", "numpy")
 _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
-_SHRANK = "the file shrank while it was read ({} of {} bytes)"
 #: blocks smaller than this are parsed by numpy even when pyarrow is installed
 FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
@@ -78,17 +77,14 @@ def read_whole(open_stream: Callable[[], BinaryIO], size: int, path: str) -> byt
     :class:`TruncatedFileError` instead.
     """
     with open_stream() as handle:
-        data = handle.read(size)
-    if len(data) < size:
-        raise TruncatedFileError(_SHRANK.format(len(data), size), path=path, offset=len(data))
-    return data
+        return read_at(handle, 0, size, path)
 
 
 def _check_not_shrunk(handle: BinaryIO, size: int, path: str) -> None:
     """After streaming a parse from ``handle``: the file must still hold ``size`` bytes."""
     now = os.fstat(handle.fileno()).st_size
     if now < size:
-        raise TruncatedFileError(_SHRANK.format(now, size), path=path, offset=now)
+        raise shrank(path, now)
 
 
 def check_engine(engine: str) -> str:

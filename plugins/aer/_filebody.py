@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import BinaryIO, Union
 
-from neurofiles._errors import TruncatedFileError
+from neurofiles._file_view import read_at
 from neurofiles._source import Source
 
 __all__ = ["FileBody"]
@@ -27,15 +27,7 @@ class FileBody:
 
     def read(self, offset: int, n: int) -> Buffer:
         """Up to ``n`` bytes at ``offset``; short only where the file was short when opened."""
-        self._fh.seek(offset)
-        data = self._fh.read(n)
-        expected = max(0, min(n, self._size - offset))
-        if len(data) < expected:
-            raise TruncatedFileError(
-                f"the file shrank while it was read ({len(data)} of {expected} bytes here)",
-                path=self._name, offset=offset + len(data),
-            )
-        return data
+        return read_at(self._fh, offset, max(0, min(n, self._size - offset)), self._name)
 
     def close(self) -> None:
         """Nothing to release: the caller owns the handle."""

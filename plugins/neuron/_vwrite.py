@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning, TruncatedFileError
+from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
+from neurofiles._file_view import read_at
 from neurofiles._reader import Reader
 from neurofiles._source import Source
 from neurofiles._traces import Traces
@@ -177,13 +178,7 @@ class VwriteReader(Reader):
         vectors = []
         with self.source.open() as handle:
             for rec in self.records:
-                handle.seek(rec.offset)
-                data = handle.read(rec.size)
-                if len(data) != rec.size:
-                    raise TruncatedFileError(
-                        "file ends inside a vwrite record", path=self.source.name, offset=rec.offset
-                    )
-                vectors.append(decode_record(data, rec))
+                vectors.append(decode_record(read_at(handle, rec.offset, rec.size, self.source.name), rec))
         meta: dict[str, Any] = {"format": "neuron-vwrite", "source": self.source.name, **self.summary()}
         meta["vectors_data"] = vectors
         if self.times_first and len(vectors) < 2:
