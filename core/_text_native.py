@@ -15,8 +15,8 @@ problems with their line numbers.
 from __future__ import annotations
 
 import os
-from itertools import accumulate
 from collections.abc import Callable, Iterable
+from itertools import accumulate
 from typing import Any, TypeVar, Union
 
 import numpy as np
