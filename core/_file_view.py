@@ -40,6 +40,10 @@ class FileView:
     def __repr__(self) -> str:
         return f"<FileView {self._source.name!r}, {self._size} bytes>"
 
+    def open(self) -> BinaryIO:
+        """A fresh binary handle on the file, at its start (for engines that stream it)."""
+        return self._source.open()
+
     def __getitem__(self, key: slice) -> bytes:
         if not isinstance(key, slice) or key.step not in (None, 1):
             raise TypeError("FileView supports slices with step 1 only")
@@ -52,7 +56,7 @@ class FileView:
         at, cached = self._cached
         if at <= offset and offset + n <= at + len(cached):
             return cached[offset - at : offset - at + n]
-        with self._source.open() as handle:
+        with self.open() as handle:
             data = read_at(handle, offset, max(n, min(WINDOW, self._size - offset)), self._source.name)
         self._cached = (offset, data)
         return data[:n]

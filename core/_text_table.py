@@ -171,7 +171,6 @@ def parse_block(
     engine: str = "auto",
     text_ok: bool = False,
     comments: str | None = None,
-    open_stream: Callable[[], BinaryIO] | None = None,
 ) -> TableBlock:
     """Parse the numeric block from byte ``start`` to the end of ``buf``.
 
@@ -190,23 +189,23 @@ def parse_block(
         Keep non-numeric cells as text (their value becomes NaN) instead of raising.
     comments
         A comment prefix skipped by the numpy engines (``'#'`` for NEURON files), or None.
-    open_stream
-        Returns a fresh binary handle on the same bytes (``Source.open``) when
-        ``buf`` is a :class:`FileView`: the native engine reads the file by
-        descriptor, the numpy engine streams from a handle, and the engines
-        that need the whole block (pyarrow, the careful fallback) get it read
-        once, so a file truncated meanwhile is a :class:`TruncatedFileError`.
+
+    When ``buf`` is a :class:`FileView` (a file on disk), the native engine
+    reads the file by descriptor, the numpy engine streams from a handle, and
+    the engines that need the whole block (pyarrow, the careful fallback) get
+    it read once, so a file truncated meanwhile is a :class:`TruncatedFileError`.
     """
     engine = os.environ.get(_ENV_ENGINE, engine) if engine == "auto" else engine
     check_engine(engine)
-    body: list[Buffer] = []
+    open_stream = buf.open if isinstance(buf, FileView) else None
+    body: list[bytes] = []
 
-    def whole() -> Buffer:
+    def whole() -> bytes:
         """The whole buffer as bytes in memory (read once, only if an engine needs it)."""
-        if open_stream is None:
-            return buf[:] if isinstance(buf, FileView) else buf
+        if not isinstance(buf, FileView):
+            return buf
         if not body:
-            body.append(read_whole(open_stream, len(buf), path))
+            body.append(read_whole(buf.open, len(buf), path))
         return body[0]
 
     if first_nonblank(buf, start) < 0:
@@ -220,8 +219,8 @@ def parse_block(
             "engine='native' needs the C tokenizer, which was not built with this installation.",
             install_hint="reinstall neurofiles where a C compiler is available",
         )
-    if engine in ("auto", "native") and native_available() and sep in (None, " ", "\t", ","):
-        array = _parse_native(buf, start, ncols, sep, comments, path, open_stream, whole)
+    if engine in ("auto", "native") and native_available():
+        array = _parse_native(start, len(buf), ncols, sep, comments, path, open_stream, whole)
         if array is not None:
             return TableBlock(array, "native")
         engine = "numpy" if engine == "native" else engine
@@ -252,18 +251,18 @@ def parse_block(
 
 
 def _parse_native(
-    buf: Buffer,
     start: int,
+    end: int,
     ncols: int,
     sep: str | None,
     comments: str | None,
     path: str,
     open_stream: Callable[[], BinaryIO] | None,
-    whole: Callable[[], Buffer],
+    whole: Callable[[], bytes],
 ) -> np.ndarray | None:
     """The native engine on the file itself (by descriptor) when it has one, else on bytes."""
 
-    def run(source: int | bytes, end: int) -> np.ndarray | None:
+    def run(source: int | bytes) -> np.ndarray | None:
         return parse_native(source, start, end, ncols=ncols, sep=sep, comments=comments, path=path)
 
     if open_stream is not None and os.name != "nt":  # pread: POSIX only
@@ -273,10 +272,8 @@ def _parse_native(
             except (OSError, io.UnsupportedOperation, AttributeError):
                 fd = -1
             if fd >= 0:
-                return run(fd, len(buf))
-    data = whole()
-    assert isinstance(data, bytes)
-    return run(data, len(data))
+                return run(fd)
+    return run(whole())
 
 
 def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray | None:

@@ -126,7 +126,6 @@ class AtfReader(Reader):
             first_line=h.data_line,
             engine=self.engine,
             text_ok=True,
-            open_stream=self._stream(),
         )
         array = block.array
         if block.decimal_commas:
@@ -186,10 +185,6 @@ class AtfReader(Reader):
             return None
         scale = {"s": 1e-3, "ms": 1.0, "us": 1e3, "µs": 1e3}.get(time_unit)
         return None if scale is None else ms * scale
-
-    def _stream(self) -> Any:
-        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
-        return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
         """Drop the header view."""

@@ -117,7 +117,6 @@ class NeuronDatReader(Reader):
             first_line=lay.data_line,
             engine=self.engine,
             comments="#",
-            open_stream=self._stream(),
         )
         array = block.array
         meta: dict[str, Any] = {"format": "neuron-dat", "source": path, "engine": block.engine}
@@ -214,10 +213,6 @@ class NeuronDatReader(Reader):
         else:
             columns = [f"y{i}" for i in range(1, ncols)]
         return Traces(array[:, 0], array[:, 1:], columns, time_name="x", metadata=meta)
-
-    def _stream(self) -> Any:
-        """A way to stream the file for numpy's loader: path sources only (others are in memory)."""
-        return self.source.open if self.source.path is not None else None
 
     def close(self) -> None:
         """Drop the header view."""
