@@ -121,7 +121,7 @@ def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
     end = buf.find(b"\n", pos)
     nxt = len(buf) if end < 0 else end + 1
     line = buf[pos : (len(buf) if end < 0 else end)]
-    return bytes(line).rstrip(b"\r"), nxt
+    return line.rstrip(b"\r"), nxt
 
 
 def detect_separator(line: bytes) -> str | None:
@@ -236,11 +236,11 @@ def parse_block(
             array = _parse_loadtxt(handle, ncols, sep, comments)
             _check_not_shrunk(handle, len(buf), path)
     else:
-        array = _parse_loadtxt(io.BytesIO(bytes(buf[start:])), ncols, sep, comments)
+        array = _parse_loadtxt(io.BytesIO(buf[start:]), ncols, sep, comments)
     if array is not None:
         return TableBlock(array, "numpy")
     return _parse_careful(
-        bytes(whole()[start:]),
+        whole()[start:],
         ncols=ncols,
         sep=sep,
         path=path,

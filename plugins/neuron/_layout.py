@@ -63,7 +63,7 @@ def scan_layout(buf: Buffer, path: str) -> TextLayout | str:
     if first < 0:
         return "no numeric data lines"
     pos = buf.rfind(b"\n", 0, first) + 1
-    lineno = bytes(buf[:pos]).count(b"\n") + 1
+    lineno = buf[:pos].count(b"\n") + 1
     line, nxt = line_at(buf, pos)
     header_lines = 0
     scanned = 0

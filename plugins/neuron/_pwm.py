@@ -43,7 +43,7 @@ class _Cursor:
 
     def at_end(self) -> bool:
         rest = self.buf[self.pos : self.pos + 4096]
-        return not bytes(rest).strip() and self.pos + 4096 >= len(self.buf)
+        return not rest.strip() and self.pos + 4096 >= len(self.buf)
 
     def ints(self, what: str, count: int) -> list[int]:
         line = self.next(what)
@@ -69,7 +69,7 @@ class _Cursor:
                 )
             _, self.pos = line_at(self.buf, self.pos)
             self.lineno += 1
-        block = bytes(self.buf[start : self.pos])
+        block = self.buf[start : self.pos]
         table = parse_block(block, 0, ncols=ncols, sep=None, path=self.path, first_line=first, engine="numpy")
         if table.array.shape[0] != nrows:
             raise CorruptFileError(
