@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._codec import get_codec
-from ._errors import MissingDependencyError
+from ._specs import import_object
 
 if TYPE_CHECKING:
     from ._datamanager import DataManager
@@ -130,10 +130,7 @@ def _bag_records(specs: Sequence[PartitionSpec], key: str | None) -> list[Any]:
 
 def to_bag(dm: DataManager, key: str | None = None, *, npartitions: int | None = None) -> Any:
     """A dask bag over the store, one bag partition per :class:`PartitionSpec`."""
-    try:
-        import dask.bag as db
-    except ImportError as exc:
-        raise MissingDependencyError(f"to_bag() needs dask ({exc}).", install_hint=DASK_HINT) from exc
+    db = import_object("dask.bag", needed_for="to_bag()", install_hint=DASK_HINT)
     specs = dm.partitions(npartitions)
     if not specs:
         return db.from_sequence([], npartitions=1)  # type: ignore[no-untyped-call]

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import MissingDependencyError
+from ._specs import import_object
 
 __all__ = ["guess_layout", "plot"]
 
@@ -34,11 +34,7 @@ _CHIPS = (
 
 
 def _figure_class() -> Any:
-    try:
-        from matplotlib.figure import Figure
-    except ImportError as exc:
-        raise MissingDependencyError("plotting needs matplotlib.", install_hint=INSTALL_HINT) from exc
-    return Figure
+    return import_object("matplotlib.figure:Figure", needed_for="plotting", install_hint=INSTALL_HINT)
 
 
 def guess_layout(metadata: dict[str, Any]) -> str | None:

@@ -78,20 +78,20 @@ def _normalise_extensions(extensions: object) -> tuple[str, ...]:
     return tuple(result)
 
 
-def import_object(dotted: str, *, install_hint: str = "") -> Any:
-    """Import ``"package.module:Name"`` and return the object.
+def import_object(dotted: str, *, install_hint: str = "", needed_for: str = "") -> Any:
+    """Import ``"package.module:Name"`` (or just ``"package.module"``) and return the object.
 
     An :class:`ImportError` becomes :class:`MissingDependencyError` carrying
-    ``install_hint``.
+    ``install_hint``; ``needed_for`` names what the optional package is for.
     """
     module_name, _, attr = dotted.partition(":")
     try:
         obj: Any = importlib.import_module(module_name)
     except ImportError as exc:
-        raise MissingDependencyError(
-            f"cannot import {module_name!r} ({exc}).", install_hint=install_hint
-        ) from exc
-    for part in attr.split("."):
+        package = module_name.split(".")[0]
+        what = f"{needed_for} needs {package!r}" if needed_for else f"cannot import {module_name!r}"
+        raise MissingDependencyError(f"{what} ({exc}).", install_hint=install_hint) from exc
+    for part in attr.split(".") if attr else ():
         obj = getattr(obj, part)
     return obj
 

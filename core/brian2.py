@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import MissingDependencyError
+from ._specs import import_object
 
 __all__ = ["SpikeInput", "events_from_monitor", "save_monitor", "spike_generator_group", "spike_input"]
 
@@ -47,13 +47,7 @@ MAX_NEURONS = 50_000_000
 
 
 def _brian2() -> Any:
-    try:
-        import brian2
-    except ImportError as exc:
-        raise MissingDependencyError(
-            f"the Brian2 hand-off needs brian2 ({exc}).", install_hint=INSTALL_HINT
-        ) from exc
-    return brian2
+    return import_object("brian2", needed_for="the Brian2 hand-off", install_hint=INSTALL_HINT)
 
 
 @dataclass

@@ -11,10 +11,10 @@ cannot expand into gigabytes (a "decompression bomb").
 
 from __future__ import annotations
 
-import importlib
 from typing import Any, Callable, Union
 
-from neurofiles._errors import CorruptFileError, LimitExceededError, MissingDependencyError, TruncatedFileError
+from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFileError
+from neurofiles._specs import import_object
 
 __all__ = [
     "COMPRESSION_NAMES",
@@ -44,14 +44,10 @@ def _import(module: str) -> Any:
     found = _MODULES.get(module)
     if found is not None:
         return found
-    try:
-        found = _MODULES[module] = importlib.import_module(module)
-        return found
-    except ImportError as exc:
-        raise MissingDependencyError(
-            f"reading LZ4/ZSTD-compressed AEDAT 4 files needs the optional package {module.split('.')[0]!r}.",
-            install_hint=INSTALL_HINT,
-        ) from exc
+    found = _MODULES[module] = import_object(
+        module, needed_for="reading LZ4/ZSTD-compressed AEDAT 4 files", install_hint=INSTALL_HINT
+    )
+    return found
 
 
 _LZ4_MAGIC = b"\x04\x22\x4d\x18"

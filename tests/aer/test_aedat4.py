@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import struct
 import sys
@@ -263,7 +264,7 @@ def test_missing_dependency_hint(monkeypatch: pytest.MonkeyPatch) -> None:
         raise ImportError(f"No module named {name!r}")
 
     monkeypatch.setattr(_compression, "_MODULES", {})
-    monkeypatch.setattr(_compression.importlib, "import_module", refuse)
+    monkeypatch.setattr(importlib, "import_module", refuse)
     with pytest.raises(MissingDependencyError) as info:
         _decode(VECTORS / "aedat4" / "mixed_lz4.aedat4")
     assert 'pip install "neurofiles[aedat4]"' in str(info.value)
