@@ -12,7 +12,7 @@ from the standard type a caller would already catch::
     │   └── CorruptFileError ............... the chosen reader found bad content
     │       ├── TruncatedFileError ......... the file ends inside a record or packet
     │       └── LimitExceededError ......... a header asks for more than the limits allow
-    ├── OptionError (TypeError) ............ a keyword option the reader/writer does not take
+    ├── OptionError (TypeError, ValueError)  an option not taken, or a bad option value
     ├── ReadError (OSError) ................ the file could not be read at all
     │   ├── SourceNotFoundError (FileNotFoundError)
     │   ├── SourcePermissionError (PermissionError)
@@ -169,8 +169,12 @@ class LimitExceededError(CorruptFileError):
     """A header asks for more memory or items than the reader's limits allow."""
 
 
-class OptionError(NeurofilesError, TypeError):
-    """A keyword option that the chosen reader or writer does not accept."""
+class OptionError(NeurofilesError, TypeError, ValueError):
+    """A keyword option that is not accepted, or an option value that is not valid.
+
+    A ``TypeError`` (like Python's own unexpected keyword argument) and a
+    ``ValueError`` (like a bad argument value), so either ``except`` catches it.
+    """
 
 
 class ReadError(_FileProblem, OSError):
