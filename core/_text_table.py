@@ -303,20 +303,33 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
             return None
     # one copy per column straight from the Arrow chunks into a column-major array
     out = np.empty((table.num_rows, ncols), dtype=np.float64, order="F")
+    # a line of tabs or spaces only is blank, as for the other engines; with single spaces
+    # as separators, an empty cell anywhere else is a run of spaces the others would merge
+    blank = np.ones(table.num_rows, dtype=bool) if sep in ("\t", " ") else None
+    nulls = 0
     for i in range(ncols):
         target = out[:, i]
         offset = 0
         for chunk in table.column(i).chunks:
             n = len(chunk)
             target[offset : offset + n] = chunk.to_numpy(zero_copy_only=False)
+            if blank is not None:
+                blank[offset : offset + n] &= chunk.is_null().to_numpy(zero_copy_only=False)
+            nulls += chunk.null_count
             offset += n
+    if blank is not None and blank.any():
+        if sep == " " and nulls != int(blank.sum()) * ncols:
+            return None
+        out = np.asfortranarray(out[~blank])
+    elif sep == " " and nulls:
+        return None
     return out
 
 
 def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
     """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block
     or the width is wrong."""
-    delimiter = "," if sep == "," else None
+    delimiter = sep if sep in (",", "\t") else None  # a tab-separated empty cell is a cell, not a blank
     text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
         array = np.loadtxt(text, dtype=np.float64, delimiter=delimiter, comments=comments, ndmin=2)
