@@ -31,18 +31,24 @@ from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError, MissingDependencyError
+from ._errors import CorruptFileError, LimitExceededError, MissingDependencyError
 from ._file_view import FileView, read_at, shrank
 from ._source import Source
 from ._text_native import native_available, parse_native
 
 __all__ = [
+    "LINE_PROBE",
+    "MAX_COLUMNS",
+    "MAX_HEADER_LINE",
     "Buffer",
     "TableBlock",
+    "check_columns",
+    "count_fields",
     "detect_separator",
     "fast_engine_available",
     "first_nonblank",
     "line_at",
+    "line_head",
     "native_available",
     "parse_block",
     "read_buffer",
@@ -55,6 +61,13 @@ _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
 #: blocks smaller than this are parsed by numpy even when pyarrow is installed
 FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
+_TOKEN = re.compile(rb"\S+")
+#: columns a table may have unless a reader's ``max_columns=`` raises it
+MAX_COLUMNS = 1 << 16
+#: a first data line is looked at through its first LINE_PROBE bytes; longer ones are counted in pieces
+LINE_PROBE = 1 << 20
+#: a header line (titles, records, CSV labels) longer than this is a LimitExceededError
+MAX_HEADER_LINE = 16 << 20
 _DECIMAL_COMMA = re.compile(rb"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
 
@@ -122,6 +135,69 @@ def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
     nxt = len(buf) if end < 0 else end + 1
     line = buf[pos : (len(buf) if end < 0 else end)]
     return line.rstrip(b"\r"), nxt
+
+
+def line_head(buf: Buffer, pos: int, limit: int = LINE_PROBE) -> tuple[bytes, int, int]:
+    """The first ``limit`` bytes at most of the line at ``pos`` (without EOL bytes when whole),
+    the start of the next line, and the line's full length (``> limit`` when cut).
+
+    Only the head is read: finding the end of a long line reads a :class:`FileView`
+    in 64 KiB windows and keeps none of them.
+    """
+    end = buf.find(b"\n", pos)
+    stop = len(buf) if end < 0 else end
+    nxt = len(buf) if end < 0 else end + 1
+    length = stop - pos
+    if length > limit:
+        return buf[pos : pos + limit], nxt, length
+    return buf[pos:stop].rstrip(b"\r"), nxt, length
+
+
+def count_fields(buf: Buffer, start: int, stop: int, sep: str | None, limit: int) -> tuple[int, bool]:
+    """Fields of the line ``buf[start:stop]`` (EOL excluded), read in ``LINE_PROBE`` pieces.
+
+    Returns the count (``limit + 1`` once it passes ``limit``: counting stops
+    there) and whether the last field is empty (a trailing separator). Fields
+    are as :func:`split_fields` with ``drop_trailing=False`` makes them.
+    """
+    count = 0
+    pos = start
+    if sep in (None, " "):
+        in_token = False
+        while pos < stop:
+            piece = buf[pos : min(stop, pos + LINE_PROBE)]
+            tokens = len(_TOKEN.findall(piece))
+            if in_token and piece[:1].strip():
+                tokens -= 1  # a token cut by the piece boundary
+            count += tokens
+            in_token = bool(piece[-1:].strip())
+            pos += len(piece)
+            if count > limit:
+                return limit + 1, False
+        return count, False
+    code = sep.encode()
+    last = b""
+    count = 1
+    while pos < stop:
+        piece = buf[pos : min(stop, pos + LINE_PROBE)]
+        count += piece.count(code)
+        tail = piece.rstrip(b" \r")
+        if tail:
+            last = tail[-1:]
+        pos += len(piece)
+        if count > limit:
+            return limit + 1, False
+    return count, count > 1 and last == code
+
+
+def check_columns(ncols: int, limit: int, *, path: str, line: int, what: str = "the rows have") -> None:
+    """Raise :class:`LimitExceededError` if a table is wider than ``limit`` (``max_columns=``)."""
+    if ncols > limit:
+        raise LimitExceededError(
+            f"{what} more than {limit} columns; pass max_columns= to read wider tables",
+            path=path,
+            line=line,
+        )
 
 
 def detect_separator(line: bytes) -> str | None:
