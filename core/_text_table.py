@@ -448,6 +448,14 @@ def _rows(
             line = line[: line.index(comment)]
         if not line.strip():
             continue
+        if len(line) > 64 * ncols + 4096:  # count before splitting: a huge line is not a list of cells
+            count, _ = count_fields(line, 0, len(line), sep, ncols + 1)
+            if count > ncols + 1:
+                raise CorruptFileError(
+                    f"row has more than {ncols + 1} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
+                    path=path,
+                    line=lineno,
+                )
         fields = split_fields(line, sep, drop_trailing=False)
         if len(fields) == ncols + 1 and fields[-1] == b"":
             fields.pop()
