@@ -81,12 +81,14 @@ def parse_native(
     sep: str | None,
     comments: str | None,
     path: str,
+    refused: list[int] | None = None,
     _cuts: Sequence[int] | None = None,
 ) -> np.ndarray | None:
     """Parse bytes ``[start, end)`` of ``source`` (a file descriptor or a buffer) into float64 rows.
 
     Returns None if the tokenizer refuses a line (or the table is wider than
-    it handles); raises TruncatedFileError if the source ends before ``end``.
+    it handles), and then appends the offset of the first refused line to
+    ``refused`` if given; raises TruncatedFileError if the source ends before ``end``.
     ``_cuts`` (tests only) gives the byte offsets where the ranges of the
     threads start, instead of cutting the block evenly.
     """
@@ -121,6 +123,8 @@ def parse_native(
     first_row = list(accumulate(capacity[:-1], initial=0))
     out = np.empty((sum(capacity), ncols), dtype=np.float64)
 
+    refusals: list[int] = []
+
     def parse(k: int) -> list[np.ndarray] | None:
         """Range ``k`` into its own rows ``[first_row[k], first_row[k] + capacity[k])`` of ``out``;
         rows past them (should the estimate be short) go to arrays of their own, never to the
@@ -134,6 +138,7 @@ def parse_native(
             )
             _check(status, offset, path)
             if status == _textparse.REFUSED:
+                refusals.append(offset)
                 return None
             pieces.append(target[row0 : row0 + rows])
             if status != _textparse.FULL:
@@ -147,6 +152,8 @@ def parse_native(
 
     results = _map(parse, range(threads), threads)
     if any(pieces is None for pieces in results):
+        if refused is not None:
+            refused.append(min(refusals))
         return None
     done = [pieces for pieces in results if pieces is not None]
     rows = [len(pieces[0]) for pieces in done]

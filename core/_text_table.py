@@ -296,9 +296,12 @@ def parse_block(
             install_hint="reinstall neurofiles where a C compiler is available",
         )
     if engine in ("auto", "native") and native_available():
-        array = _parse_native(start, len(buf), ncols, sep, comments, path, open_stream, whole)
+        refused: list[int] = []
+        array = _parse_native(start, len(buf), ncols, sep, comments, path, open_stream, whole, refused)
         if array is not None:
             return TableBlock(array, "native")
+        if refused:
+            _check_refused_line(buf, start, refused[0], ncols, sep, comments, path, first_line)
         engine = "numpy" if engine == "native" else engine
     big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
     if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
@@ -326,6 +329,43 @@ def parse_block(
     )
 
 
+def _check_refused_line(
+    buf: Buffer,
+    start: int,
+    offset: int,
+    ncols: int,
+    sep: str | None,
+    comments: str | None,
+    path: str,
+    first_line: int,
+) -> None:
+    """A line the native engine refused that is far too wide for the table is a
+    :class:`CorruptFileError` at once: the other engines would hold all its cells first."""
+    _, _, length = line_head(buf, offset, 0)
+    if length <= 64 * ncols + 4096:
+        return
+    stop = offset + length
+    if comments:
+        found = buf.find(comments.encode(), offset, stop)
+        stop = stop if found < 0 else found  # the careful parser ignores the rest of the line
+    count, _ = count_fields(buf, offset, stop, sep, ncols + 1)
+    if count > ncols + 1:
+        lineno = first_line + _count_newlines(buf, start, offset)
+        raise CorruptFileError(
+            f"row has more than {ncols + 1} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
+            path=path,
+            line=lineno,
+        )
+
+
+def _count_newlines(buf: Buffer, start: int, stop: int) -> int:
+    """``'\\n'`` bytes in ``buf[start:stop]``, read in LINE_PROBE pieces."""
+    count = 0
+    for pos in range(start, stop, LINE_PROBE):
+        count += buf[pos : min(stop, pos + LINE_PROBE)].count(b"\n")
+    return count
+
+
 def _parse_native(
     start: int,
     end: int,
@@ -335,11 +375,14 @@ def _parse_native(
     path: str,
     open_stream: Callable[[], BinaryIO] | None,
     whole: Callable[[], bytes],
+    refused: list[int],
 ) -> np.ndarray | None:
     """The native engine on the file itself (by descriptor) when it has one, else on bytes."""
 
     def run(source: int | bytes) -> np.ndarray | None:
-        return parse_native(source, start, end, ncols=ncols, sep=sep, comments=comments, path=path)
+        return parse_native(
+            source, start, end, ncols=ncols, sep=sep, comments=comments, path=path, refused=refused
+        )
 
     if open_stream is not None and os.name != "nt":  # pread: POSIX only
         with open_stream() as handle:
