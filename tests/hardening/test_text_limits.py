@@ -207,5 +207,5 @@ def test_single_line_vector_past_the_probe_is_detected(tmp_path: Path) -> None:
 def test_long_comment_line_is_still_a_comment(tmp_path: Path) -> None:
     """The fast refusal of a too-wide line looks only at what comes before the comment character."""
     path = tmp_path / "comment.dat"
-    path.write_bytes(b"0 1\n# " + b"1 " * (1 << 20) + b"\n2 3\n")
-    np.testing.assert_array_equal(neurofiles.load(path).to_array(), [[0, 1], [2, 3]])
+    path.write_bytes(b"0 1\n2 3\n# " + b"1 " * (1 << 20) + b"\n4 5\n")
+    np.testing.assert_array_equal(neurofiles.load(path).to_array(), [[0, 1], [2, 3], [4, 5]])
