@@ -53,6 +53,7 @@ __all__ = [
     "parse_block",
     "read_buffer",
     "read_whole",
+    "text_column",
 ]
 
 Buffer = Union[bytes, FileView]
@@ -562,12 +563,28 @@ def _parse_careful(
         for _, fields in _rows(body, ncols, sep, path, first_line, comments):
             for col, column in cells.items():
                 column.append(_unquote(fields[col]).decode("latin-1"))
-        text = {col: np.array(column, dtype=str) for col, column in cells.items()}
+        text = {col: text_column(column, path=path, line=first_line) for col, column in cells.items()}
         for col in text_cols.intersection(comma_cols):  # a text column: "1,5" there is text, not 1.5
             table[:, col] = [_text_number(cell) for cell in cells[col]]
             del comma_cols[col]
     decimal_commas = sum(comma_cols.values())
     return TableBlock(table, "careful", text, last_line=lineno, decimal_commas=decimal_commas)
+
+
+def text_column(cells: list[str], *, path: str, line: int) -> np.ndarray:
+    """``cells`` as a numpy string array, unless its fixed width would need far more memory
+    than the text itself (one long cell in a long column): then :class:`LimitExceededError`."""
+    longest = max(map(len, cells), default=0)
+    need = 4 * longest * len(cells)  # numpy's str dtype: 4 bytes per character, every cell as wide as the longest
+    have = sum(map(len, cells))
+    if need > 16 * have + (64 << 20):
+        raise LimitExceededError(
+            f"a text column of {len(cells)} cells up to {longest} characters long would take {need} bytes"
+            f" as a fixed-width array (its text has {have})",
+            path=path,
+            line=line,
+        )
+    return np.array(cells, dtype=str)
 
 
 def _text_number(cell: str) -> float:

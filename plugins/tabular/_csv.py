@@ -27,6 +27,7 @@ from neurofiles._text_table import (
     line_head,
     parse_block,
     read_buffer,
+    text_column,
 )
 from neurofiles.plugin import FormatMismatch, Reader, Source
 
@@ -241,7 +242,7 @@ class CsvReader(Reader):
             try:
                 array[:, j] = [float(c) if c.strip() else np.nan for c in column]
             except ValueError:
-                texts[self.names[j]] = np.asarray(column, dtype=str)
+                texts[self.names[j]] = text_column(list(column), path=self.source.name, line=2)
         if len(texts) == width:
             raise CorruptFileError("no column holds numbers", path=self.source.name, line=2)
         return array, texts

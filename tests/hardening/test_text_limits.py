@@ -209,3 +209,16 @@ def test_long_comment_line_is_still_a_comment(tmp_path: Path) -> None:
     path = tmp_path / "comment.dat"
     path.write_bytes(b"0 1\n2 3\n# " + b"1 " * (1 << 20) + b"\n4 5\n")
     np.testing.assert_array_equal(neurofiles.load(path).to_array(), [[0, 1], [2, 3], [4, 5]])
+
+
+@pytest.mark.parametrize("kind", ["atf", "csv"])
+def test_one_long_text_cell_in_a_long_text_column(tmp_path: Path, kind: str) -> None:
+    """numpy's fixed-width str array would make every cell as wide as the longest: 391 GiB
+    (an untyped MemoryError) for one 1 MiB cell above 100,000 one-letter cells."""
+    sep = b"\t" if kind == "atf" else b","
+    head = b'ATF\t1.0\n0\t2\n"a"\t"b"\n' if kind == "atf" else b"a,b\n"
+    path = tmp_path / f"text.{kind}"
+    path.write_bytes(head + b"x" * 100_000 + sep + b"1\n" + (b"a" + sep + b"1\n") * 100_000)
+    result, peak, _ = peak_of(lambda: neurofiles.load(path))
+    assert isinstance(result, LimitExceededError), result
+    assert peak < 64 * MiB, peak
