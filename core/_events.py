@@ -200,6 +200,8 @@ def _first_tick_at_or_after(t: float, tick: float) -> int:
     if not np.isfinite(t):
         raise OptionError(f"time bounds must be finite numbers of seconds, got {t!r}")
     x = t / tick
+    if not np.isfinite(x) or abs(x) >= 2.0**63:
+        raise OptionError(f"time bound {t!r} s is out of range for ticks of {tick!r} s")
     nearest = round(x)
     if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
         return int(nearest)
