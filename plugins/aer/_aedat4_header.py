@@ -24,7 +24,7 @@ MAX_IOHEADER_BYTES = 16 * 1024 * 1024
 MAX_XML_DEPTH = 64
 #: Most elements accepted in the infoNode XML (real files hold a few hundred).
 MAX_XML_ELEMENTS = 100_000
-_XML_CHUNK = 1 << 16
+_XML_CHUNK = 1 << 12
 _INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
 _STREAM_ID = re.compile(r"[0-9]{1,9}")
 
