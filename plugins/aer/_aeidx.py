@@ -195,17 +195,20 @@ class AeidxReader(Reader):
             raise self._refuse(f"entry {name!r} resolves outside the index's folder"
                                " (pass allow_outside=True to accept)", line)
         current = self._dir_fd
+        part = parts[0]
         try:
             for part in parts[:-1]:
                 nxt = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC, dir_fd=current)
                 if current != self._dir_fd:
                     os.close(current)
                 current = nxt
-            return os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=current)
+            part = parts[-1]
+            return os.open(part, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC, dir_fd=current)
         except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.EMLINK):  # O_NOFOLLOW met a symbolic link
-                raise self._refuse(f"entry {name!r} goes through a symbolic link, which may lead outside the"
-                                   " index's folder; refused (pass allow_outside=True to accept)", line) from None
+            if exc.errno in (errno.ELOOP, errno.EMLINK, errno.ENOTDIR) and _is_symlink(part, current):
+                raise self._refuse(f"entry {name!r} goes through a symbolic link ({part!r}), which may lead"
+                                   " outside the index's folder; refused (pass allow_outside=True to accept)",
+                                   line) from None
             raise
         finally:
             if current != self._dir_fd:
@@ -252,6 +255,14 @@ class AeidxReader(Reader):
         fd, self._dir_fd = getattr(self, "_dir_fd", None), None
         if fd is not None:
             os.close(fd)
+
+
+def _is_symlink(name: str, dir_fd: int) -> bool:
+    """True if ``name`` in the folder ``dir_fd`` is a symbolic link (only used to word an error)."""
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _identity(handle: int | IO[bytes] | BinaryIO) -> tuple[int, int] | None:
