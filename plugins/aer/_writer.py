@@ -108,11 +108,11 @@ def events_from_spikes(addresses: Any, times: Any, tick: float = 1e-6) -> Events
     ok = np.isfinite(seconds) & (seconds >= 0)
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
-        raise OptionError(f"time {seconds[bad]!r} of event {bad} is not a finite number of seconds >= 0")
+        raise OptionError(f"time {float(seconds[bad])!r} of event {bad} is not a finite number of seconds >= 0")
     ticks = np.rint(seconds / tick)
     if len(ticks) and float(ticks.max()) >= 2.0**63:
         bad = int(np.argmax(ticks))
-        raise OptionError(f"time {seconds[bad]!r} of event {bad} is too large for ticks of {tick} s")
+        raise OptionError(f"time {float(seconds[bad])!r} of event {bad} is too large for ticks of {tick} s")
     return Events(ticks.astype(np.int64), addresses=a.astype(np.uint32), tick=tick)
 
 
