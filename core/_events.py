@@ -212,6 +212,7 @@ def _tick_bounds(t_start: float | None, t_stop: float | None, tick: float) -> tu
     """Integer tick bounds ``[lo, hi)`` for ``t_start <= timestamps * tick < t_stop`` (bounds rounded to ticks)."""
     lo = None if t_start is None else _first_tick_at_or_after(_seconds(t_start), tick)
     hi = None if t_stop is None else _first_tick_at_or_after(_seconds(t_stop), tick)
+    return lo, hi
 
 
 def _seconds(t: Any) -> float:
@@ -220,4 +221,3 @@ def _seconds(t: Any) -> float:
         return float(t)
     except (TypeError, ValueError, OverflowError):
         return float("nan")
-    return lo, hi

@@ -10,6 +10,9 @@ import numpy as np
 import pytest
 from neurofiles import OptionError
 
+# Brian 2.9 calls pyparsing APIs that pyparsing 3.3 deprecates; not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
 
 def test_pair_of_addresses_and_seconds(tmp_path: Path) -> None:
     addresses = np.array([3, 1, 2])
