@@ -7,7 +7,7 @@ import struct
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
 
@@ -70,19 +70,20 @@ def _typed(value: str, kind: str | None) -> Any:
 
 def _parse_bounded(text: str, path: object, offset: int | None) -> ET.Element:
     """Parse ``text`` incrementally, refusing it as soon as it nests or counts too many elements."""
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
     depth = elements = 0
     root: ET.Element | None = None
     try:
         for first in range(0, max(len(text), 1), _XML_CHUNK):
             parser.feed(text[first : first + _XML_CHUNK])
-            for event, element in parser.read_events():
+            for item in parser.read_events():
+                event, element = cast("tuple[str, object]", item)
                 if event == "end":
                     depth -= 1
                     continue
                 depth += 1
                 elements += 1
-                if root is None:
+                if root is None and isinstance(element, ET.Element):
                     root = element
                 if depth > MAX_XML_DEPTH or elements > MAX_XML_ELEMENTS:
                     what = (f"nests deeper than {MAX_XML_DEPTH} elements" if depth > MAX_XML_DEPTH

@@ -71,8 +71,8 @@ def _spike_columns(data: object) -> tuple[Any, Any] | None:
         return (data[0], data[1]) if len(data) == 2 else None
     if hasattr(data, "i") and (hasattr(data, "t_") or hasattr(data, "t")):
         # Brian2: ``t_`` is ``t`` without units (seconds); a Quantity converts to seconds as well.
-        times = data.t_ if hasattr(data, "t_") else data.t
-        return data.i, times
+        times = getattr(data, "t_") if hasattr(data, "t_") else getattr(data, "t")
+        return getattr(data, "i"), times
     return None
 
 
