@@ -16,7 +16,8 @@ from the standard type a caller would already catch::
     ├── ReadError (OSError) ................ the file could not be read at all
     │   ├── SourceNotFoundError (FileNotFoundError)
     │   ├── SourcePermissionError (PermissionError)
-    │   └── NotARegularFileError ........... a directory, FIFO or device
+    │   ├── NotARegularFileError ........... a directory, FIFO or device
+    │   └── InvalidPathError (ValueError) .. a name no system accepts (an embedded NUL)
     ├── WriteError (OSError) ............... a file could not be written
     ├── PluginError ........................ plugin discovery and registration
     │   ├── PluginLoadError (RuntimeError) . an entry point failed to import or register
@@ -60,6 +61,7 @@ __all__ = [
     "FormatMismatch",
     "FormatMismatchError",
     "FormatWarning",
+    "InvalidPathError",
     "LimitExceededError",
     "MissingDependencyError",
     "NeurofilesError",
@@ -191,6 +193,10 @@ class SourcePermissionError(ReadError, PermissionError):
 
 class NotARegularFileError(ReadError):
     """The path is a directory, FIFO, socket or device, not a regular file."""
+
+
+class InvalidPathError(ReadError, ValueError):
+    """The path is not a valid file name (it holds a NUL character)."""
 
 
 class WriteError(_FileProblem, OSError):
