@@ -16,9 +16,9 @@ from the standard type a caller would already catch::
     ├── ReadError (OSError) ................ the file could not be read at all
     │   ├── SourceNotFoundError (FileNotFoundError)
     │   ├── SourcePermissionError (PermissionError)
-    │   ├── NotARegularFileError ........... a directory, FIFO or device
-    │   └── InvalidPathError (ValueError) .. a name no system accepts (an embedded NUL)
+    │   └── NotARegularFileError ........... a directory, FIFO or device
     ├── WriteError (OSError) ............... a file could not be written
+    ├── InvalidPathError (ValueError) ...... a path no system accepts (an embedded NUL)
     ├── PluginError ........................ plugin discovery and registration
     │   ├── PluginLoadError (RuntimeError) . an entry point failed to import or register
     │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
@@ -195,12 +195,12 @@ class NotARegularFileError(ReadError):
     """The path is a directory, FIFO, socket or device, not a regular file."""
 
 
-class InvalidPathError(ReadError, ValueError):
-    """The path is not a valid file name (it holds a NUL character)."""
-
-
 class WriteError(_FileProblem, OSError):
     """A file could not be written; nothing partial was left behind."""
+
+
+class InvalidPathError(_FileProblem, ValueError):
+    """A path that no system accepts (a NUL character in it), to read or to write."""
 
 
 class PluginError(NeurofilesError):
