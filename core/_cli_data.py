@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from ._errors import OptionError, WriteError
+from ._atomic import write_error
+from ._errors import InvalidPathError, OptionError, WriteError
 
 __all__ = [
     "content_facts",
@@ -153,8 +155,14 @@ def _check_output(out: str | Path, force: bool, inputs: list[str]) -> Path:
         raise WriteError("output is the input file", path=out)
     if os.path.lexists(target) and not force:
         raise WriteError("exists; pass --force to overwrite it", path=out)
-    if not target.parent.is_dir():
-        raise WriteError(f"folder {str(target.parent)!r} does not exist", path=out)
+    try:
+        folder = os.stat(target.parent)
+    except OSError as exc:
+        raise write_error(exc, out) from exc
+    except ValueError as exc:  # an embedded NUL
+        raise InvalidPathError(f"not a valid path: {exc}", path=repr(str(out))) from exc
+    if not stat.S_ISDIR(folder.st_mode):
+        raise WriteError(f"{str(target.parent)!r} is not a folder", path=out)
     return target
 
 
