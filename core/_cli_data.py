@@ -227,18 +227,22 @@ def _count(data: Any) -> str:
 
 
 def run_plot(args: argparse.Namespace) -> str:
-    """Plot ``args.path`` into ``args.output``; return a one-line summary."""
+    """Plot ``args.path`` into ``args.output``; return a one-line summary.
+
+    The image is written like every output: to a temporary file, then
+    renamed (never through a symlink, never into a FIFO).
+    """
+    from ._atomic import write_atomic
     from ._plot import plot
 
     target = _check_output(args.output, True, [args.path])
+    kind = target.suffix[1:].lower()
     data = load_with_progress(args.path, args.format, _window_options(args))
     if isinstance(data, list):
         data = data[args.recording]
     figure = plot(data, kind=args.kind, layout=args.layout, title=args.title or os.path.basename(args.path))
     try:
-        figure.savefig(target, dpi=args.dpi)
-    except OSError as exc:
-        raise WriteError(f"cannot write the image: {exc.strerror or exc}", path=target) from exc
+        write_atomic(target, lambda stream, path: figure.savefig(stream, format=kind or None, dpi=args.dpi))
     except ValueError as exc:  # unknown image extension
         raise OptionError(
             f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}"

@@ -10,7 +10,7 @@ import sys
 import neurofiles
 import pytest
 
-from .conftest import SAMPLES, assert_clean_failure, run_cli
+from .conftest import SAMPLES, assert_clean_failure, need, run_cli
 
 SAMPLE = SAMPLES / "dvs128_small.aedat"
 
@@ -154,3 +154,24 @@ def test_a_killed_converts_temporary_file_is_removed_by_the_next_run(tmp_path):
     young.write_bytes(b"young")  # too recent to be called stale
     assert run_cli("convert", str(SAMPLE), str(out)).returncode == 0
     assert not temp.exists() and young.exists() and out.exists()
+
+
+def test_plot_writes_atomically_never_through_a_symlink_or_into_a_fifo(tmp_path):
+    need("matplotlib", "plot")
+    victim = tmp_path / "victim.txt"
+    victim.write_bytes(b"keep me")
+    link = tmp_path / "plot.png"
+    link.symlink_to(victim)
+    proc = run_cli("plot", str(SAMPLE), "-o", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert victim.read_bytes() == b"keep me"  # the old savefig(path) truncated and wrote the link's target
+    assert not link.is_symlink() and link.read_bytes().startswith(b"\x89PNG")
+    fifo = tmp_path / "fifo.png"
+    os.mkfifo(fifo)
+    proc = run_cli("plot", str(SAMPLE), "-o", str(fifo))  # the old savefig(path) blocked on the FIFO
+    assert_clean_failure(proc, "plot")
+    assert "FIFO" in proc.stderr and fifo.is_fifo()
+    proc = run_cli("plot", str(SAMPLE), "-o", str(tmp_path / "p.unknownimage"))
+    assert_clean_failure(proc, "plot")
+    assert "cannot save a plot as .unknownimage" in proc.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
