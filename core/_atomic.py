@@ -96,7 +96,7 @@ def clean_stale_temps(path: Path, *, now: float | None = None, age: float = STAL
     """
     pattern = re.compile(re.escape(temp_prefix(path)) + _RANDOM + r"\.tmp\Z")
     now = time.time() if now is None else now
-    removed = []
+    removed: list[str] = []
     try:
         entries = os.scandir(path.parent)
     except OSError:
@@ -201,7 +201,7 @@ class _Temp:
 def _sync_folder(folder: Path) -> None:
     """Make a rename in ``folder`` durable where the system allows it."""
     with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NONBLOCK", 0))
         try:
             os.fsync(fd)
         finally:

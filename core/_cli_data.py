@@ -191,9 +191,9 @@ def zero_time(data: Any) -> Any:
     elif table.attrs.get("time_name") is not None:
         name = table.attrs["time_name"]
         times = table.columns[name]
-        offset = float(times.min()) if len(times) else 0.0
-        table.columns[name] = times - offset
-        table.metadata["time_offset"] = offset
+        start = float(times.min()) if len(times) else 0.0
+        table.columns[name] = times - start
+        table.metadata["time_offset"] = start
     return from_table(table)
 
 

@@ -98,7 +98,9 @@ def store_summary(folder: str, backend: str | None = None) -> dict[str, Any]:
         warnings.simplefilter("always", StorageWarning)
         with open_store(folder, backend) as dm:
             backend_obj = dm.backend
-            sessions, broken, key_counts = [], [], {}
+            sessions: list[dict[str, Any]] = []
+            broken: list[dict[str, Any]] = []
+            key_counts: dict[str, int] = {}
             names = dm.session_names()
             for name in progress(names, desc="sessions", unit=" sessions"):
                 files = backend_obj.session_files(name)

@@ -234,8 +234,8 @@ class Source:
         assert self.path is not None
         fd = self._reopen()
         raw = io.FileIO(fd, "rb", closefd=True)
-        raw.name = self.name  # type: ignore[misc]
-        return raw if not buffered else io.BufferedReader(raw)  # type: ignore[return-value]
+        raw.name = self.name
+        return raw if not buffered else io.BufferedReader(raw)
 
     def _reopen(self) -> int:
         """A new descriptor (own file position) on the file opened in ``__init__``."""

@@ -86,7 +86,8 @@ def write_npz(stream: IO[bytes], data: Any, *, path: Any = None, compress: bool 
     """Write ``data`` (Events or Traces) as a neurofiles ``.npz`` archive."""
     table = to_table(data)
     arrays: dict[str, np.ndarray] = {}
-    columns, extra = [], []
+    columns: list[str] = []
+    extra: list[str] = []
     for i, (name, array) in enumerate(table.columns.items()):
         arrays[f"col{i}"] = np.ascontiguousarray(array)
         columns.append(name)
@@ -198,11 +199,12 @@ class NpzReader(Reader):
 
     def _read_npy(self, handle: IO[bytes], info: zipfile.ZipInfo) -> np.ndarray:
         where = f"member {info.filename!r}"
-        version = np.lib.format.read_magic(handle)
+        npy: Any = np.lib.format  # its readers carry no type hints
+        version = npy.read_magic(handle)
         if version == (1, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_1_0(handle)
+            shape, fortran, dtype = npy.read_array_header_1_0(handle)
         elif version == (2, 0):
-            shape, fortran, dtype = np.lib.format.read_array_header_2_0(handle)
+            shape, fortran, dtype = npy.read_array_header_2_0(handle)
         else:
             raise CorruptFileError(f"{where}: .npy format version {version} is not read", path=self.source.name)
         if dtype.hasobject:
@@ -220,7 +222,7 @@ class NpzReader(Reader):
             )
         array = np.empty(count, dtype=dtype)
         if declared:
-            buffer = memoryview(array.view(np.uint8))
+            buffer = memoryview(array.view(np.uint8).data)
             got = 0
             while got < declared:
                 n = handle.readinto(buffer[got : got + _CHUNK])  # type: ignore[attr-defined]
