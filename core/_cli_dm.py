@@ -147,6 +147,9 @@ def store_values(
     another store is skipped (counted, with a warning).
     """
     codec = None if trust_pickle else _RefusingCodec()
+    base = _locate(folder)
+    if read_manifest(base) is None and not any(not p.name.startswith("_") for p in base.iterdir()):
+        return {}, [], 0  # an empty store: opening it would write a manifest (with the codec forced here)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StorageWarning)
         with open_store(folder, backend, codec) as dm:

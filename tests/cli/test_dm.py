@@ -160,3 +160,12 @@ def test_dm_get_reads_a_safe_store_without_the_flag(tmp_path):
     proc = run_cli("dm", "get", str(tmp_path), "rate", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {"run0": [1.5, 2.5]}
+
+
+def test_dm_get_on_an_empty_store_writes_nothing(tmp_path):
+    store = tmp_path / "sim.data"
+    store.mkdir()
+    proc = run_cli("dm", "get", str(store), "rate")
+    assert_clean_failure(proc, "dm get")
+    assert "no session holds key 'rate'" in proc.stderr
+    assert list(store.iterdir()) == []  # no manifest recording the codec `dm get` forced
