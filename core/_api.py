@@ -68,8 +68,13 @@ def load(source: SourceLike, *, format: str | None = None, **options: Any) -> An
 
     Raises
     ------
-    FileNotFoundError
-        The path does not exist (checked before any guessing).
+    SourceNotFoundError
+        The path does not exist (a ``FileNotFoundError``, checked before any guessing).
+    SourcePermissionError, NotARegularFileError, ReadError
+        The path cannot be read, is a directory/FIFO/device, or cannot be
+        opened for another reason (symlink loop, name too long...); ``errno`` is kept.
+    InvalidPathError
+        The path holds a NUL character (also a ``ValueError``).
     NoReaderError, AmbiguousFormatError, UnknownFormatError
         No reader, or more than one, fits the file.
     """
