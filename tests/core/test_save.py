@@ -82,3 +82,39 @@ def test_a_symlink_destination_is_replaced_and_its_target_untouched(tmp_path):
     _atomic_write(link, lambda stream, path: stream.write(b"new"))
     assert not link.is_symlink() and link.read_bytes() == b"new"
     assert victim.read_bytes() == b"keep me"
+
+
+def test_stale_temporaries_cleaned_only_of_our_pattern_owner_and_age(tmp_path):
+    import os
+    import time
+
+    from neurofiles._atomic import clean_stale_temps
+
+    target = tmp_path / "out.npz"
+    old = time.time() - 7200
+
+    def make(name, data=b"x"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        os.utime(path, (old, old))
+        return path
+
+    stale = make(".out.npz.abc_1234.tmp")
+    young = tmp_path / ".out.npz.zzzz9999.tmp"
+    young.write_bytes(b"y")
+    others = [make(".out.npz.abc.tmp"), make(".other.npz.abcd1234.tmp"), make("out.npz.abcd1234.tmp"),
+              make(".out.npz.ABCD1234.tmp"), make(".out.npz.abcd1234.tmp.bak")]
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"keep")
+    link = tmp_path / ".out.npz.link1234.tmp"
+    link.symlink_to(victim)
+    os.utime(link, (old, old), follow_symlinks=False)
+    foreign = None
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        foreign = make(".out.npz.nobody12.tmp")
+        os.chown(foreign, 65534, 65534)
+    removed = clean_stale_temps(target)
+    assert removed == [stale.name] and not stale.exists()
+    assert young.exists() and link.is_symlink() and victim.read_bytes() == b"keep"
+    assert all(p.exists() for p in others)
+    assert foreign is None or foreign.exists()
