@@ -56,4 +56,7 @@ def open_dumb(path: str, flag: str) -> Any:
         raise ValueError(f"flag must be 'r' or 'c', got {flag!r}")
     umask = os.umask(0)
     os.umask(umask)
-    return DurableDumb(path, 0o666 & ~umask, flag)
+    db = DurableDumb(path, 0o666 & ~umask, flag)
+    if db._modified:  # a new database: write its empty index now, so that it opens even if its writer dies
+        db._commit()
+    return db
