@@ -155,6 +155,7 @@ class SqliteSession(SessionStore):
             raise CorruptSessionError(f"not a session database ({exc})", path=path) from exc
         try:
             _check_format(conn, path)
+            _check_rows(conn, path)
         except BaseException:
             conn.close()
             raise
@@ -243,13 +244,22 @@ class SqliteSession(SessionStore):
         self._written()
         return cursor.rowcount > 0
 
+    def _check_rows(self) -> None:
+        """Refuse the session before anything is yielded if a row has a type neurofiles never writes."""
+        try:
+            _check_rows(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSessionError(f"cannot read session {self.name!r} ({exc})", path=self.path) from exc
+
     def keys(self) -> Iterator[str]:
+        self._check_rows()
         for (key,) in self._read("SELECT key FROM kv ORDER BY key"):
             if not isinstance(key, str):
                 self._value(key, b"")
             yield key
 
     def items(self) -> Iterator[tuple[str, bytes]]:
+        self._check_rows()
         cursor = self._read("SELECT key, value FROM kv ORDER BY key")
         while True:
             try:
@@ -278,6 +288,25 @@ class SqliteSession(SessionStore):
             self.flush()
         finally:
             self._finalizer()
+
+
+def _check_rows(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a session holding a row neurofiles never writes (keys are text, values BLOBs).
+
+    One scan of the table's record headers (``typeof`` reads no value); a
+    reader checks once when it opens the file, ``keys()``/``items()`` again
+    before they yield anything, so a bad session is skipped whole.
+    """
+    row = conn.execute(
+        "SELECT typeof(key), typeof(value), CASE WHEN typeof(key) = 'blob' THEN hex(substr(key, 1, 16))"
+        " ELSE substr(key, 1, 40) END FROM kv WHERE typeof(key) != 'text' OR typeof(value) != 'blob' LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        raise CorruptSessionError(
+            f"holds a row neurofiles never writes (key {row[2]!r} of type {row[0]}, value of type {row[1]};"
+            " keys are text and values BLOBs)",
+            path=path,
+        )
 
 
 def _check_format(conn: sqlite3.Connection, path: Path) -> None:
