@@ -132,7 +132,8 @@ class DbmSession(SessionStore):
         if size > end + 512:
             warnings.warn(
                 f"{self.path}.dir: session {self.name!r} may be torn: its index covers {end} of the {size}"
-                f" bytes in {self.path}.dat ({len(index)} keys readable); a writer died while writing"
+                f" bytes in {self.path}.dat ({len(index)} keys readable); writes made after its last flush"
+                f" were lost when a writer died, the index was cut short by a writer that is not neurofiles"
                 f" (the previous index may be in {self.path}.bak), or the last values were deleted",
                 StorageWarning,
                 stacklevel=2,
