@@ -85,7 +85,9 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC
 _READONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
 
-def write_error(exc: BaseException, where: object, session: str, action: str = "write") -> SessionWriteError:
+def write_error(
+    exc: BaseException, where: str | os.PathLike[str], session: str, action: str = "write"
+) -> SessionWriteError:
     """A typed error for a failed write of ``session`` (files at ``where``), from an ``OSError`` or a message.
 
     ``exc`` may be an ``OSError`` (classified by ``errno``) or a database error
@@ -98,7 +100,7 @@ def write_error(exc: BaseException, where: object, session: str, action: str = "
         cls = StoreFullError
     elif code in _READONLY_ERRNOS or "readonly" in text or "read-only" in text or "unable to open" in text:
         cls = StoreReadOnlyError
-    err = cls(f"{os.fspath(where)}: cannot {action} session {session!r}: {type(exc).__name__}: {exc}")  # type: ignore[arg-type]
+    err = cls(f"{os.fspath(where)}: cannot {action} session {session!r}: {type(exc).__name__}: {exc}")
     err.errno = code if isinstance(code, int) else None
     return err
 

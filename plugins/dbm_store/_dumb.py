@@ -25,8 +25,14 @@ from typing import Any
 __all__ = ["DurableDumb", "open_dumb"]
 
 
-class DurableDumb(dbm.dumb._Database):  # type: ignore[name-defined, misc]
+#: dbm.dumb's private database class (its attributes are not in the type stubs).
+_Database: Any = dbm.dumb._Database
+
+
+class DurableDumb(_Database):  # type: ignore[misc]
     """A dbm.dumb database whose files always hold the state of its last commit."""
+
+    _modified: bool
 
     def _setval(self, pos: int, val: bytes) -> tuple[int, int]:
         # never overwrite bytes the committed index may point at

@@ -31,6 +31,7 @@ def check_records(dm_items: list[tuple[str, str, object]]) -> dict[str, set[int]
     return seen
 
 
+@pytest.mark.slow
 def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
     DataManager("store", tmp_path, backend=backend).close()
     procs = [
@@ -71,6 +72,7 @@ def last_committed(progress: Path) -> int:
     return int(lines[-1]) if lines else -1
 
 
+@pytest.mark.slow
 def test_kill_9_keeps_every_committed_record(tmp_path: Path, backend: str) -> None:
     DataManager("store", tmp_path, backend=backend).close()
     procs = {}
