@@ -124,6 +124,8 @@ class DataManager:
         Seconds a locking operation waits for the session lock (``None``: forever).
     **options
         Backend options (``synchronous="FULL"`` for sqlite, ``flavour="gnu"`` for dbm...).
+        An unknown name or a bad value raises :class:`OptionError` naming the
+        accepted ones, before anything is created on disk.
 
     Attributes
     ----------
