@@ -190,10 +190,7 @@ class SqliteSession(SessionStore):
         return value
 
     def get(self, key: str) -> bytes | None:
-        try:
-            row = self._read("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise CorruptSessionError(f"cannot read session {self.name!r} ({exc})", path=self.path) from exc
+        row = self._read("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
         return None if row is None else self._value(key, row[0])
 
     def contains(self, key: str) -> bool:
