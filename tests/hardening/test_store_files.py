@@ -381,3 +381,13 @@ def test_read_only_store_is_a_typed_error(tmp_path: Path, backend: str) -> None:
                 opener()["x"] = 1
             assert isinstance(info.value, StoreReadOnlyError), repr(info.value)
             assert isinstance(info.value, PermissionError) and str(fs) in str(info.value)
+
+
+@pytest.mark.parametrize("entry", ["'k', (0, 10**12)", "'k', 'not a pair'", "'k', (-5, 3)"])
+def test_dumb_index_entries_outside_the_data_are_skipped(tmp_path: Path, entry: str) -> None:
+    dm = store(tmp_path, "dbm")
+    with dm.session("bad") as s:
+        s["k"] = [2]
+    (Path(dm.basepath) / "bad.dbm.dir").write_text(entry.replace("10**12", str(10**12)) + "\n")
+    with pytest.warns(StorageWarning, match="session 'bad' skipped.*not a place inside"):
+        assert DataManager("store", tmp_path).get("k") == {"good": [1]}
