@@ -19,42 +19,38 @@ from ._model import Dac, Epoch
 __all__ = ["command_sweep", "command_waveforms"]
 
 
-def _epoch_chunk(e: Epoch, n: int, level: float, before: float) -> np.ndarray:
-    """``n`` samples of one epoch at ``level``, the previous level being ``before``."""
-    period, width = e.pulse_period, e.pulse_width
+def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.ndarray:
+    """The first ``k`` of the ``n`` samples of one epoch at ``level``, the previous level being
+    ``before`` (``k <= n``; only ``k`` samples are ever allocated, whatever ``n`` the header gives)."""
+    period, width = e.pulse_period, max(e.pulse_width, 0)
     pulses = n // period if period > 0 else 0
+    i = np.arange(k, dtype=np.float64)
     kind = e.type
     if kind == 1:  # step
-        return np.full(n, level)
-    if kind == 2:  # ramp
-        return np.linspace(before, level, n)
-    if kind == 3:  # pulse train
-        chunk = np.full(n, before)
-        for k in range(pulses):
-            chunk[k * period : k * period + max(width, 0)] = level
-        return chunk
-    if kind == 4:  # triangle train
-        chunk = np.full(n, math.nan)
-        for k in range(pulses):
-            a, b, c = k * period, k * period + max(width, 0), (k + 1) * period
-            chunk[a:b] = np.linspace(before, level, max(b - a, 0))[: max(min(b, n) - a, 0)]
-            chunk[b:c] = np.linspace(level, before, max(c - b, 0))[: max(min(c, n) - b, 0)]
-        return chunk
-    if kind == 5:  # cosine train
+        return np.full(k, level)
+    if kind == 2:  # ramp from the previous level, as numpy.linspace(before, level, n)
+        return before + (level - before) * (i / (n - 1)) if n > 1 else np.full(k, before)
+    if kind == 5:  # cosine train, one cycle per pulse period
         delta = level - before
-        phase = np.linspace(0, 2 * pulses * np.pi, n) + np.pi
+        phase = (i / (n - 1) if n > 1 else i) * (2 * pulses * np.pi) + np.pi
         return before + np.cos(phase) * delta / 2 + delta / 2
-    if kind == 7:  # biphasic train
-        chunk = np.full(n, before)
-        delta = level - before
-        for k in range(pulses):
-            a = k * period
-            c = a + max(width, 0)
+    if kind not in (3, 4, 7):
+        return np.full(k, math.nan)
+    chunk = np.full(k, math.nan if kind == 4 else before)
+    for p in range(min(pulses, -(-k // period) if period > 0 else 0)):
+        a = p * period
+        if kind == 3:  # pulse train
+            chunk[a : a + width] = level
+        elif kind == 4:  # triangle train
+            b, c = a + width, a + period
+            chunk[a:b] = np.linspace(before, level, b - a)[: max(min(b, k) - a, 0)]
+            chunk[b:c] = np.linspace(level, before, max(c - b, 0))[: max(min(c, k) - b, 0)]
+        else:  # biphasic train
+            c = a + width
             b = (a + c) // 2
-            chunk[a:b] = before + delta
-            chunk[b:c] = before - delta
-        return chunk
-    return np.full(n, math.nan)
+            chunk[a:b] = level
+            chunk[b:c] = 2 * before - level
+    return chunk
 
 
 def command_sweep(dac: Dac, sweep: int, npts: int, first_level: float) -> tuple[np.ndarray, float]:
@@ -73,7 +69,7 @@ def command_sweep(dac: Dac, sweep: int, npts: int, first_level: float) -> tuple[
         level = e.level + e.level_inc * sweep
         stop = min(pos + duration, npts)
         if stop > pos:
-            out[pos:stop] = _epoch_chunk(e, duration, level, before)[: stop - pos]
+            out[pos:stop] = _epoch_chunk(e, duration, stop - pos, level, before)
         pos = max(pos, stop)
         before = level
     last = level if dac.keep_last_level else dac.holding
