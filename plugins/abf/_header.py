@@ -25,7 +25,7 @@ ABF1_HEADER = 2048  # ABF < 1.6
 ABF1_EXTENDED = 6144  # ABF 1.6 .. 1.8x
 ABF2_MAP = 76  # first section entry
 MAX_CHANNELS = 128  # ADC entries accepted in an ABF2 section (Axon's hardware has at most 16)
-MAX_DACS = 64
+MAX_DACS = 64  # DAC entries accepted (Axon writes 4 or 8)
 MAX_EPOCH_ENTRIES = 4096
 MAX_TAGS = 1_000_000
 

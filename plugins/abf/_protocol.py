@@ -36,21 +36,23 @@ def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.nd
         return before + np.cos(phase) * delta / 2 + delta / 2
     if kind not in (3, 4, 7):
         return np.full(k, math.nan)
-    chunk = np.full(k, math.nan if kind == 4 else before)
-    for p in range(min(pulses, -(-k // period) if period > 0 else 0)):
-        a = p * period
-        if kind == 3:  # pulse train
-            chunk[a : a + width] = level
-        elif kind == 4:  # triangle train
-            b, c = a + width, a + period
-            chunk[a:b] = np.linspace(before, level, b - a)[: max(min(b, k) - a, 0)]
-            chunk[b:c] = np.linspace(level, before, max(c - b, 0))[: max(min(c, k) - b, 0)]
-        else:  # biphasic train
-            c = a + width
-            b = (a + c) // 2
-            chunk[a:b] = level
-            chunk[b:c] = 2 * before - level
-    return chunk
+    if period <= 0:
+        return np.full(k, math.nan if kind == 4 else before)
+    phase = np.arange(k, dtype=np.int64) % period
+    inside = np.arange(k, dtype=np.int64) < pulses * period  # whole pulses only, as Clampex plays them
+    width = min(width, period)
+    if kind == 3:  # pulse train: ``width`` samples at ``level`` every ``period``
+        return np.where(inside & (phase < width), level, before)
+    if kind == 7:  # biphasic train: first half of the width up, second half down
+        half = width // 2
+        up = inside & (phase < half)
+        down = inside & (phase >= half) & (phase < width)
+        return np.where(up, level, np.where(down, 2 * before - level, before))
+    # triangle train: up over ``width`` samples, down over the rest of the period
+    up_n, down_n = width, period - width
+    up = before + (level - before) * (phase / (up_n - 1) if up_n > 1 else 0.0 * phase)
+    down = level + (before - level) * ((phase - up_n) / (down_n - 1) if down_n > 1 else 0.0 * phase)
+    return np.where(inside, np.where(phase < up_n, up, down), math.nan)
 
 
 def command_sweep(dac: Dac, sweep: int, npts: int, first_level: float) -> tuple[np.ndarray, float]:

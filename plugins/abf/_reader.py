@@ -12,7 +12,10 @@ from ._io import RandomAccess
 from ._model import AbfHeader
 from ._protocol import command_waveforms
 
-__all__ = ["AbfReader"]
+__all__ = ["MAX_COMMANDS", "AbfReader"]
+
+#: At most this many DAC command waveforms are synthesised (Axon digitizers have 4 or 8 DACs).
+MAX_COMMANDS = 8
 
 
 def _protocol_name(path: str) -> str:
@@ -191,10 +194,11 @@ class AbfReader(Reader):
         )
 
     def _commands(self, nsw: int, npts: int, times: np.ndarray) -> Traces | None:
-        """The DAC command waveforms as Traces (sweeps x DACs), for DACs that play one
-        and for the first DACs up to the channel count."""
+        """The DAC command waveforms as Traces (sweeps x DACs): the DACs that play an epoch
+        waveform and the first DACs up to the channel count, at most :data:`MAX_COMMANDS`."""
         h = self.head
-        dacs = [d for d in h.dacs if d.waveform_enabled or d.index < h.nch]
+        dacs = [d for d in h.dacs if (d.waveform_enabled and d.waveform_source == 1) or d.index < h.nch]
+        dacs = dacs[:MAX_COMMANDS]
         if not dacs or npts == 0:
             return None
         blocks = [command_waveforms(d, nsw, npts) for d in dacs]
