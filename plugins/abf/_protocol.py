@@ -79,21 +79,19 @@ def command_sweep(dac: Dac, sweep: int, npts: int, first_level: float) -> tuple[
     return out, last
 
 
-def command_waveforms(dac: Dac, sweeps: int, npts: int) -> np.ndarray:
-    """The command waveform of every sweep, shape (npts, sweeps).
+def command_waveforms(dac: Dac, out: np.ndarray) -> None:
+    """Fill ``out`` (samples x sweeps) with the command waveform of every sweep.
 
     A DAC with no waveform holds its holding level; one driven by a stimulus
     file (not read: it is another file) is NaN.
     """
-    out = np.empty((npts, sweeps))
+    npts, sweeps = out.shape
     if not dac.waveform_enabled or dac.waveform_source == 0:
-        out[:] = dac.holding
-        return out
+        out[...] = dac.holding
+        return
     if dac.waveform_source != 1:
-        out[:] = math.nan
-        return out
+        out[...] = math.nan
+        return
     first = dac.holding
     for k in range(sweeps):
-        out[:, k], last = command_sweep(dac, k, npts, first)
-        first = last
-    return out
+        out[:, k], first = command_sweep(dac, k, npts, first)

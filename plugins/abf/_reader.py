@@ -172,10 +172,12 @@ class AbfReader(Reader):
                 channel_names=names,
             )
         npts = int(h.sweep_lengths[0])
-        values = np.empty((npts, nsw * nch))
-        view = values.reshape(npts, nsw, nch)
-        np.multiply(raw.reshape(nsw, npts, nch).transpose(1, 0, 2), gains, out=view)
-        view += offsets
+        # Column-major: each (sweep, channel) column is contiguous, so scaling streams through
+        # the raw block in file order and sweep()/channel() gather whole columns.
+        values = np.empty((npts, nsw * nch), order="F")
+        columns_view = values.T.reshape(nsw, nch, npts)  # a view: values.T is C-contiguous
+        np.multiply(raw.reshape(nsw, npts, nch).transpose(0, 2, 1), gains[:, None], out=columns_view)
+        columns_view += offsets[:, None]
         layout = np.arange(nsw * nch, dtype=np.intp).reshape(nsw, nch)
         columns = [f"Trace #{k + 1}" for k in range(nsw) for _ in range(nch)]
         times = np.arange(npts) / rate
@@ -201,8 +203,9 @@ class AbfReader(Reader):
         dacs = dacs[:MAX_COMMANDS]
         if not dacs or npts == 0:
             return None
-        blocks = [command_waveforms(d, nsw, npts) for d in dacs]
-        values = np.stack(blocks, axis=2).reshape(npts, nsw * len(dacs))
+        values = np.empty((npts, nsw * len(dacs)), order="F")
+        for k, d in enumerate(dacs):
+            command_waveforms(d, values[:, k :: len(dacs)])
         names = [d.name or f"DAC {d.index}" for d in dacs]
         return Traces(
             times,
