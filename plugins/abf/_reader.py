@@ -203,9 +203,13 @@ class AbfReader(Reader):
         dacs = dacs[:MAX_COMMANDS]
         if not dacs or npts == 0:
             return None
-        values = np.empty((npts, nsw * len(dacs)), order="F")
-        for k, d in enumerate(dacs):
-            command_waveforms(d, values[:, k :: len(dacs)])
+        if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs):
+            values = np.empty((npts, nsw * len(dacs)), order="F")
+            for k, d in enumerate(dacs):
+                command_waveforms(d, values[:, k :: len(dacs)])
+        else:  # every DAC holds one level (or plays a stimulus file, NaN): a read-only broadcast
+            row = np.array([d.holding if not d.waveform_enabled or d.waveform_source == 0 else np.nan for d in dacs])
+            values = np.broadcast_to(np.tile(row, nsw), (npts, nsw * len(dacs)))
         names = [d.name or f"DAC {d.index}" for d in dacs]
         return Traces(
             times,
