@@ -82,7 +82,7 @@ class RandomAccess:
             raise TruncatedFileError(
                 f"needs bytes up to {offset + n} but the file has {self.size}", path=self.name, offset=offset
             )
-        view = memoryview(out).cast("B")
+        view = out.data.cast("B")
         if self._fd is not None:
             got = 0
             while got < n:

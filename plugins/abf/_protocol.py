@@ -32,8 +32,8 @@ def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.nd
         return before + (level - before) * (i / (n - 1)) if n > 1 else np.full(k, before)
     if kind == 5:  # cosine train, one cycle per pulse period
         delta = level - before
-        phase = (i / (n - 1) if n > 1 else i) * (2 * pulses * np.pi) + np.pi
-        return before + np.cos(phase) * delta / 2 + delta / 2
+        angle = (i / (n - 1) if n > 1 else i) * (2 * pulses * np.pi) + np.pi
+        return before + np.cos(angle) * delta / 2 + delta / 2
     if kind not in (3, 4, 7):
         return np.full(k, math.nan)
     if period <= 0:
@@ -45,9 +45,9 @@ def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.nd
         return np.where(inside & (phase < width), level, before)
     if kind == 7:  # biphasic train: first half of the width up, second half down
         half = width // 2
-        up = inside & (phase < half)
-        down = inside & (phase >= half) & (phase < width)
-        return np.where(up, level, np.where(down, 2 * before - level, before))
+        rising = inside & (phase < half)
+        falling = inside & (phase >= half) & (phase < width)
+        return np.where(rising, level, np.where(falling, 2 * before - level, before))
     # triangle train: up over ``width`` samples, down over the rest of the period
     up_n, down_n = width, period - width
     up = before + (level - before) * (phase / (up_n - 1) if up_n > 1 else 0.0 * phase)
