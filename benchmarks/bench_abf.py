@@ -28,7 +28,9 @@ from neurofiles.plugins.abf._reader import AbfReader
 
 
 def _files() -> list[Path]:
-    root = Path(os.environ.get("NEUROFILES_TESTDATA", Path(__file__).resolve().parents[2] / "shared" / "testdata"))
+    root = Path(
+        os.environ.get("NEUROFILES_TESTDATA", Path(__file__).resolve().parents[2] / "shared" / "testdata")
+    )
     files = sorted((root / "abf").glob("*.abf"))
     if len(files) != 14:
         raise SystemExit(f"expected the 14 ABF samples under {root / 'abf'}, found {len(files)}")

@@ -40,7 +40,9 @@ class _Bytes:
         size = struct.calcsize("<" + fmt)
         if off + size > len(self.data):
             raise TruncatedFileError(
-                f"the {self.what} ends before its field at offset {off}", path=self.path, offset=self.base + off
+                f"the {self.what} ends before its field at offset {off}",
+                path=self.path,
+                offset=self.base + off,
             )
         values = struct.unpack_from("<" + fmt, self.data, off)
         return values[0] if len(values) == 1 else list(values)
@@ -117,7 +119,9 @@ def parse_header(io: RandomAccess) -> AbfHeader:
 
 def _check_data(path: str, size: int, offset: int, count: int, itemsize: int, where: int) -> None:
     if offset < 0 or count < 0:
-        raise CorruptFileError(f"negative data offset {offset} or value count {count}", path=path, offset=where)
+        raise CorruptFileError(
+            f"negative data offset {offset} or value count {count}", path=path, offset=where
+        )
     end = offset + count * itemsize
     if end > size:
         raise TruncatedFileError(
@@ -145,7 +149,9 @@ def _sweeps(
     info: dict[str, Any] = {}
     if count % nch:
         raise CorruptFileError(
-            f"the data block holds {count} values, not a multiple of the {nch} channels", path=path, offset=where
+            f"the data block holds {count} values, not a multiple of the {nch} channels",
+            path=path,
+            offset=where,
         )
     rate = 1e6 / interval_us
 
@@ -270,7 +276,9 @@ def _parse_v1(io: RandomAccess) -> AbfHeader:
     episodes = h.get("i", 16)
     data_format = h.get("h", 100)
     if data_format not in (0, 1):
-        raise CorruptFileError(f"data format {data_format} is neither 0 (int16) nor 1 (float32)", path=path, offset=100)
+        raise CorruptFileError(
+            f"data format {data_format} is neither 0 (int16) nor 1 (float32)", path=path, offset=100
+        )
     dtype = np.dtype("<i2") if data_format == 0 else np.dtype("<f4")
     nch = h.get("h", 120)
     if not 1 <= nch <= 16:
@@ -300,7 +308,9 @@ def _parse_v1(io: RandomAccess) -> AbfHeader:
     for i in range(nch):
         adc = seq[i]
         if not 0 <= adc < 16:
-            raise CorruptFileError(f"sampling sequence entry {i} names ADC {adc}", path=path, offset=410 + 2 * i)
+            raise CorruptFileError(
+                f"sampling sequence entry {i} names ADC {adc}", path=path, offset=410 + 2 * i
+            )
         telegraph = tel_gain[adc] if tel_enable[adc] == 1 else None
         gain = _gain(path, 730, scale[adc], sgain[adc], prog[adc], telegraph, adc_range, resolution)
         channels.append(
@@ -425,13 +435,17 @@ class _Section:
         self.name, self.where, self.offset, self.size, self.count = name, where, block * BLOCK, size, count
 
 
-def _section(io: RandomAccess, h: _Bytes, name: str, min_size: int = 0, max_count: int | None = None) -> _Section:
+def _section(
+    io: RandomAccess, h: _Bytes, name: str, min_size: int = 0, max_count: int | None = None
+) -> _Section:
     where = _SECTIONS[name]
     block, size, count = h.get("I", where), h.get("I", where + 4), h.get("q", where + 8)
     sec = _Section(name, where, block, size, count)
     if count < 0 or (count and block == 0):
         raise CorruptFileError(
-            f"the {name} section entry (block {block}, {count} entries) is invalid", path=io.name, offset=where
+            f"the {name} section entry (block {block}, {count} entries) is invalid",
+            path=io.name,
+            offset=where,
         )
     if max_count is not None and count > max_count:
         raise LimitExceededError(
@@ -461,7 +475,12 @@ def _entries(io: RandomAccess, sec: _Section) -> list[_Bytes]:
         return []
     data = io.read(sec.offset, sec.size * sec.count)
     return [
-        _Bytes(data[i * sec.size : (i + 1) * sec.size], sec.offset + i * sec.size, io.name, f"{sec.name} entry {i}")
+        _Bytes(
+            data[i * sec.size : (i + 1) * sec.size],
+            sec.offset + i * sec.size,
+            io.name,
+            f"{sec.name} entry {i}",
+        )
         for i in range(sec.count)
     ]
 
@@ -562,7 +581,9 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
     if synch_sec.count:
         if synch_sec.size != 8:
             raise CorruptFileError(
-                f"synch array entries of {synch_sec.size} bytes (expected 8)", path=path, offset=synch_sec.where
+                f"synch array entries of {synch_sec.size} bytes (expected 8)",
+                path=path,
+                offset=synch_sec.where,
             )
         synch = _read_synch(io, synch_sec.offset, synch_sec.count, synch_sec.where)
     episode_interval = _finite(p.get("f", 62))

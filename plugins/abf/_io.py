@@ -34,7 +34,9 @@ class RandomAccess:
         self._handle: BinaryIO | None = None
         if source.path is not None:
             try:
-                fd = os.open(source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+                fd = os.open(
+                    source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+                )
             except OSError as exc:
                 raise ReadError(f"cannot open: {exc.strerror or exc}", path=self.name) from exc
             info = os.fstat(fd)

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MODES", "EPOCH_TYPES", "AbfHeader", "Channel", "Dac", "Epoch", "Tag"]
+__all__ = ["EPOCH_TYPES", "MODES", "AbfHeader", "Channel", "Dac", "Epoch", "Tag"]
 
 #: nOperationMode values.
 MODES = {

@@ -208,7 +208,9 @@ class AbfReader(Reader):
             for k, d in enumerate(dacs):
                 command_waveforms(d, values[:, k :: len(dacs)])
         else:  # every DAC holds one level (or plays a stimulus file, NaN): a read-only broadcast
-            row = np.array([d.holding if not d.waveform_enabled or d.waveform_source == 0 else np.nan for d in dacs])
+            row = np.array(
+                [d.holding if not d.waveform_enabled or d.waveform_source == 0 else np.nan for d in dacs]
+            )
             values = np.broadcast_to(np.tile(row, nsw), (npts, nsw * len(dacs)))
         names = [d.name or f"DAC {d.index}" for d in dacs]
         return Traces(
@@ -218,7 +220,11 @@ class AbfReader(Reader):
             [d.unit for d in dacs] * nsw,
             time_name="Time",
             time_unit="s",
-            metadata={"format": "axon-abf", "variant": "DAC command waveforms", "dacs": [d.index for d in dacs]},
+            metadata={
+                "format": "axon-abf",
+                "variant": "DAC command waveforms",
+                "dacs": [d.index for d in dacs],
+            },
             layout=np.arange(nsw * len(dacs), dtype=np.intp).reshape(nsw, len(dacs)),
             channel_names=names,
             sweep_starts=h.sweep_starts,
@@ -282,4 +288,3 @@ class AbfReader(Reader):
                 io.close()
             except OSError:
                 pass
-

@@ -70,9 +70,13 @@ def build_abf2(spec: Abf2) -> bytes:
     """The bytes of an ABF 2.6 file holding ``spec``."""
     strings = ["Clampex", spec.protocol, *spec.names, *spec.units, "Cmd 0", "mV", "comment"]
     idx = {s: i + 1 for i, s in reversed(list(enumerate(strings)))}
-    str_body = b"SSCH" + struct.pack("<III", 1, len(strings), 0) + bytes(28) + b"\x00".join(
-        s.encode("latin-1") for s in strings
-    ) + b"\x00"
+    str_body = (
+        b"SSCH"
+        + struct.pack("<III", 1, len(strings), 0)
+        + bytes(28)
+        + b"\x00".join(s.encode("latin-1") for s in strings)
+        + b"\x00"
+    )
     raw = np.ascontiguousarray(spec.raw)
     data = raw.tobytes()
     blocks: dict[str, tuple[int, int, int, bytes]] = {}
@@ -113,8 +117,20 @@ def build_abf2(spec: Abf2) -> bytes:
     if spec.epochs:
         ep = bytearray(48 * len(spec.epochs))
         for i, e in enumerate(spec.epochs):
-            _put(ep, 48 * i, "hhhffiiii", i, 0, e.type, e.level, e.level_inc, e.duration, e.duration_inc,
-                 e.period, e.width)
+            _put(
+                ep,
+                48 * i,
+                "hhhffiiii",
+                i,
+                0,
+                e.type,
+                e.level,
+                e.level_inc,
+                e.duration,
+                e.duration_inc,
+                e.period,
+                e.width,
+            )
         add("EpochPerDAC", 48, len(spec.epochs), bytes(ep))
     add("Strings", len(str_body), len(strings), str_body)
     add("Data", raw.dtype.itemsize, raw.size, data)

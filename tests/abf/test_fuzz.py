@@ -9,11 +9,11 @@ import struct
 import time
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles import NeurofilesError
+
 from tests.abf.abf_builder import Abf2, EpochSpec, build_abf2
 from tests.conftest import find_testdata
 from tests.fuzz.harness import NamedBytesIO
@@ -35,8 +35,19 @@ def _synthetic_seeds() -> list[bytes]:
     ramp = (np.arange(2 * 3 * 128) % 300 - 150).astype(np.int16)
     epochs = [EpochSpec(1, -80, 5, 20, 3), EpochSpec(2, 10, 0, 30), EpochSpec(3, 20, 0, 40, 0, 8, 3)]
     return [
-        build_abf2(Abf2(ramp, nch=2, sweeps=3, names=("a", "b"), units=("pA", "mV"), epochs=epochs,
-                        tags=[(10, "x"), (99, "y")], synch=[(0, 256), (500, 256), (1000, 256)], synch_unit=5.0)),
+        build_abf2(
+            Abf2(
+                ramp,
+                nch=2,
+                sweeps=3,
+                names=("a", "b"),
+                units=("pA", "mV"),
+                epochs=epochs,
+                tags=[(10, "x"), (99, "y")],
+                synch=[(0, 256), (500, 256), (1000, 256)],
+                synch_unit=5.0,
+            )
+        ),
         build_abf2(Abf2(ramp, nch=1, sweeps=1, mode=3)),
         build_abf2(Abf2(ramp[:100], nch=1, sweeps=2, mode=1, synch=[(3, 60), (90, 40)])),
         build_abf2(Abf2(np.linspace(-1, 1, 64, dtype=np.float32), sweeps=4, telegraph=(1, 2.0))),
@@ -53,7 +64,12 @@ def _mutate(rng: random.Random, data: bytes) -> bytes:
             buf[rng.randrange(hot)] = rng.randrange(256)
     elif kind == 1 and hot >= 8:
         off = rng.randrange(0, hot - 8) & ~1
-        struct.pack_into("<I", buf, off, (rng.choice(BOUNDARY_INTS) & 0xFFFFFFFF) if rng.random() < 0.5 else rng.getrandbits(31))
+        struct.pack_into(
+            "<I",
+            buf,
+            off,
+            (rng.choice(BOUNDARY_INTS) & 0xFFFFFFFF) if rng.random() < 0.5 else rng.getrandbits(31),
+        )
     elif kind == 2 and hot >= 8:
         off = rng.randrange(0, hot - 8) & ~1
         struct.pack_into("<f", buf, off, rng.choice(BOUNDARY_FLOATS))

@@ -7,14 +7,14 @@ import struct
 import time
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles import CorruptFileError, LimitExceededError, NeurofilesError, TruncatedFileError
 from neurofiles.plugin import Source
 from neurofiles.plugins.abf import _io
 from neurofiles.plugins.abf._reader import AbfReader
+
 from tests.abf.abf_builder import Abf2, EpochSpec, build_abf2, section_offset
 from tests.fuzz.harness import NamedBytesIO
 
@@ -38,7 +38,7 @@ def _load(data: bytes) -> object:
 def test_data_section_past_the_end(tmp_path: Path) -> None:
     data = _base()
     where = section_offset("Data")
-    block, size, count = struct.unpack_from("<IIq", data, where)
+    count = struct.unpack_from("<q", data, where + 8)[0]
     path = tmp_path / "long.abf"
     path.write_bytes(_patch(data, where + 8, "q", count * 1000))
     with pytest.raises(TruncatedFileError) as info:
@@ -157,8 +157,10 @@ def test_one_sweep_reads_only_its_bytes(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_huge_epoch_durations_and_pulse_counts_stay_bounded() -> None:
-    epochs = [EpochSpec(type=t, level=5.0, duration=2**31 - 1, duration_inc=2**31 - 1, period=1, width=1)
-              for t in (3, 4, 7, 5, 2, 1, 6)]
+    epochs = [
+        EpochSpec(type=t, level=5.0, duration=2**31 - 1, duration_inc=2**31 - 1, period=1, width=1)
+        for t in (3, 4, 7, 5, 2, 1, 6)
+    ]
     data = build_abf2(Abf2((np.arange(2 * 4000) % 9).astype(np.int16), sweeps=2, epochs=epochs))
     start = time.perf_counter()
     traces = _load(data)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles.plugin import Source
 from neurofiles.plugins.abf._reader import AbfReader
+
 from tests.conftest import need
 
 NAMES = [
@@ -32,7 +32,9 @@ NAMES = [
 ]
 
 
-def _sources(testdata: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[tuple[str, str, int, float, float]]]]:
+def _sources(
+    testdata: Path,
+) -> tuple[dict[str, dict[str, str]], dict[str, list[tuple[str, str, int, float, float]]]]:
     """The two tables of SOURCES.md: files, and channels (name, unit, n, first, last)."""
     text = (testdata / "abf" / "SOURCES.md").read_text(encoding="utf-8")
     files: dict[str, dict[str, str]] = {}
@@ -40,11 +42,15 @@ def _sources(testdata: Path) -> tuple[dict[str, dict[str, str]], dict[str, list[
     for line in text.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) == 8 and cells[0].endswith(".abf"):
-            files[cells[0]] = dict(zip(["bytes", "abf", "mode", "sweeps", "rate", "tags", "sha256"], cells[1:]))
+            files[cells[0]] = dict(
+                zip(["bytes", "abf", "mode", "sweeps", "rate", "tags", "sha256"], cells[1:])
+            )
         elif len(cells) == 5 and cells[0].endswith(".abf"):
             m = re.match(r"(.*) \(([^()]*)\)$", cells[1])
             assert m, cells
-            chans.setdefault(cells[0], []).append((m.group(1), m.group(2), int(cells[2]), float(cells[3]), float(cells[4])))
+            chans.setdefault(cells[0], []).append(
+                (m.group(1), m.group(2), int(cells[2]), float(cells[3]), float(cells[4]))
+            )
     return files, chans
 
 
@@ -56,7 +62,9 @@ def sources(testdata: Path):  # type: ignore[no-untyped-def]
 def _ulps(ours: np.ndarray, theirs: np.ndarray, gain: float) -> float:
     """Largest difference in float32 ulps of max(|value|, one ADC step)."""
     floor = np.maximum(np.abs(theirs.astype(np.float64)), abs(gain))
-    return float((np.abs(ours - theirs.astype(np.float64)) / floor).max(initial=0.0) / np.finfo(np.float32).eps)
+    return float(
+        (np.abs(ours - theirs.astype(np.float64)) / floor).max(initial=0.0) / np.finfo(np.float32).eps
+    )
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -93,7 +101,9 @@ def test_every_sweep_and_channel_equals_pyabf(testdata: Path, sources, name: str
                     np.testing.assert_array_equal(traces.channel(c).values[:, s], ours)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if "abf1" not in n and "Abf1" not in n and "2020_06" not in n])
+@pytest.mark.parametrize(
+    "name", [n for n in NAMES if "abf1" not in n and "Abf1" not in n and "2020_06" not in n]
+)
 def test_command_waveform_equals_pyabf_sweepC(testdata: Path, name: str) -> None:
     pyabf = need("pyabf", "test")
     path = testdata / "abf" / name

@@ -6,14 +6,15 @@ import io
 import math
 from pathlib import Path
 
+import neurofiles
 import numpy as np
 import pytest
-
-import neurofiles
 from neurofiles import CorruptFileError
 from neurofiles.plugin import Source
 from neurofiles.plugins.abf._reader import AbfReader
+
 from tests.abf.abf_builder import Abf2, EpochSpec, build_abf2
+from tests.conftest import need
 
 
 def _write(tmp_path: Path, spec: Abf2, name: str = "x.abf") -> Path:
@@ -28,8 +29,17 @@ def _ramp(n: int, nch: int = 1) -> np.ndarray:
 
 def test_episodic_int16_scaling_and_layout(tmp_path: Path) -> None:
     raw = _ramp(3 * 100, 2)
-    spec = Abf2(raw, nch=2, sweeps=3, names=("IN 0", "IN 1"), units=("pA", "mV"), scale=0.5, signal_gain=2.0,
-                prog_gain=4.0, offset=1.25)
+    spec = Abf2(
+        raw,
+        nch=2,
+        sweeps=3,
+        names=("IN 0", "IN 1"),
+        units=("pA", "mV"),
+        scale=0.5,
+        signal_gain=2.0,
+        prog_gain=4.0,
+        offset=1.25,
+    )
     traces = neurofiles.load(_write(tmp_path, spec))
     gain = 10.0 / 32768 / (0.5 * 2.0 * 4.0)
     expected = raw.astype(np.float64).reshape(3, 100, 2) * gain + 1.25
@@ -86,8 +96,9 @@ def test_fixed_length_event_mode_takes_sweep_starts_from_the_synch_array(tmp_pat
 
 def test_variable_length_sweeps_keep_their_lengths(tmp_path: Path) -> None:
     raw = _ramp(30 + 12, 2)
-    spec = Abf2(raw, nch=2, sweeps=2, mode=1, names=("a", "b"), units=("pA", "pA"),
-                synch=[(100, 60), (400, 24)])
+    spec = Abf2(
+        raw, nch=2, sweeps=2, mode=1, names=("a", "b"), units=("pA", "pA"), synch=[(100, 60), (400, 24)]
+    )
     path = _write(tmp_path, spec)
     traces = neurofiles.load(path)
     assert [s["samples"] for s in traces.metadata["segments"]] == [30, 12]
@@ -111,7 +122,9 @@ def test_impossible_dates_are_unknown(tmp_path: Path, date: int, ms: int) -> Non
 
 
 def test_start_date_and_time(tmp_path: Path) -> None:
-    start = neurofiles.load(_write(tmp_path, Abf2(_ramp(10), date=20240102, time_ms=3_723_456))).metadata["start"]
+    start = neurofiles.load(_write(tmp_path, Abf2(_ramp(10), date=20240102, time_ms=3_723_456))).metadata[
+        "start"
+    ]
     assert start.isoformat() == "2024-01-02T01:02:03.456000"
 
 
@@ -152,7 +165,9 @@ def test_epoch_table_and_command_waveform(tmp_path: Path) -> None:
 
 def test_keep_last_level_between_sweeps(tmp_path: Path) -> None:
     epochs = [EpochSpec(type=1, level=-50.0, level_inc=5.0, duration=10)]
-    traces = neurofiles.load(_write(tmp_path, Abf2(_ramp(2 * 64), sweeps=2, epochs=epochs, keep_last_level=1)))
+    traces = neurofiles.load(
+        _write(tmp_path, Abf2(_ramp(2 * 64), sweeps=2, epochs=epochs, keep_last_level=1))
+    )
     c = traces.metadata["command"]
     assert c.sweep(0)["Cmd 0"][-1] == -50.0 and c.sweep(1)["Cmd 0"][0] == -50.0
     assert c.sweep(1)["Cmd 0"][-1] == -45.0
@@ -162,3 +177,32 @@ def test_epoch_longer_than_the_sweep_is_cut(tmp_path: Path) -> None:
     epochs = [EpochSpec(type=2, level=10.0, duration=2_000_000_000)]
     c = neurofiles.load(_write(tmp_path, Abf2(_ramp(64), epochs=epochs))).metadata["command"]
     assert c.shape == (64, 1) and not math.isnan(c.values[-1, 0])
+
+
+@pytest.mark.parametrize("kind", [1, 2, 3, 4, 5, 7])
+def test_every_epoch_type_equals_pyabf_waveform_synthesis(kind: int) -> None:
+    """Train epochs (pulse, triangle, cosine, biphasic) are in no sample file: compare with
+    pyabf's own synthesis of the same epoch list."""
+    waveform = need("pyabf.waveform", "test")
+    from neurofiles.plugins.abf._model import Dac, Epoch
+    from neurofiles.plugins.abf._protocol import command_sweep
+
+    epochs = [
+        Epoch(0, 1, -60.0, 0.0, 40, 0),
+        Epoch(1, kind, 20.0, 5.0, 200, 0, 50, 20),
+        Epoch(2, 1, -10.0, 0.0, 30, 0),
+    ]
+    dac = Dac(0, "Cmd 0", "mV", -70.0, True, 1, False, epochs=epochs)
+    npts = 640
+    for sweep in (0, 1):
+        ours, _ = command_sweep(dac, sweep, npts, -70.0)
+        ref = waveform.EpochSweepWaveform()
+        pre = npts // 64
+        ref.addEpoch(0, pre, -70.0, "Step", 0, 0, [0] * 8)
+        pos = pre
+        for e in epochs:
+            level = e.level + e.level_inc * sweep
+            ref.addEpoch(pos, pos + e.duration, level, e.type_name, e.pulse_width, e.pulse_period, [0] * 8)
+            pos += e.duration
+        ref.addEpoch(pos, npts, -70.0, "Step", 0, 0, [0] * 8)
+        np.testing.assert_allclose(ours, ref.getWaveform(), rtol=1e-12, atol=1e-9, equal_nan=True)
