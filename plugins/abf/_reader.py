@@ -242,7 +242,7 @@ class AbfReader(Reader):
             "sample rate (Hz)": h.rate,
             "sample interval (us)": h.interval_us,
             "data format": h.dtype.name,
-            "start": h.start,
+            "start": h.start.isoformat() if h.start else None,
             "channels": [
                 {
                     "name": n,

@@ -125,7 +125,7 @@ def test_start_date_and_time(tmp_path: Path) -> None:
     start = neurofiles.load(_write(tmp_path, Abf2(_ramp(10), date=20240102, time_ms=3_723_456))).metadata[
         "start"
     ]
-    assert start.isoformat() == "2024-01-02T01:02:03.456000"
+    assert start == "2024-01-02T01:02:03.456000"
 
 
 def test_tags_with_times(tmp_path: Path) -> None:
