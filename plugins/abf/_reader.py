@@ -152,10 +152,9 @@ class AbfReader(Reader):
             values = raw.reshape(-1, nch).astype(np.float64)
             values *= gains
             values += offsets
-            times = np.concatenate(
-                [start + np.arange(n) / rate for start, n in zip(h.sweep_starts, h.sweep_lengths)]
-            )
-            rows = np.concatenate([[0], np.cumsum(h.sweep_lengths)[:-1]])
+            rows = np.concatenate([[0], np.cumsum(h.sweep_lengths)[:-1]]).astype(np.int64)
+            within = np.arange(int(h.sweep_lengths.sum())) - np.repeat(rows, h.sweep_lengths)
+            times = np.repeat(h.sweep_starts, h.sweep_lengths) + within / rate
             meta["segments"] = [
                 {"row": int(r), "samples": int(n), "start (s)": float(t)}
                 for r, n, t in zip(rows, h.sweep_lengths, h.sweep_starts)
@@ -179,9 +178,10 @@ class AbfReader(Reader):
         np.multiply(raw.reshape(nsw, npts, nch).transpose(0, 2, 1), gains[:, None], out=columns_view)
         columns_view += offsets[:, None]
         layout = np.arange(nsw * nch, dtype=np.intp).reshape(nsw, nch)
-        columns = [f"Trace #{k + 1}" for k in range(nsw) for _ in range(nch)]
+        titles = [f"Trace #{k + 1}" for k in range(nsw)]
+        columns = titles if nch == 1 else [t for t in titles for _ in range(nch)]
         times = np.arange(npts) / rate
-        meta["command"] = self._commands(nsw, npts, times)
+        meta["command"] = self._commands(titles, npts, times)
         return Traces(
             times,
             values,
@@ -195,10 +195,11 @@ class AbfReader(Reader):
             sweep_starts=h.sweep_starts,
         )
 
-    def _commands(self, nsw: int, npts: int, times: np.ndarray) -> Traces | None:
+    def _commands(self, titles: list[str], npts: int, times: np.ndarray) -> Traces | None:
         """The DAC command waveforms as Traces (sweeps x DACs): the DACs that play an epoch
         waveform and the first DACs up to the channel count, at most :data:`MAX_COMMANDS`."""
         h = self.head
+        nsw = len(titles)
         dacs = [d for d in h.dacs if (d.waveform_enabled and d.waveform_source == 1) or d.index < h.nch]
         dacs = dacs[:MAX_COMMANDS]
         if not dacs or npts == 0:
@@ -216,7 +217,7 @@ class AbfReader(Reader):
         return Traces(
             times,
             values,
-            [f"Trace #{k + 1}" for k in range(nsw) for _ in dacs],
+            titles if len(dacs) == 1 else [t for t in titles for _ in dacs],
             [d.unit for d in dacs] * nsw,
             time_name="Time",
             time_unit="s",
@@ -255,8 +256,8 @@ class AbfReader(Reader):
                 }
                 for n, c in zip(self.channel_names, h.channels)
             ],
-            "sweep lengths": [int(n) for n in h.sweep_lengths],
-            "sweep starts (s)": [float(t) for t in h.sweep_starts],
+            "sweep lengths": h.sweep_lengths.copy(),
+            "sweep starts (s)": h.sweep_starts.copy(),
             "dacs": [d.as_dict() for d in h.dacs],
             "tags": [
                 {"time (s)": t.time, "comment": t.comment, "type": t.type, "sweep": self._sweep_at(t.time)}
