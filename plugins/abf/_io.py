@@ -32,7 +32,7 @@ class RandomAccess:
         self.name = source.name
         self._fd: int | None = None
         self._handle: BinaryIO | None = None
-        if source.path is not None:
+        if source.path is not None and hasattr(os, "pread"):
             try:
                 fd = os.open(
                     source.path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
@@ -85,7 +85,7 @@ class RandomAccess:
                 f"needs bytes up to {offset + n} but the file has {self.size}", path=self.name, offset=offset
             )
         view = out.data.cast("B")
-        if self._fd is not None:
+        if self._fd is not None and hasattr(os, "preadv"):
             got = 0
             while got < n:
                 k = os.preadv(self._fd, [view[got:]], offset + got)
