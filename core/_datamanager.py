@@ -184,7 +184,7 @@ class DataManager:
                     f"{base}: this store uses codec {manifest['codec']!r}, not {codec_obj.name!r}"
                 )
             self.backend_name = manifest["backend"]
-            codec_obj = get_codec(manifest["codec"])
+            codec_obj = codec_obj or get_codec(manifest["codec"])
             cls = _lookup_backend(self.backend_name)
             try:
                 cls.check_options(manifest["options"])
