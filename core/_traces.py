@@ -202,6 +202,29 @@ class Traces:
             metadata={"channel": cname},
         )
 
+    # -- exports (optional extras, imported on call) -----------------------
+    def to_pandas(self) -> Any:
+        """A ``pandas.DataFrame`` with units in ``attrs`` (extra ``pandas``); see :mod:`neurofiles._exports`."""
+        from ._exports import traces_to_pandas
+
+        return traces_to_pandas(self)
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.DataArray`` (sweep, time, channel) with units (extra ``xarray``)."""
+        from ._exports import traces_to_xarray
+
+        return traces_to_xarray(self)
+
+    def to_neo(self, *, time_unit: str | None = None, sampling_rate: float | None = None) -> Any:
+        """A ``neo.Block``, one ``Segment`` per sweep, signals with ``quantities`` units (extra ``neo``).
+
+        ``time_unit`` names the unit of times the file leaves unitless (NEURON:
+        ``"ms"``); ``sampling_rate`` (Hz) is needed when there is no time column.
+        """
+        from ._exports import traces_to_neo
+
+        return traces_to_neo(self, time_unit=time_unit, sampling_rate=sampling_rate)
+
     # -- display -----------------------------------------------------------
     def __repr__(self) -> str:
         rows, ncols = self.shape
