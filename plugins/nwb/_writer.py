@@ -144,7 +144,10 @@ def write_nwb(
     description = _text("session_description", session_description) or (
         f"{type(data).__name__} converted by neurofiles from {os.path.basename(source) or 'memory'} ({fmt})"
     )
-    ident = _text("identifier", identifier) or _text("guid", data.metadata.get("guid")) or str(uuid.uuid4())
+    guid = str(data.metadata.get("guid") or "").strip()
+    if not guid.strip("0-{}"):  # ABF 1 files have an empty or all-zero GUID
+        guid = ""
+    ident = _text("identifier", identifier) or guid or str(uuid.uuid4())
     if not isinstance(max_units, int) or isinstance(max_units, bool) or max_units < 0:
         raise OptionError(f"max_units must be a non-negative integer, got {max_units!r}")
     extra: dict[str, Any] = {}

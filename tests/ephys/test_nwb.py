@@ -168,3 +168,39 @@ def test_bad_options_are_option_errors_and_write_nothing(tmp_path: Path, option:
     with pytest.raises(OptionError, match=option):
         neurofiles.save(out, traces, **options)
     assert not out.exists()
+
+
+ABF_FILES = [
+    "05210017_vc_abf1.abf",
+    "14o16001_vc_pair_step.abf",
+    "16d22006_kim_gapfree.abf",
+    "2018_12_09_pCLAMP11_0001.abf",
+    "2020_06_16_0001.abf",
+    "File_axon_7.abf",
+    "invalidDate-abf1.abf",
+    "model_vc_ramp.abf",
+    "pclamp11_4ch_abf1.abf",
+    "user-list-durations.abf",
+]  # multichannelAbf1WithTags.abf (374 series, ~25 s) and pclamp11_4ch.abf pass too, run by hand
+
+
+@pytest.mark.parametrize("name", ABF_FILES)
+def test_every_abf_mode_converts(testdata: Path, tmp_path: Path, name: str) -> None:
+    traces = neurofiles.load(testdata / "abf" / name)
+    out = tmp_path / "x.nwb"
+    options = {} if traces.metadata["start"] else {"session_start_time": START}
+    if not options:
+        neurofiles.save(out, traces)
+    else:  # invalidDate-abf1.abf: an impossible date is unknown, so it must be given
+        with pytest.raises(OptionError, match="session_start_time"):
+            neurofiles.save(out, traces)
+        neurofiles.save(out, traces, **options)
+    io, nwb = _read(out)
+    with io:
+        assert len(nwb.intracellular_recordings) == traces.sweep_count * traces.channel_count
+        first = nwb.acquisition[f"sweep 0000 {traces.channel_names[0]}"]
+        np.testing.assert_array_equal(first.data[:], traces.sweep(0).values[:, 0])
+        if "segments" in traces.metadata:  # variable-length events: real times, not a rate
+            np.testing.assert_allclose(first.timestamps[:], traces.times)
+        assert nwb.identifier
+    assert _inspect(out) == []
