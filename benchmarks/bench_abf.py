@@ -10,6 +10,13 @@ this one process, best of ``--rounds`` interleaved rounds over all 14 files, wit
 * ``neo``: ``neo.io.AxonIO(path).read_block()`` (all segments and signals loaded), if neo installs.
 
 Printed: the seconds of each method and the ratio ``pyabf / ours`` (target >= 5) and ``neo / ours``.
+
+``--gapfree DIR`` then builds a 1 GiB gap-free ABF 2 file in DIR by concatenating data blocks: the
+header and sections of ``16d22006_kim_gapfree.abf`` (everything before its data block, which is the
+last section), then its 1.93 MB data block repeated until the file passes ``--gapfree-size`` bytes, with
+the data section's entry count patched. It measures, with the bytes the process read (``rchar`` of
+``/proc/self/io``): opening it (``AbfReader``: header only), a 1 s slice of every channel in its middle
+(``read_range``: just its bytes), and a sequential scan of the whole file for scale. The file is deleted.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import struct
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -96,10 +105,110 @@ def _time(fn: Callable[[list[Path]], float], paths: list[Path]) -> float:
     return time.perf_counter() - start
 
 
+#: ABF 2 section map entry of the data block: uBlockIndex u32, uBytes u32, llNumEntries i64.
+_DATA_SECTION = 236
+
+
+def build_gapfree(source: Path, dest: Path, size: int) -> int:
+    """Write a gap-free ABF 2 file of at least ``size`` bytes from ``source``'s header and data block."""
+    blob = source.read_bytes()
+    block, item, count = struct.unpack_from("<IIq", blob, _DATA_SECTION)
+    start, length = block * 512, item * count
+    if start + length > len(blob) or any(
+        struct.unpack_from("<I", blob, off)[0] * 512 > start for off in range(76, 76 + 18 * 16, 16)
+    ):
+        raise SystemExit(f"{source.name}: the data block is not the last section")
+    data = blob[start : start + length]
+    repeats = max(1, -(-(size - start) // length))
+    head = bytearray(blob[:start])
+    struct.pack_into("<q", head, _DATA_SECTION + 8, count * repeats)
+    with open(dest, "wb") as out:
+        out.write(head)
+        for _ in range(repeats):
+            out.write(data)
+    return start + length * repeats
+
+
+def _rchar() -> int | None:
+    """Bytes this process has read through read()/pread() so far (Linux), or None."""
+    try:
+        with open("/proc/self/io", "rb") as f:
+            for line in f.read().splitlines():
+                if line.startswith(b"rchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _measure(fn: Callable[[], object]) -> tuple[float, int | None]:
+    """(seconds, bytes read) of ``fn()``, less what reading /proc/self/io itself costs."""
+    a = _rchar()
+    b = _rchar()
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    c = _rchar()
+    if a is None or b is None or c is None:
+        return seconds, None
+    return seconds, max(0, (c - b) - (b - a))
+
+
+def bench_gapfree(folder: str, size: int) -> None:
+    source = next(p for p in _files() if p.name == "16d22006_kim_gapfree.abf")
+    with tempfile.TemporaryDirectory(dir=folder) as tmp:
+        path = Path(tmp) / "gapfree_1GiB.abf"
+        t0 = time.perf_counter()
+        total = build_gapfree(source, path, size)
+        print(f"built {total / 2**30:.2f} GiB gap-free file in {time.perf_counter() - t0:.1f} s")
+        holder: dict[str, AbfReader] = {}
+
+        def open_it() -> None:
+            holder["r"] = AbfReader(Source(path))
+
+        open_s, open_b = _measure(open_it)
+        reader = holder["r"]
+        rate = int(round(reader.head.rate))
+        nch = reader.head.nch
+        samples = reader.head.data_count // nch
+        middle = samples // 2
+        slice_s, slice_b = _measure(lambda: reader.read_range(middle, middle + rate))
+        payload = rate * nch * reader.head.dtype.itemsize
+        one = reader.read_range(middle, middle + rate)
+        with AbfReader(Source(source)) as small:  # the data repeats the source's block
+            per = small.head.data_count // nch
+            if middle % per + rate <= per:
+                assert (one == small.read_range(middle % per, middle % per + rate)).all()
+
+        def scan() -> None:
+            with open(path, "rb", buffering=0) as f:
+                buf = bytearray(16 << 20)
+                while f.readinto(buf):
+                    pass
+
+        scan(), scan()  # warm the page cache for a fair comparison
+        scan_s, scan_b = _measure(scan)
+        reader.close()
+        print(f"samples per channel {samples:,}, {nch} channels, {rate} Hz")
+        print(f"open (header only)  {open_s * 1e3:8.2f} ms  read {open_b} bytes" + (
+            f" = 1/{total / open_b:,.0f} of the file" if open_b else ""))
+        print(f"1 s slice           {slice_s * 1e3:8.2f} ms  read {slice_b} bytes for {payload} bytes of samples"
+              + (f" ({slice_b / payload:.3f}x), 1/{total / slice_b:,.0f} of the file" if slice_b else ""))
+        print(f"full scan (raw)     {scan_s * 1e3:8.1f} ms  read {scan_b} bytes")
+        print(f"scan / open: {scan_s / open_s:,.0f}x   scan / 1 s slice: {scan_s / slice_s:,.0f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--gapfree", metavar="DIR", help="also run the 1 GiB gap-free lazy-load benchmark in DIR")
+    parser.add_argument("--gapfree-size", type=int, default=2**30)
+    parser.add_argument("--gapfree-only", action="store_true", help="skip the 14-file comparison")
     args = parser.parse_args()
+    if args.gapfree:
+        bench_gapfree(args.gapfree, args.gapfree_size)
+        if args.gapfree_only:
+            return
     paths = _files()
     methods: dict[str, Callable[[list[Path]], float]] = {"ours (load)": ours_load, "ours (lazy)": ours_lazy}
     try:
