@@ -6,6 +6,7 @@ uses too, so a toolkit refactoring touches only this file.
 """
 
 from neurofiles._errors import NotARegularFileError, ReadError  # not (yet) in neurofiles.plugin
+from neurofiles import NeurofilesError, SourceNotFoundError, load
 from neurofiles._traces import Traces  # the result type the ATF reader returns
 from neurofiles.plugin import (
     CorruptFileError,
@@ -22,10 +23,13 @@ __all__ = [
     "FormatMismatch",
     "FormatWarning",
     "LimitExceededError",
+    "NeurofilesError",
+    "SourceNotFoundError",
     "NotARegularFileError",
     "ReadError",
     "Reader",
     "Source",
     "Traces",
     "TruncatedFileError",
+    "load",
 ]

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Union
 
 import numpy as np
 
-from ._deps import FormatMismatch, Reader, Source, Traces
+from ._deps import (
+    FormatMismatch,
+    FormatWarning,
+    NeurofilesError,
+    Reader,
+    Source,
+    SourceNotFoundError,
+    Traces,
+    load,
+)
 from ._header import parse_header
 from ._io import RandomAccess
 from ._model import AbfHeader
@@ -32,10 +44,26 @@ class AbfReader(Reader):
     of one sweep or one stretch of a gap-free recording.
     """
 
-    def __init__(self, source: Source) -> None:
+    def __init__(
+        self, source: Source, *, stimulus_folder: Union[str, "os.PathLike[str]", bool, None] = None
+    ) -> None:
+        """``stimulus_folder``: where to look for the stimulus files DACs play (by base name);
+        None: the ABF's own folder; False: do not read stimulus files (their DACs are NaN)."""
         super().__init__(source)
+        if stimulus_folder is True or not isinstance(stimulus_folder, (str, os.PathLike, bool, type(None))):
+            from neurofiles import OptionError
+
+            raise OptionError(f"stimulus_folder must be a folder path, None or False, got {stimulus_folder!r}")
+        self._stimulus_folder: Path | None = (
+            None
+            if stimulus_folder is False
+            else Path(os.fspath(stimulus_folder))
+            if stimulus_folder is not None
+            else (source.path.parent if source.path is not None else None)
+        )
         if source.header[:4] not in (b"ABF ", b"ABF2"):
             raise FormatMismatch("does not start with 'ABF ' or 'ABF2'")
+        self._stimulus_paths: dict[int, str] = {}
         self._io = RandomAccess(source)
         try:
             self.head: AbfHeader = parse_header(self._io)
@@ -182,6 +210,9 @@ class AbfReader(Reader):
         columns = titles if nch == 1 else [t for t in titles for _ in range(nch)]
         times = np.arange(npts) / rate
         meta["command"] = self._commands(titles, npts, times)
+        for dac in meta["dacs"]:
+            if dac["index"] in self._stimulus_paths:
+                dac["stimulus file read"] = self._stimulus_paths[dac["index"]]
         return Traces(
             times,
             values,
@@ -200,14 +231,23 @@ class AbfReader(Reader):
         waveform and the first DACs up to the channel count, at most :data:`MAX_COMMANDS`."""
         h = self.head
         nsw = len(titles)
-        dacs = [d for d in h.dacs if (d.waveform_enabled and d.waveform_source == 1) or d.index < h.nch]
+        dacs = [d for d in h.dacs if (d.waveform_enabled and d.waveform_source in (1, 2)) or d.index < h.nch]
         dacs = dacs[:MAX_COMMANDS]
         if not dacs or npts == 0:
             return None
-        if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs):
+        stimuli = {
+            k: self._stimulus_file(d) for k, d in enumerate(dacs) if d.waveform_enabled and d.waveform_source == 2
+        }
+        if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs) or any(
+            v is not None for v in stimuli.values()
+        ):
             values = np.empty((npts, nsw * len(dacs)), order="F")
             for k, d in enumerate(dacs):
-                command_waveforms(d, values[:, k :: len(dacs)])
+                stimulus = stimuli.get(k)
+                if stimulus is not None:
+                    _play_file(stimulus, d.holding, values[:, k :: len(dacs)])
+                else:
+                    command_waveforms(d, values[:, k :: len(dacs)])
         else:  # every DAC holds one level (or plays a stimulus file, NaN): a read-only broadcast
             row = np.array(
                 [d.holding if not d.waveform_enabled or d.waveform_source == 0 else np.nan for d in dacs]
@@ -230,6 +270,38 @@ class AbfReader(Reader):
             channel_names=names,
             sweep_starts=h.sweep_starts,
         )
+
+    def _stimulus_file(self, dac: Any) -> Traces | None:
+        """The ATF or ABF file a DAC plays, found by its base name in the stimulus folder, or None.
+
+        Only the base name of the recorded (Windows) path is used, so nothing
+        outside the folder is read. A file that is missing gives None; one that
+        cannot be read gives None and a :class:`FormatWarning`.
+        """
+        if self._stimulus_folder is None or not dac.file_path:
+            return None
+        base = dac.file_path.replace("\\", "/").rsplit("/", 1)[-1].strip()
+        suffix = base.lower()[-4:]
+        if base in ("", ".", "..") or "\x00" in base or suffix not in (".atf", ".abf"):
+            return None
+        path = self._stimulus_folder / base
+        try:
+            if suffix == ".abf":  # its own stimulus files are not followed
+                result = load(path, format="axon-abf", stimulus_folder=False)
+            else:
+                result = load(path, format="axon-atf")
+        except SourceNotFoundError:
+            return None
+        except (NeurofilesError, OSError) as exc:
+            warnings.warn(
+                FormatWarning(f"{self.source.name}: stimulus file {str(path)!r} of {dac.name!r} not read: {exc}"),
+                stacklevel=3,
+            )
+            return None
+        if not isinstance(result, Traces) or result.values.shape[1] == 0 or not result.layout.size:
+            return None
+        self._stimulus_paths[dac.index] = str(path)
+        return result
 
     def _metadata(self) -> dict[str, Any]:
         h = self.head
@@ -289,3 +361,19 @@ class AbfReader(Reader):
                 io.close()
             except OSError:
                 pass
+
+
+def _play_file(stimulus: Traces, holding: float, out: np.ndarray) -> None:
+    """Fill ``out`` (samples x sweeps) from a stimulus file, as Clampex plays it.
+
+    Sweep ``k`` plays the file's sweep ``k % sweeps`` (first channel), cut to
+    the sweep length; a shorter file leaves the rest at the holding level.
+    File values are taken in the DAC's unit, as pyabf does (the header's file
+    scale and offset are not applied).
+    """
+    npts, sweeps = out.shape
+    for k in range(sweeps):
+        column = stimulus.values[:, int(stimulus.layout[k % stimulus.sweep_count, 0])]
+        m = min(npts, len(column))
+        out[:m, k] = column[:m]
+        out[m:, k] = holding
