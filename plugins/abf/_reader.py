@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any, Union
@@ -12,10 +13,11 @@ import numpy as np
 from ._deps import (
     FormatMismatch,
     FormatWarning,
+    LimitExceededError,
     NeurofilesError,
+    NotARegularFileError,
     Reader,
     Source,
-    SourceNotFoundError,
     Traces,
     load,
 )
@@ -24,7 +26,10 @@ from ._io import RandomAccess
 from ._model import AbfHeader
 from ._protocol import command_waveforms
 
-__all__ = ["MAX_COMMANDS", "AbfReader"]
+__all__ = ["MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
+
+#: A stimulus file larger than this is not read (its DAC stays NaN, with a warning).
+MAX_STIMULUS_BYTES = 64 << 20
 
 #: At most this many DAC command waveforms are synthesised (Axon digitizers have 4 or 8 DACs).
 MAX_COMMANDS = 8
@@ -285,13 +290,26 @@ class AbfReader(Reader):
         if base in ("", ".", "..") or "\x00" in base or suffix not in (".atf", ".abf"):
             return None
         path = self._stimulus_folder / base
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
         try:
-            if suffix == ".abf":  # its own stimulus files are not followed
-                result = load(path, format="axon-abf", stimulus_folder=False)
-            else:
-                result = load(path, format="axon-atf")
-        except SourceNotFoundError:
-            return None
+            try:
+                fd = os.open(path, flags)
+            except FileNotFoundError:
+                return None
+            with os.fdopen(fd, "rb") as stream:
+                info = os.fstat(stream.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise NotARegularFileError("not a regular file", path=path)
+                if info.st_size > MAX_STIMULUS_BYTES:
+                    raise LimitExceededError(
+                        f"{info.st_size} bytes is more than a stimulus file may hold here"
+                        f" ({MAX_STIMULUS_BYTES})",
+                        path=path,
+                    )
+                if suffix == ".abf":  # its own stimulus files are not followed
+                    result = load(stream, format="axon-abf", stimulus_folder=False)
+                else:
+                    result = load(stream, format="axon-atf")
         except (NeurofilesError, OSError) as exc:
             warnings.warn(
                 FormatWarning(f"{self.source.name}: stimulus file {str(path)!r} of {dac.name!r} not read: {exc}"),

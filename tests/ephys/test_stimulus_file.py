@@ -80,3 +80,23 @@ def test_played_stimulus_goes_to_nwb(testdata: Path, tmp_path: Path) -> None:
         stim = nwb.stimulus["sweep 0002 Cmd 0"]
         assert type(stim).__name__ == "VoltageClampStimulusSeries"
         np.testing.assert_array_equal(stim.data[:], traces.metadata["command"].sweep(2)["Cmd 0"])
+
+
+def test_fifo_or_oversized_stimulus_file_is_refused_without_hanging(
+    testdata: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    from neurofiles.plugins.abf import _reader
+
+    shutil.copy(testdata / "abf" / ABF, tmp_path / ABF)
+    os.mkfifo(tmp_path / STIM)  # nobody writes: a blocking open would hang
+    with pytest.warns(FormatWarning, match="not a regular file"):
+        traces = neurofiles.load(tmp_path / ABF)
+    assert np.isnan(traces.metadata["command"].values).all()
+    (tmp_path / STIM).unlink()
+    shutil.copy(testdata / "atf" / STIM, tmp_path / STIM)
+    monkeypatch.setattr(_reader, "MAX_STIMULUS_BYTES", 1000)
+    with pytest.warns(FormatWarning, match="more than a stimulus file may hold"):
+        traces = neurofiles.load(tmp_path / ABF)
+    assert np.isnan(traces.metadata["command"].values).all()
