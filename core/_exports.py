@@ -248,9 +248,10 @@ def traces_to_neo(traces: Traces, *, time_unit: str | None = None, sampling_rate
     if traces.times is None:
         if sampling_rate is None:
             raise OptionError("these traces have no time column: pass sampling_rate= (samples per second)")
-        rate: float | None = float(sampling_rate)
-        if not (np.isfinite(rate) and rate > 0):
+        given = float(sampling_rate)
+        if not (np.isfinite(given) and given > 0):
             raise OptionError(f"sampling_rate must be positive and finite, got {sampling_rate!r}")
+        rate: float | None = given
         times = None
     else:
         scale = seconds_per(tunit)

@@ -6,7 +6,7 @@ uses too, so a toolkit refactoring touches only this file.
 """
 
 from neurofiles._errors import NotARegularFileError, ReadError  # not (yet) in neurofiles.plugin
-from neurofiles import NeurofilesError, SourceNotFoundError, load
+from neurofiles import NeurofilesError, OptionError, SourceNotFoundError, load
 from neurofiles._traces import Traces  # the result type the ATF reader returns
 from neurofiles.plugin import (
     CorruptFileError,
@@ -26,6 +26,7 @@ __all__ = [
     "NeurofilesError",
     "SourceNotFoundError",
     "NotARegularFileError",
+    "OptionError",
     "ReadError",
     "Reader",
     "Source",

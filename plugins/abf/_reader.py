@@ -16,6 +16,7 @@ from ._deps import (
     LimitExceededError,
     NeurofilesError,
     NotARegularFileError,
+    OptionError,
     Reader,
     Source,
     Traces,
@@ -55,17 +56,15 @@ class AbfReader(Reader):
         """``stimulus_folder``: where to look for the stimulus files DACs play (by base name);
         None: the ABF's own folder; False: do not read stimulus files (their DACs are NaN)."""
         super().__init__(source)
-        if stimulus_folder is True or not isinstance(stimulus_folder, (str, os.PathLike, bool, type(None))):
-            from neurofiles import OptionError
-
+        self._stimulus_folder: Path | None
+        if stimulus_folder is None:
+            self._stimulus_folder = source.path.parent if source.path is not None else None
+        elif stimulus_folder is False:
+            self._stimulus_folder = None
+        elif isinstance(stimulus_folder, (str, os.PathLike)):
+            self._stimulus_folder = Path(os.fspath(stimulus_folder))
+        else:
             raise OptionError(f"stimulus_folder must be a folder path, None or False, got {stimulus_folder!r}")
-        self._stimulus_folder: Path | None = (
-            None
-            if stimulus_folder is False
-            else Path(os.fspath(stimulus_folder))
-            if stimulus_folder is not None
-            else (source.path.parent if source.path is not None else None)
-        )
         if source.header[:4] not in (b"ABF ", b"ABF2"):
             raise FormatMismatch("does not start with 'ABF ' or 'ABF2'")
         self._stimulus_paths: dict[int, str] = {}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from hdmf.common import DynamicTable, VectorData
-from pynwb import NWBFile, TimeSeries
-from pynwb.misc import Units
-from pynwb.icephys import (
+from hdmf.common import DynamicTable, VectorData  # type: ignore[import-untyped]
+from pynwb import NWBFile, TimeSeries  # type: ignore[import-untyped]
+from pynwb.misc import Units  # type: ignore[import-untyped]
+from pynwb.icephys import (  # type: ignore[import-untyped]
     CurrentClampSeries,
     CurrentClampStimulusSeries,
     PatchClampSeries,
@@ -58,7 +58,7 @@ def _timing(times: np.ndarray | None, scale: float, start: float, rate: float | 
 def _time_scale(traces: Traces, time_unit: str | None) -> float:
     if traces.times is None:
         return 1.0
-    return seconds_per(time_unit if time_unit is not None else traces.time_unit)
+    return float(seconds_per(time_unit if time_unit is not None else traces.time_unit))
 
 
 def _check_rate(rate: float | None) -> float | None:

@@ -14,9 +14,9 @@ import tempfile
 import uuid
 from typing import IO, Any
 
-import h5py
-from pynwb import NWBHDF5IO, NWBFile
-from pynwb.file import Subject
+import h5py  # type: ignore[import-untyped]
+from pynwb import NWBHDF5IO, NWBFile  # type: ignore[import-untyped]
+from pynwb.file import Subject  # type: ignore[import-untyped]
 
 from ._content import add_events, add_traces
 from ._deps import Events, OptionError, Traces
@@ -40,6 +40,7 @@ def _text(name: str, value: Any) -> str | None:
 
 def _start_time(data: Any, option: Any) -> dt.datetime:
     """The session start: the option, else the file's recording start; timezone-aware."""
+    start: dt.datetime
     if option is not None:
         if isinstance(option, dt.datetime):
             start = option
@@ -54,20 +55,20 @@ def _start_time(data: Any, option: Any) -> dt.datetime:
                 ) from None
     else:
         recorded = data.metadata.get("start") if isinstance(data.metadata, dict) else None
+        found: dt.datetime | None = None
         if isinstance(recorded, dt.datetime):
-            start = recorded
+            found = recorded
         elif isinstance(recorded, str) and recorded:
             try:
-                start = dt.datetime.fromisoformat(recorded)
+                found = dt.datetime.fromisoformat(recorded)
             except ValueError:
-                start = None  # type: ignore[assignment]
-        else:
-            start = None  # type: ignore[assignment]
-        if start is None:
+                found = None
+        if found is None:
             raise OptionError(
                 "the file holds no recording start time, which NWB requires: pass session_start_time="
                 "'2024-01-31T14:05:00' (CLI: -W session_start_time=2024-01-31T14:05:00)"
             )
+        start = found
     # Clampex writes local wall-clock time without a zone: read it in this machine's zone.
     return start if start.tzinfo is not None else start.astimezone()
 
