@@ -42,6 +42,17 @@ def _name(text: str) -> str:
     return text.replace("/", "_").strip() or "_"
 
 
+def _distinct(names: list[str]) -> list[str]:
+    """``names`` with repeats made distinct by a `` #k`` suffix (NWB names are unique)."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 2
+        while candidate in out:
+            candidate, k = f"{name} #{k}", k + 1
+        out.append(candidate)
+    return out
+
+
 def _timing(times: np.ndarray | None, scale: float, start: float, rate: float | None) -> dict[str, Any]:
     """``starting_time`` + ``rate`` for even times, else ``timestamps`` (all in seconds)."""
     if times is None:
@@ -120,7 +131,7 @@ def _add_patch_clamp(
         name="acquisition system",
         description=f"recorded with {creator}" if creator else f"the {meta.get('format')} file names no device",
     )
-    names = [_name(n) for n in traces.channel_names]
+    names = _distinct([_name(n) for n in traces.channel_names])
     electrodes = [
         nwbfile.create_icephys_electrode(
             name=f"electrode {c} ({names[c]})",
@@ -231,7 +242,7 @@ def add_events(nwbfile: NWBFile, events: Events, *, max_units: int) -> None:
     if events.addresses is not None:
         addresses = events.addresses
         uniq, inverse = np.unique(addresses, return_inverse=True)
-        if len(uniq) <= max_units:
+        if 0 < len(uniq) <= max_units:
             nwbfile.units = Units(
                 name="units",
                 description="one unit per AER address; spike times in seconds",

@@ -204,3 +204,19 @@ def test_every_abf_mode_converts(testdata: Path, tmp_path: Path, name: str) -> N
             np.testing.assert_allclose(first.timestamps[:], traces.times)
         assert nwb.identifier
     assert _inspect(out) == []
+
+
+def test_repeated_channel_names_and_no_events_still_write(tmp_path: Path) -> None:
+    need("pynwb", "nwb")
+    traces = neurofiles.Traces(np.arange(3.0) / 10, np.array([[1.0, 2], [3, 4], [5, 6]]), ["a", "a"], ["pA", "mV"],
+                               time_unit="s", metadata={"format": "axon-abf"}, channel_names=["IN", "IN"])
+    neurofiles.save(tmp_path / "a.nwb", traces, session_start_time=START)
+    io, nwb = _read(tmp_path / "a.nwb")
+    with io:
+        np.testing.assert_array_equal(nwb.acquisition["sweep 0000 IN"].data[:], [1, 3, 5])
+        np.testing.assert_array_equal(nwb.acquisition["sweep 0000 IN #2"].data[:], [2, 4, 6])
+    empty = neurofiles.Events(np.zeros(0, np.int64), addresses=np.zeros(0, np.uint32))
+    neurofiles.save(tmp_path / "e.nwb", empty, session_start_time=START)
+    io, nwb = _read(tmp_path / "e.nwb")
+    with io:
+        assert len(nwb.processing["misc"]["aer_events"]) == 0
