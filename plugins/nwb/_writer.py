@@ -169,7 +169,7 @@ def write_nwb(
         subject=_subject(options),
         protocol=str(protocol) if protocol else None,
         notes=str(data.metadata.get("comment") or "") or None,
-        source_script=f"neurofiles {fmt} reader",
+        source_script=f"neurofiles {fmt} reader" if source else None,
         source_script_file_name=os.path.basename(source) or None,
         **extra,
     )
