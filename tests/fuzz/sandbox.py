@@ -25,6 +25,7 @@ Outcome classes (:data:`BAD` are property violations):
 from __future__ import annotations
 
 import ctypes
+import gc
 import os
 import pickle
 import resource
@@ -158,8 +159,10 @@ def _status_kib(key: str) -> int:
     return 0
 
 
-def _names_file(exc: BaseException, name: str) -> bool:
-    return name in str(exc) or name in str(getattr(exc, "path", "") or "")
+def _names_file(exc: BaseException, name: str, folder: Path) -> bool:
+    """True when the message names the input (or, for an index, a file in its folder)."""
+    text = str(exc) + " " + str(getattr(exc, "path", "") or "")
+    return name in text or str(folder) in text
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
@@ -178,9 +181,12 @@ def _is_memory(exc: BaseException) -> bool:
 
 
 def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
+    import gc
+
     import neurofiles
     from neurofiles import NeurofilesError
 
+    gc.disable()  # fewer copy-on-write faults; the child lives for one load
     folder.mkdir(parents=True)
     for name, data in case.extra_files:
         (folder / name).write_bytes(data)
@@ -208,7 +214,7 @@ def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
     except NeurofilesError as exc:
         if _is_memory(exc):
             klass, detail = "MEMORY", f"{type(exc).__name__} caused by MemoryError: {exc}"
-        elif _names_file(exc, case.name):
+        elif _names_file(exc, case.name, folder):
             klass, detail = "typed", type(exc).__name__
         else:
             klass, detail = "UNNAMED", f"{type(exc).__name__}: {exc}"
@@ -298,6 +304,8 @@ class Sandbox:
         _limit_malloc_arenas()
         if warm:
             warm_up()
+        gc.collect()
+        gc.freeze()  # children then do not touch (and copy) the parent's objects when collecting
 
     def submit(self, case: Case) -> None:
         while len(self.running) >= self.workers:
