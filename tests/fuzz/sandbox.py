@@ -16,7 +16,8 @@ Outcome classes (:data:`BAD` are property violations):
 ``UNTYPED``  any other exception
 ``HANG``     over the CPU limit (``RLIMIT_CPU``) or the wall-clock limit
 ``MEMORY``   over the address-space cap, a ``MemoryError``, or a peak resident
-             growth above ``10 x file size + 64 MiB``
+             growth above ``10 x file size + 24 MiB`` (also when the
+             load ends in a typed error: a refusal must be cheap too)
 ``CRASH``    the child died from a signal
 ``WRONG``    the generator knows what the file holds and the result differs,
              or a valid file was refused
@@ -47,7 +48,7 @@ CLASSES = ("ok", "typed") + BAD
 
 MIB = 1 << 20
 #: resident growth allowed on top of 10 x the input size
-MEMORY_CONSTANT = 64 * MIB
+MEMORY_CONSTANT = 24 * MIB
 #: address space allowed on top of what the forked child already maps
 AS_FLOOR = 256 * MIB
 CPU_BASE_SECONDS = 3.0
@@ -82,6 +83,12 @@ class Case:
     extra_files: tuple[tuple[str, bytes], ...] = ()
     options: tuple[tuple[str, Any], ...] = ()
     note: str = ""
+    #: CPU seconds allowed, when the generator knows the input must be cheap (else from Limits)
+    cpu_limit: float | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data) + sum(len(d) for _, d in self.extra_files)
 
 
 @dataclass
@@ -192,8 +199,8 @@ def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
         (folder / name).write_bytes(data)
     path = folder / case.name
     path.write_bytes(case.data)
-    size = len(case.data) + sum(len(d) for _, d in case.extra_files)
-    cpu = limits.cpu_seconds(size)
+    size = case.size
+    cpu = case.cpu_limit or limits.cpu_seconds(size)
     resource.setrlimit(resource.RLIMIT_CPU, (int(cpu) + 1, int(cpu) + 2))
     base_vm = _status_kib("VmSize") * 1024
     cap = base_vm + max(limits.as_floor, limits.memory_budget(size) + 64 * MIB)
@@ -230,8 +237,9 @@ def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
         detail = f"{type(exc).__name__}: {str(exc)[:300]} [{where}]"
     seconds = time.perf_counter() - start
     peak = max(0, _status_kib("VmHWM") * 1024 - base_rss)
-    if klass == "ok" and peak > limits.memory_budget(size):
-        klass, detail = "MEMORY", f"peak resident growth {peak / MIB:.1f} MiB for {size} input bytes"
+    if klass in ("ok", "typed") and peak > limits.memory_budget(size):
+        ended = "a result" if klass == "ok" else detail
+        klass, detail = "MEMORY", f"peak resident growth {peak / MIB:.1f} MiB for {size} input bytes ({ended})"
     if case.truth is not None:
         if klass == "ok":
             problem = compare(result, case.truth)
@@ -325,9 +333,8 @@ class Sandbox:
             finally:
                 os._exit(code)
         os.close(write_fd)
-        size = len(case.data) + sum(len(d) for _, d in case.extra_files)
         now = time.monotonic()
-        wall = 4 * self.limits.cpu_seconds(size) + 10
+        wall = 4 * (case.cpu_limit or self.limits.cpu_seconds(case.size)) + 10
         self.running[read_fd] = _Running(case, pid, read_fd, folder, now, now + wall)
 
     def drain(self) -> None:
@@ -373,8 +380,8 @@ class Sandbox:
         elif os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig == signal.SIGXCPU:
-                outcome = Outcome("HANG", f"over the CPU limit ({self.limits.cpu_seconds(len(run.case.data)):.1f} s)",
-                                  elapsed)
+                cpu = run.case.cpu_limit or self.limits.cpu_seconds(run.case.size)
+                outcome = Outcome("HANG", f"over the CPU limit ({cpu:.1f} s)", elapsed)
             else:
                 outcome = Outcome("CRASH", f"killed by signal {signal.Signals(sig).name}", elapsed)
         else:
