@@ -1,12 +1,15 @@
 """Run generated inputs in forked children under resource limits and classify the outcome.
 
-The parent process is a fork server: it imports neurofiles and every optional
-codec once (and loads one sample of each format so that lazy imports are done),
-then forks one short-lived child per input. The child writes the input's files
-to a private folder on ``/dev/shm``, caps its address space and CPU time, calls
-``neurofiles.load()`` and sends a small verdict back through a pipe. Forking a
-warmed-up interpreter costs about a millisecond, and a child that exhausts its
-memory, hangs or dies from a signal cannot harm the next input.
+The parent imports neurofiles and every optional codec once (and loads each
+conformance vector so that lazy imports are done), then forks long-lived
+workers. For each input a worker writes the files to a private folder on
+``/dev/shm``, lowers its soft address-space limit (``RLIMIT_AS``: what it maps
+now plus ``max(256 MiB, 10 x size + 88 MiB)``) and its soft CPU limit
+(``RLIMIT_CPU``: 3 s + 2 us per byte), resets its peak-RSS counter
+(``/proc/self/clear_refs``), calls ``neurofiles.load()``, restores the limits
+and sends the verdict back through a pipe. A worker that runs out of memory,
+exceeds its CPU time (SIGXCPU), misses its wall-clock deadline or dies from a
+signal is replaced by a fresh fork, so one input cannot harm the next.
 
 Outcome classes (:data:`BAD` are property violations):
 
@@ -33,6 +36,7 @@ import resource
 import select
 import shutil
 import signal
+import struct
 import time
 import traceback
 import warnings
@@ -187,24 +191,26 @@ def _is_memory(exc: BaseException) -> bool:
     )
 
 
-def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
-    import gc
-
+def _load_one(case: Case, folder: Path, limits: Limits) -> Outcome:
+    """Load ``case`` in this (worker) process under per-input limits; the limits are lifted afterwards."""
     import neurofiles
     from neurofiles import NeurofilesError
 
-    gc.disable()  # fewer copy-on-write faults; the child lives for one load
-    folder.mkdir(parents=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, data in case.extra_files:
         (folder / name).write_bytes(data)
     path = folder / case.name
     path.write_bytes(case.data)
     size = case.size
     cpu = case.cpu_limit or limits.cpu_seconds(size)
-    resource.setrlimit(resource.RLIMIT_CPU, (int(cpu) + 1, int(cpu) + 2))
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    _, cpu_hard = resource.getrlimit(resource.RLIMIT_CPU)
+    resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime + used.ru_stime + cpu) + 1, cpu_hard))
+    _trim()
     base_vm = _status_kib("VmSize") * 1024
     cap = base_vm + max(limits.as_floor, limits.memory_budget(size) + 64 * MIB)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, as_hard))
     try:
         with open("/proc/self/clear_refs", "w") as stream:
             stream.write("5")
@@ -226,15 +232,13 @@ def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
         else:
             klass, detail = "UNNAMED", f"{type(exc).__name__}: {exc}"
     except BaseException as exc:  # the property under test: nothing else may escape
-        if _is_memory(exc):
-            klass = "MEMORY"
-        elif isinstance(exc, RecursionError):
-            klass = "UNTYPED"
-        else:
-            klass = "UNTYPED"
+        klass = "MEMORY" if _is_memory(exc) else "UNTYPED"
         tb = traceback.extract_tb(exc.__traceback__)
         where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb[-4:]))
         detail = f"{type(exc).__name__}: {str(exc)[:300]} [{where}]"
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (as_hard, as_hard))
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_hard, cpu_hard))
     seconds = time.perf_counter() - start
     peak = max(0, _status_kib("VmHWM") * 1024 - base_rss)
     if klass in ("ok", "typed") and peak > limits.memory_budget(size):
@@ -247,8 +251,53 @@ def _child(case: Case, folder: Path, limits: Limits, write_fd: int) -> None:
                 klass, detail = "WRONG", problem
         elif klass == "typed":
             klass, detail = "WRONG", f"valid file refused: {detail}"
-    payload = pickle.dumps(Outcome(klass, detail[:2000], seconds, peak))
-    os.write(write_fd, payload)
+    del result
+    shutil.rmtree(folder, ignore_errors=True)
+    return Outcome(klass, detail[:2000], seconds, peak)
+
+
+def _trim() -> None:
+    """Give freed heap back to the system, so that the next input's peak is measured from a low base."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _send(fd: int, obj: Any) -> None:
+    data = pickle.dumps(obj)
+    view = memoryview(struct.pack("<Q", len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _recv(fd: int) -> Any:
+    def exactly(n: int) -> bytes:
+        parts, got = [], 0
+        while got < n:
+            chunk = os.read(fd, min(n - got, 1 << 20))
+            if not chunk:
+                raise EOFError
+            parts.append(chunk)
+            got += len(chunk)
+        return b"".join(parts)
+
+    (length,) = struct.unpack("<Q", exactly(8))
+    return pickle.loads(exactly(length))
+
+
+def _worker_loop(inbox: int, outbox: int, folder: Path, limits: Limits) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    while True:
+        try:
+            case = _recv(inbox)
+        except EOFError:
+            return
+        try:
+            outcome = _load_one(case, folder, limits)
+        except MemoryError:
+            outcome = Outcome("MEMORY", "MemoryError outside the load (while writing or checking)")
+        _send(outbox, outcome)
 
 
 # ----------------------------------------------------------------------------- the server
@@ -284,112 +333,142 @@ def warm_up() -> None:
 
 
 @dataclass
-class _Running:
-    case: Case
+class _Worker:
     pid: int
-    fd: int
-    folder: Path
-    started: float
-    deadline: float
-    chunks: list[bytes] = field(default_factory=list)
+    inbox: int  # parent writes cases here
+    outbox: int  # parent reads outcomes here
+    served: int = 0
+    case: Case | None = None
+    started: float = 0.0
+    deadline: float = 0.0
 
 
 class Sandbox:
-    """A fork server running up to ``workers`` children at a time.
+    """Long-lived forked workers, each loading one input at a time under per-input limits.
 
-    ``submit(case)`` forks a child (waiting for a free slot first); finished
-    cases are passed to ``on_done(case, outcome)``. Call ``drain()`` at the end.
+    The parent imports and warms everything once, then forks ``workers``
+    processes. ``submit(case)`` hands a case to an idle worker (waiting for one
+    first); ``on_done(case, outcome)`` receives each verdict. A worker that
+    dies (signal, CPU limit) or misses its wall-clock deadline is replaced, and
+    so is one that ran out of memory, or served ``recycle`` inputs. Call
+    ``close()`` at the end.
     """
 
     def __init__(self, on_done: Callable[[Case, Outcome], None], workers: int = 2,
-                 limits: Limits | None = None, warm: bool = True) -> None:
+                 limits: Limits | None = None, warm: bool = True, recycle: int = 2000) -> None:
         self.on_done = on_done
-        self.workers = max(1, workers)
         self.limits = limits or Limits()
+        self.recycle = recycle
         self.root = SHM / f"neurofiles-fuzz-{os.getpid()}"
-        self.running: dict[int, _Running] = {}
-        self._counter = 0
         _limit_malloc_arenas()
         if warm:
             warm_up()
         gc.collect()
-        gc.freeze()  # children then do not touch (and copy) the parent's objects when collecting
+        gc.freeze()  # workers then do not touch (and copy) the parent's objects when collecting
+        self.workers: list[_Worker] = [self._spawn(k) for k in range(max(1, workers))]
 
-    def submit(self, case: Case) -> None:
-        while len(self.running) >= self.workers:
-            self._poll(block=True)
-        self._counter += 1
-        folder = self.root / str(self._counter)
-        read_fd, write_fd = os.pipe()
+    def _spawn(self, slot: int) -> _Worker:
+        to_worker_r, to_worker_w = os.pipe()
+        from_worker_r, from_worker_w = os.pipe()
         pid = os.fork()
-        if pid == 0:  # child
+        if pid == 0:
             code = 0
             try:
-                os.close(read_fd)
-                signal.signal(signal.SIGINT, signal.SIG_DFL)
-                _child(case, folder, self.limits, write_fd)
+                os.close(to_worker_w)
+                os.close(from_worker_r)
+                _worker_loop(to_worker_r, from_worker_w, self.root / f"w{slot}-{os.getpid()}", self.limits)
             except BaseException:
                 code = 3
             finally:
                 os._exit(code)
-        os.close(write_fd)
-        now = time.monotonic()
-        wall = 4 * (case.cpu_limit or self.limits.cpu_seconds(case.size)) + 10
-        self.running[read_fd] = _Running(case, pid, read_fd, folder, now, now + wall)
+        os.close(to_worker_r)
+        os.close(from_worker_w)
+        return _Worker(pid, to_worker_w, from_worker_r)
+
+    def submit(self, case: Case) -> None:
+        while True:
+            idle = [w for w in self.workers if w.case is None]
+            if idle:
+                break
+            self._poll()
+        worker = idle[0]
+        worker.case = case
+        worker.started = time.monotonic()
+        worker.deadline = worker.started + 4 * (case.cpu_limit or self.limits.cpu_seconds(case.size)) + 10
+        try:
+            _send(worker.inbox, case)
+        except OSError:  # the worker died between inputs
+            self._replace(worker, None)
+            self.submit(case)
 
     def drain(self) -> None:
-        while self.running:
-            self._poll(block=True)
+        while any(w.case is not None for w in self.workers):
+            self._poll()
 
     def close(self) -> None:
         self.drain()
+        for worker in self.workers:
+            os.close(worker.inbox)
+            os.close(worker.outbox)
+            os.waitpid(worker.pid, 0)
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def _poll(self, block: bool) -> None:
-        if not self.running:
+    def _poll(self) -> None:
+        busy = [w for w in self.workers if w.case is not None]
+        if not busy:
             return
-        now = time.monotonic()
-        timeout = max(0.0, min(r.deadline for r in self.running.values()) - now) if block else 0.0
-        ready, _, _ = select.select(list(self.running), [], [], min(timeout, 1.0))
-        for fd in ready:
-            run = self.running[fd]
-            chunk = os.read(fd, 65536)
-            if chunk:
-                run.chunks.append(chunk)
-            else:
-                self._finish(run, timed_out=False)
-        now = time.monotonic()
-        for run in [r for r in self.running.values() if r.deadline < now]:
-            try:
-                os.kill(run.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            self._finish(run, timed_out=True)
+        timeout = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+        ready, _, _ = select.select([w.outbox for w in busy], [], [], min(timeout, 1.0))
+        for worker in busy:
+            if worker.outbox in ready:
+                try:
+                    outcome: Outcome = _recv(worker.outbox)
+                except EOFError:
+                    self._replace(worker, self._death(worker))
+                    continue
+                case = worker.case
+                worker.case = None
+                worker.served += 1
+                if outcome.klass in ("MEMORY", "HANG", "CRASH") or worker.served >= self.recycle:
+                    self._replace(worker, None, case)
+                assert case is not None
+                self.on_done(case, outcome)
+            elif time.monotonic() > worker.deadline:
+                os.kill(worker.pid, signal.SIGKILL)
+                elapsed = time.monotonic() - worker.started
+                self._replace(worker, Outcome("HANG", f"wall clock over {worker.deadline - worker.started:.0f} s",
+                                              elapsed))
 
-    def _finish(self, run: _Running, timed_out: bool) -> None:
-        del self.running[run.fd]
-        _, status = os.waitpid(run.pid, 0)
-        os.close(run.fd)
-        shutil.rmtree(run.folder, ignore_errors=True)
-        elapsed = time.monotonic() - run.started
-        payload = b"".join(run.chunks)
-        if timed_out:
-            outcome = Outcome("HANG", f"wall clock over {run.deadline - run.started:.0f} s", elapsed)
-        elif payload:
-            outcome = pickle.loads(payload)
-        elif os.WIFSIGNALED(status):
+    def _death(self, worker: _Worker) -> Outcome:
+        _, status = os.waitpid(worker.pid, 0)
+        worker.pid = 0
+        elapsed = time.monotonic() - worker.started
+        assert worker.case is not None
+        if os.WIFSIGNALED(status):
             sig = os.WTERMSIG(status)
             if sig == signal.SIGXCPU:
-                cpu = run.case.cpu_limit or self.limits.cpu_seconds(run.case.size)
-                outcome = Outcome("HANG", f"over the CPU limit ({cpu:.1f} s)", elapsed)
-            else:
-                outcome = Outcome("CRASH", f"killed by signal {signal.Signals(sig).name}", elapsed)
-        else:
-            code = os.WEXITSTATUS(status)
-            outcome = Outcome("MEMORY" if code == 3 else "CRASH",
-                              f"child exited with status {code} without a verdict (likely out of address space)",
-                              elapsed)
-        self.on_done(run.case, outcome)
+                cpu = worker.case.cpu_limit or self.limits.cpu_seconds(worker.case.size)
+                return Outcome("HANG", f"over the CPU limit ({cpu:.1f} s)", elapsed)
+            return Outcome("CRASH", f"killed by signal {signal.Signals(sig).name}", elapsed)
+        code = os.WEXITSTATUS(status)
+        return Outcome("MEMORY" if code == 3 else "CRASH",
+                       f"worker exited with status {code} without a verdict (likely out of address space)", elapsed)
+
+    def _replace(self, worker: _Worker, outcome: Outcome | None, case: Case | None = None) -> None:
+        """Retire ``worker`` (reporting ``outcome`` for its case, if given) and fork a fresh one in its slot."""
+        case = case or worker.case
+        os.close(worker.inbox)
+        os.close(worker.outbox)
+        if worker.pid:
+            try:
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            os.waitpid(worker.pid, 0)
+        slot = self.workers.index(worker)
+        self.workers[slot] = self._spawn(slot)
+        if outcome is not None and case is not None:
+            self.on_done(case, outcome)
 
 
 def run_cases(cases: list[Case], workers: int = 2, limits: Limits | None = None) -> list[tuple[Case, Outcome]]:

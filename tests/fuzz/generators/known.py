@@ -125,7 +125,7 @@ def _npz_shape() -> Case:
 
 
 def _npz_deflate() -> Case:
-    return Case("npz", "hostile-deflate-bomb", "data.npz", _npz(_deflate_bomb(1 << 27)))
+    return Case("npz", "hostile-deflate-bomb", "data.npz", _npz(_deflate_bomb(1 << 24)))
 
 
 def _npz_deep_json() -> Case:
