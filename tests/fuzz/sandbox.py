@@ -376,6 +376,12 @@ class Sandbox:
             try:
                 os.close(to_worker_w)
                 os.close(from_worker_r)
+                for other in getattr(self, "workers", []):  # siblings' pipes: keep only our own
+                    for fd in (other.inbox, other.outbox):
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
                 _worker_loop(to_worker_r, from_worker_w, self.root / f"w{slot}-{os.getpid()}", self.limits)
             except BaseException:
                 code = 3
@@ -410,6 +416,10 @@ class Sandbox:
         for worker in self.workers:
             os.close(worker.inbox)
             os.close(worker.outbox)
+            try:
+                os.kill(worker.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             os.waitpid(worker.pid, 0)
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -20,7 +20,7 @@ from .sandbox import Case, Outcome, Truth, compare, run_cases
 from .structured import Report, run
 
 #: inputs per format in CI, and the seed that makes the run repeatable
-CI_COUNT = 150
+CI_COUNT = 120
 CI_SEED = 20261129
 CI_MAX_BYTES = 1 << 20
 

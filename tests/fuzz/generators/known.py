@@ -165,7 +165,7 @@ KNOWN: tuple[Known, ...] = (
     Known("native-threads-empty-cells", TEXT, "native engine with 2 threads overwrote rows of empty cells",
           "axon-atf", ("valid-empty-rows",), ("WRONG",), _threads_empty_cells),
     Known("csv-empty-rows-memory", TEXT, "10^6 CSV rows of empty cells: memory beyond 10x the file",
-          "csv", ("hostile-empty-rows",), ("MEMORY",), _csv_empty_rows),
+          "csv", ("hostile-empty-rows", "valid-empty-rows"), ("MEMORY",), _csv_empty_rows),
     Known("csv-long-header", TEXT, "CSV whose header and first row exceed the 4 KiB probe is not recognised",
           "csv", ("valid-long-lines",), ("WRONG",), _csv_long_header),
     Known("neuron-single-line-long", TEXT, "single-line Vector.printf over 4 KiB is not detected",
