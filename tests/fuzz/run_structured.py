@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-bytes", type=int, default=SIZE_CAP["bytes"], help="cap on generated file sizes")
     parser.add_argument("--save", type=Path, help="folder for failing inputs")
     parser.add_argument("--variants", action="store_true", help="break the table down by generator variant")
+    parser.add_argument("--seconds", type=float, help="time budget per format (stops drawing when spent)")
     args = parser.parse_args(argv)
     SIZE_CAP["bytes"] = args.max_bytes
     seen: set[tuple[str, str, str]] = set()
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{outcome.klass}] {case.family}/{case.variant} ({len(case.data)} bytes): {outcome.detail[:300]}"
                   + (f"  -> {where}" if where else ""), flush=True)
 
-    report = run(args.format or sorted(FAMILIES), args.count, args.seed, args.workers, on_done=on_done)
+    report = run(args.format or sorted(FAMILIES), args.count, args.seed, args.workers, on_done=on_done,
+                 seconds=args.seconds)
     print_table(report, args.variants)
     return 1 if report.bad else 0
 

@@ -51,9 +51,13 @@ def generate(family: str, count: int, seed: int, consume: Callable[[Case], None]
     draw()
 
 
+class _Budget(Exception):
+    """Raised from inside hypothesis to stop drawing when a family's time budget is spent."""
+
+
 def run(families: list[str], count: int, seed: int, workers: int = 2, limits: Limits | None = None,
-        on_done: Callable[[Case, Outcome], None] | None = None) -> Report:
-    """Generate and run ``count`` cases per family; return the report."""
+        on_done: Callable[[Case, Outcome], None] | None = None, seconds: float | None = None) -> Report:
+    """Generate and run ``count`` cases per family (or fewer, when ``seconds`` per family run out)."""
     import time
 
     report = Report()
@@ -67,7 +71,16 @@ def run(families: list[str], count: int, seed: int, workers: int = 2, limits: Li
     try:
         for family in families:
             start = time.perf_counter()
-            generate(family, count, seed, box.submit)
+
+            def submit(case: Case) -> None:
+                if seconds is not None and time.perf_counter() - start > seconds:
+                    raise _Budget
+                box.submit(case)
+
+            try:
+                generate(family, count, seed, submit)
+            except _Budget:
+                pass
             box.drain()
             report.seconds[family] = time.perf_counter() - start
     finally:

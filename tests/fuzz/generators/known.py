@@ -158,7 +158,26 @@ def _aeidx_blank_lines() -> Case:
     return Case("aeidx", "hostile-blank-lines", "set.aeidx", data, cpu_limit=3.0 + 1e-7 * len(data))
 
 
+def _atf_whitespace_lines() -> Case:
+    return Case("axon-atf", "hostile-blank-lines", "sweep.atf",
+                b'ATF\t1.0\n0\t3\n"A"\t"B"\t"C"\n1\t2\t3\n' + b"\t\t\n" * 100_000)
+
+
+def _atf_title_as_row() -> Case:
+    # line 2 declares 0 records and 1 column, but one record and two titles follow
+    return Case("axon-atf", "valid-wrong-counts", "sweep.atf", b'ATF\t1.0\n0\t1\n"YTop="\n"A","B"\n1,2\n',
+                truth=traces_truth(None, np.array([[1.0, 2.0]])))
+
+
+def _neuron_long_first_rows() -> Case:
+    big = "9" * 4300
+    data = f"t v\n0.5\t{big}\n1.5\t2\n".encode()
+    return Case("neuron-dat", "valid-name-line-long-lines", "trace.dat", data,
+                truth=traces_truth(np.array([0.5, 1.5]), np.array([[float(big)], [2.0]])))
+
+
 TEXT = "text"
+NEW = "none yet (new finding of the structured fuzzer; text readers)"
 AER = "aer"
 
 KNOWN: tuple[Known, ...] = (
@@ -201,6 +220,15 @@ KNOWN: tuple[Known, ...] = (
           ("UNTYPED", "MEMORY"), _aedat4_lz4_frame),
     Known("aedat4-deep-xml", AER, "200,000-deep infoNode XML", "aedat4", ("hostile-deep-xml",),
           ("UNTYPED", "MEMORY", "HANG"), _aedat4_deep_xml),
+    Known("atf-whitespace-lines-slow", NEW, "100,000 ATF lines of tabs (300 kB) take 8-10 s (numpy engine)",
+          "axon-atf", ("hostile-blank-lines",), ("HANG",), _atf_whitespace_lines),
+    Known("atf-title-line-read-as-row", NEW, "ATF line 2 '0<TAB>1' with a record present: the title line "
+          "becomes a row of NaN and the record a title", "axon-atf", ("valid-wrong-counts",), ("WRONG",),
+          _atf_title_as_row),
+    Known("neuron-long-first-rows", NEW, "NEURON table whose header and first row exceed the 4 KiB probe "
+          "is not detected (like the single-line printf finding)", "neuron-dat",
+          tuple(f"valid-{v}-long-lines" for v in ("clipboard", "clipboard-rc", "clipboard-nocount", "count-only",
+                                                  "name-line", "printf")), ("WRONG",), _neuron_long_first_rows),
     Known("aeidx-blank-lines", AER, ".aeidx of 40 MB of blank lines takes seconds", "aeidx",
           ("hostile-blank-lines",), ("HANG",), _aeidx_blank_lines),
 )

@@ -126,6 +126,7 @@ def neuron_valid(draw: Any) -> Case:
             head = b"label:" + label.encode() + nl + b"%d 2" % count + nl
         elif variant == "clipboard-nocount":
             head = b"label:" + label.encode() + nl
+            cells[0][0], values[0, 0] = b"0.25", 0.25  # two integers under a label are a count line
         else:
             head = b"%d" % count + nl
         rows = _rows(cells, b"\t", nl)
@@ -232,6 +233,11 @@ def atf_valid(draw: Any) -> Case:
     empty_rows = not time_col and ncols > 1 and draw(st.integers(0, 4)) == 0
     if empty_rows:  # rows of separators only: fewer bytes per row than any estimate from numbers
         cells, values = [[b""] * ncols for _ in range(nrows)], np.full((nrows, ncols), np.nan)
+        sep = b","  # a line of tabs is white space, i.e. a blank line, which ATF skips
+    elif sep == b"\t":
+        for r in range(nrows):  # same for a row whose cells all happen to be empty
+            if all(c == b"" for c in cells[r]):
+                cells[r][-1], values[r, -1] = b"0", 0.0
     if time_col:  # an empty time cell is legal but makes no sense; keep times numeric
         for r in range(nrows):
             if cells[r][0] == b"":
@@ -253,7 +259,7 @@ def atf_valid(draw: Any) -> Case:
 
 @st.composite
 def atf_hostile(draw: Any) -> Case:
-    kind = draw(st.sampled_from(["counts", "titles", "columns", "cells", "version", "ctrl-z"]))
+    kind = draw(st.sampled_from(["counts", "titles", "columns", "cells", "version", "ctrl-z", "blank-lines"]))
     nl = draw(newline())
     if kind == "counts":
         data = (b"ATF\t1.0" + nl + draw(hostile_count()) + b"\t" + draw(hostile_count()) + nl
@@ -269,6 +275,10 @@ def atf_hostile(draw: Any) -> Case:
         data = b"ATF\t1.0" + nl + b"0\t2" + nl + b'"Time (s)"\t"A (mV)"' + nl + b"\t".join(cells) + nl
     elif kind == "version":
         data = b"ATF\t" + draw(hostile_count()) + nl + b"0\t1" + nl + b'"A"' + nl + b"1" + nl
+    elif kind == "blank-lines":
+        line = draw(st.sampled_from([b"", b"\t", b"\t\t", b" ", b"  \t "])) + nl
+        n = clamp_repeat(draw(st.sampled_from([10, 10_000, 100_000])), len(line))
+        data = b"ATF\t1.0" + nl + b"0\t3" + nl + b'"A"\t"B"\t"C"' + nl + b"1\t2\t3" + nl + line * n
     else:
         data = b"ATF\t1.0" + nl + b"0\t2" + nl + b'"Time (s)"\t"A (mV)"' + nl + b"0\t1" + nl + b"\x1a" + draw(st.binary(max_size=20))
     return Case("axon-atf", f"hostile-{kind}", "sweep.atf", data, force=draw(st.sampled_from([None, "axon-atf"])))
