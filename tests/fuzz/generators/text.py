@@ -278,7 +278,8 @@ def atf_hostile(draw: Any) -> Case:
     elif kind == "blank-lines":
         line = draw(st.sampled_from([b"", b"\t", b"\t\t", b" ", b"  \t "])) + nl
         n = clamp_repeat(draw(st.sampled_from([10, 10_000, 100_000])), len(line))
-        data = b"ATF\t1.0" + nl + b"0\t3" + nl + b'"A"\t"B"\t"C"' + nl + b"1\t2\t3" + nl + line * n
+        first = draw(st.sampled_from([b"", b"1\t2\t3" + nl]))
+        data = b"ATF\t1.0" + nl + b"0\t3" + nl + b'"A"\t"B"\t"C"' + nl + first + line * n
     else:
         data = b"ATF\t1.0" + nl + b"0\t2" + nl + b'"Time (s)"\t"A (mV)"' + nl + b"0\t1" + nl + b"\x1a" + draw(st.binary(max_size=20))
     return Case("axon-atf", f"hostile-{kind}", "sweep.atf", data, force=draw(st.sampled_from([None, "axon-atf"])))
