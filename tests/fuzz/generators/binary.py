@@ -13,7 +13,7 @@ import io
 import json
 import struct
 import zipfile
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from hypothesis import strategies as st
@@ -68,7 +68,7 @@ def aedat12_valid(draw: Any) -> Case:
             lines.append(b"#End Of ASCII Header")
         head = b"".join(line + nl for line in lines)
     elif body[:1] == b"#":
-        return draw(aedat12_valid())
+        return cast(Case, draw(aedat12_valid()))
     name = draw(st.sampled_from(["rec.aedat", "rec.dat"])) if version != "headerless" else "rec.aedat"
     return Case("aedat", f"valid-{version}", name, head + body, force="aedat", options=options,
                 truth=events_truth(timestamps=ts, addresses=addrs))
@@ -326,7 +326,7 @@ def vwrite_hostile(draw: Any) -> Case:
 
 def _npy(array: np.ndarray) -> bytes:
     out = io.BytesIO()
-    np.lib.format.write_array(out, array, allow_pickle=False)
+    np.lib.format.write_array(out, array, allow_pickle=False)  # type: ignore[no-untyped-call]
     return out.getvalue()
 
 
@@ -365,7 +365,7 @@ def npz_valid(draw: Any) -> Case:
         values = np.array(draw(st.lists(st.lists(floats, min_size=ncols, max_size=ncols), min_size=n, max_size=n)),
                           dtype=np.float64).reshape(n, ncols)
         times = np.arange(n, dtype=np.float64) * 0.5 if time_col else None
-        cols = ([times] if time_col else []) + [values[:, i].copy() for i in range(ncols)]
+        cols: list[np.ndarray] = ([times] if times is not None else []) + [values[:, i].copy() for i in range(ncols)]
         head = _traces_head(ncols, time_col, {"note": draw(st.text(max_size=20))})
         truth = traces_truth(times, values)
     else:

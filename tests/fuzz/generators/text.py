@@ -8,7 +8,7 @@ numbers, very long lines and odd cells where the structure has them.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from hypothesis import strategies as st
@@ -171,7 +171,7 @@ def neuron_valid(draw: Any) -> Case:
     if variant != "pwm":
         body, values = _repeat(draw, rows, values, len(head))
         if variant in ("clipboard", "clipboard-rc", "count-only") and len(values) != nrows:
-            return draw(neuron_valid())  # a repeated block would contradict the count: keep counts honest
+            return cast(Case, draw(neuron_valid()))  # a repeated block would contradict the count: keep counts honest
     else:
         body = b"".join(rows)
     times, vals = values[:, 0], values[:, 1:]
