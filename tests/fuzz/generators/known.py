@@ -176,6 +176,13 @@ def _neuron_long_first_rows() -> Case:
                 truth=traces_truth(np.array([0.5, 1.5]), np.array([[float(big)], [2.0]])))
 
 
+def _aedat4_empty_lz4_packet() -> Case:
+    # a packet header declaring 0 bytes, in an LZ4 file: the decoder hands b"" to lz4.frame
+    body = B.compress(B.event_packet(np.array([1]), np.array([2]), np.array([3]), np.array([1])), "lz4")
+    data = _aedat4_file(1, B.info_node(_STREAMS, "lz4"), []) + struct.pack("<ii", 0, 0) + body
+    return Case("aedat4", "hostile-packet-header", "rec.aedat4", data)
+
+
 TEXT = "text"
 NEW = "none yet (new finding of the structured fuzzer; text readers)"
 AER = "aer"
@@ -195,7 +202,7 @@ KNOWN: tuple[Known, ...] = (
     Known("neuron-tail-digits", TEXT, "b'0 0\\n' + b'9'*4200 + b'x\\n' raises IndexError",
           "neuron-dat", ("hostile-tail-digits",), ("UNTYPED",), _neuron_tail_digits),
     Known("neuron-long-line", TEXT, "a single data line of many MiB: memory beyond 10x the file",
-          "neuron-dat", ("hostile-long-line",), ("MEMORY", "HANG"), _neuron_long_line),
+          "neuron-dat", ("hostile-long-line",), ("MEMORY", "HANG", "UNTYPED"), _neuron_long_line),
     Known("atf-titles-memory", TEXT, "ATF title line of 2**20 empty titles: memory",
           "axon-atf", ("hostile-titles",), ("MEMORY", "HANG"), _atf_titles),
     Known("atf-count-digits", TEXT, "ATF line-2 count of 4,400 digits: int() ValueError escapes",
@@ -229,6 +236,9 @@ KNOWN: tuple[Known, ...] = (
           "is not detected (like the single-line printf finding)", "neuron-dat",
           tuple(f"valid-{v}-long-lines" for v in ("clipboard", "clipboard-rc", "clipboard-nocount", "count-only",
                                                   "name-line", "printf")), ("WRONG",), _neuron_long_first_rows),
+    Known("aedat4-empty-lz4-packet", "none yet (new finding; aer, maybe fixed by its LZ4 rework)",
+          "a 0-byte LZ4 packet in a 700-byte file: MemoryError escapes from lz4.frame", "aedat4",
+          ("hostile-packet-header",), ("MEMORY",), _aedat4_empty_lz4_packet),
     Known("aeidx-blank-lines", AER, ".aeidx of 40 MB of blank lines takes seconds", "aeidx",
           ("hostile-blank-lines",), ("HANG",), _aeidx_blank_lines),
 )
