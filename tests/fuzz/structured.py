@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +49,9 @@ def generate(family: str, count: int, seed: int, consume: Callable[[Case], None]
     def draw(case: Case) -> None:
         consume(case)
 
-    draw()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Generating overly large repr")  # multi-MiB inputs, by design
+        draw()
 
 
 class _Budget(Exception):

@@ -41,14 +41,13 @@ class Known:
 
 
 def _threads_empty_cells() -> Case:
-    # > 2 x 4 MiB so that the native engine cuts the block for two threads; rows of empty cells
-    # are 3 bytes, fewer than the engine's bytes-per-row estimate assumed
-    rows = 3 * MIB
-    head = b'ATF\t1.0\n0\t3\n"A (mV)"\t"B (mV)"\t"C (mV)"\n'
-    data = head + b"1\t\t\n" * 8 + b"\t\t\n" * rows
-    values = np.full((rows + 8, 3), np.nan)
-    values[:8, 0] = 1
-    return Case("axon-atf", "valid-empty-rows", "sweep.atf", data, truth=traces_truth(None, values))
+    # 12 MB, cut for two threads: the first thread's range holds only rows of empty cells
+    # (4 bytes each), fewer bytes per row than the engine's row estimate assumed
+    empty, numeric = 1_499_996, 750_000
+    data = b'ATF,1.0\n0,4\n"a","b","c","d"\n' + b",,,\n" * empty + b"1,2,3,4\n" * numeric
+    values = np.full((empty + numeric, 4), np.nan)
+    values[empty:] = [1, 2, 3, 4]
+    return Case("axon-atf", "valid-empty-rows", "cells.atf", data, truth=traces_truth(None, values))
 
 
 def _csv_empty_rows() -> Case:
@@ -183,6 +182,14 @@ def _aedat4_empty_lz4_packet() -> Case:
     return Case("aedat4", "hostile-packet-header", "rec.aedat4", data)
 
 
+def _npz_head_types() -> Case:
+    import json
+
+    head = _traces_head(1, False, {})
+    head["attrs"] = 5  # JSON of the right shape but a field of the wrong type
+    return Case("npz", "hostile-head-types", "data.npz", _npz(_npy(np.zeros(3)), json.dumps(head)))
+
+
 TEXT = "text"
 NEW = "none yet (new finding of the structured fuzzer; text readers)"
 AER = "aer"
@@ -239,6 +246,10 @@ KNOWN: tuple[Known, ...] = (
     Known("aedat4-empty-lz4-packet", "none yet (new finding; aer, maybe fixed by its LZ4 rework)",
           "a 0-byte LZ4 packet in a 700-byte file: MemoryError escapes from lz4.frame", "aedat4",
           ("hostile-packet-header",), ("MEMORY",), _aedat4_empty_lz4_packet),
+    Known("npz-head-types", "none yet (new finding; tabular npz reader)",
+          "__neurofiles__ JSON with a field of the wrong type (attrs=5, columns=null...): AttributeError/TypeError "
+          "escapes (_tabular.py:250, _npz.py:146/147/158)", "npz", ("hostile-head-types",), ("UNTYPED",),
+          _npz_head_types),
     Known("aeidx-blank-lines", AER, ".aeidx of 40 MB of blank lines takes seconds", "aeidx",
           ("hostile-blank-lines",), ("HANG",), _aeidx_blank_lines),
 )
