@@ -18,6 +18,7 @@ from the standard type a caller would already catch::
     │   ├── SourcePermissionError (PermissionError)
     │   └── NotARegularFileError ........... a directory, FIFO or device
     ├── WriteError (OSError) ............... a file could not be written
+    ├── InvalidPathError (ValueError) ...... a path no system accepts (an embedded NUL)
     ├── PluginError ........................ plugin discovery and registration
     │   ├── PluginLoadError (RuntimeError) . an entry point failed to import or register
     │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
@@ -60,6 +61,7 @@ __all__ = [
     "FormatMismatch",
     "FormatMismatchError",
     "FormatWarning",
+    "InvalidPathError",
     "LimitExceededError",
     "MissingDependencyError",
     "NeurofilesError",
@@ -195,6 +197,10 @@ class NotARegularFileError(ReadError):
 
 class WriteError(_FileProblem, OSError):
     """A file could not be written; nothing partial was left behind."""
+
+
+class InvalidPathError(_FileProblem, ValueError):
+    """A path that no system accepts (a NUL character in it), to read or to write."""
 
 
 class PluginError(NeurofilesError):

@@ -8,8 +8,9 @@ lines of two integers, header counts that lie, CRLF, latin-1 units).
 
 Differences, on purpose:
 
-* several value columns: ``values`` is 2-D (rows x value columns) holding
-  all of them (Brian returned only the first); ``values[:, 0]`` is Brian's array;
+* ``read_neuron_dat`` returns every column as Brian's ``M.T`` unpacking allows
+  (``t, v1, v2 = read_neuron_dat(f)``); ``read_atf`` with several value
+  columns returns them as one 2-D ``values`` (rows x value columns);
 * one value column and no time column (NEURON ``Vector.printf``): ``times`` is None;
 * ATF results tables with text columns raise :class:`CorruptFileError`
   (use :func:`neurofiles.load`, which keeps them as text columns).
@@ -34,11 +35,13 @@ def _pair(traces: Traces) -> tuple[Optional[np.ndarray], np.ndarray]:
     return traces.times, (values[:, 0] if values.shape[1] == 1 else values)
 
 
-def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray], np.ndarray]:
-    """Read a NEURON ``.dat`` file; return ``(times, values)``.
+def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray], ...]:
+    """Read a NEURON ``.dat`` file; return its columns as Brian 1 did (``M.T``).
 
+    ``t, v = read_neuron_dat(f)`` for a two-column file, ``t, v1, v2 = ...``
+    for three columns, and so on: the time column, then one 1-D array per value
+    column. Files without a time column (``Vector.printf``) give ``(None, v)``.
     Text layouts and binary ``Vector.vwrite`` files are recognised by content.
-    ``values`` is 1-D for one value column, else 2-D (rows x columns).
     """
     try:
         traces = load(name, format="neuron-dat")
@@ -48,7 +51,7 @@ def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray],
             traces = Traces(
                 traces.values[:, 0], traces.values[:, 1:], traces.columns[1:], metadata=traces.metadata
             )
-    return _pair(traces)
+    return (traces.times, *traces.values.T)
 
 
 def read_atf(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray], np.ndarray]:
