@@ -89,6 +89,9 @@ class Case:
     note: str = ""
     #: CPU seconds allowed, when the generator knows the input must be cheap (else from Limits)
     cpu_limit: float | None = None
+    #: bytes the reader may legitimately decompress from this input (what the generator packed, capped
+    #: by the reader's documented decompression budget); twice this is added to the memory budget
+    inflated: int = 0
 
     @property
     def size(self) -> int:
@@ -114,8 +117,8 @@ class Limits:
     def cpu_seconds(self, size: int) -> float:
         return self.cpu_base + self.cpu_per_byte * size
 
-    def memory_budget(self, size: int) -> int:
-        return int(self.memory_factor * size) + self.memory_constant
+    def memory_budget(self, size: int, inflated: int = 0) -> int:
+        return int(self.memory_factor * size) + self.memory_constant + 2 * inflated
 
 
 # ----------------------------------------------------------------------------- truth comparison
@@ -208,7 +211,7 @@ def _load_one(case: Case, folder: Path, limits: Limits) -> Outcome:
     resource.setrlimit(resource.RLIMIT_CPU, (int(used.ru_utime + used.ru_stime + cpu) + 1, cpu_hard))
     _trim()
     base_vm = _status_kib("VmSize") * 1024
-    cap = base_vm + max(limits.as_floor, limits.memory_budget(size) + 64 * MIB)
+    cap = base_vm + max(limits.as_floor, limits.memory_budget(size, case.inflated) + 64 * MIB)
     _, as_hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (cap, as_hard))
     try:
@@ -241,7 +244,7 @@ def _load_one(case: Case, folder: Path, limits: Limits) -> Outcome:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_hard, cpu_hard))
     seconds = time.perf_counter() - start
     peak = max(0, _status_kib("VmHWM") * 1024 - base_rss)
-    if klass in ("ok", "typed") and peak > limits.memory_budget(size):
+    if klass in ("ok", "typed") and peak > limits.memory_budget(size, case.inflated):
         ended = "a result" if klass == "ok" else detail
         klass, detail = "MEMORY", f"peak resident growth {peak / MIB:.1f} MiB for {size} input bytes ({ended})"
     if case.truth is not None:

@@ -199,6 +199,20 @@ def _lz4_frame(size: int, style: str) -> bytes:
 _STREAMS = {0: ("EVTS", "events", {"sizeX": 346, "sizeY": 260})}
 
 
+def aedat4_inflated(packed: int, file_size: int) -> int:
+    """Decompressed bytes an AEDAT 4 reader may produce: what was packed, within its documented budget.
+
+    ``max_packet_bytes`` (256 MiB) per packet and ``max(64 MiB, 64 x file size)`` in all
+    (spec/hardening.md, AER limits).
+    """
+    return min(packed, max(64 * MIB, 64 * file_size))
+
+
+def npz_inflated(packed: int, file_size: int) -> int:
+    """Decompressed bytes an npz reader may produce: ``max_bytes``, 256 x the file, 256 MiB to 16 GiB."""
+    return min(packed, min(16 << 30, max(256 * MIB, 256 * file_size)))
+
+
 @st.composite
 def aedat4_hostile(draw: Any) -> Case:
     kind = draw(st.sampled_from(["bomb", "lz4-frame", "deep-xml", "ioheader", "packet-header", "data-table",
@@ -211,14 +225,18 @@ def aedat4_hostile(draw: Any) -> Case:
     if kind == "bomb":
         size = draw(st.sampled_from([MIB, 16 * MIB, 255 * MIB, 256 * MIB + 64]))
         packets = [(0, _bomb(comp, size))] * draw(st.integers(1, 24))
+        data = _aedat4_file(code, info, packets)
+        return Case("aedat4", f"hostile-{kind}", "rec.aedat4", data,
+                    inflated=aedat4_inflated(min(size, 256 * MIB) * len(packets), len(data)))
     elif kind == "lz4-frame":
         code = 1
         info = B.info_node(_STREAMS, "lz4")
         style = draw(st.sampled_from(["content-size", "linked", "checksums", "4mb-blocks", "damaged"]))
         size = draw(st.sampled_from([1024, MIB, 16 * MIB, 200 * MIB]))
         if style != "damaged":
-            return Case("aedat4", f"hostile-{kind}", "rec.aedat4",
-                        _aedat4_file(code, info, [(0, _lz4_frame(size, style))]), note=style)
+            data = _aedat4_file(code, info, [(0, _lz4_frame(size, style))])
+            return Case("aedat4", f"hostile-{kind}", "rec.aedat4", data, note=style,
+                        inflated=aedat4_inflated(size, len(data)))
         frame = bytearray(_bomb("lz4", min(size, MIB)))
         for _ in range(draw(st.integers(1, 4))):  # FLG/BD/block sizes and checksums live in the first bytes
             at = draw(st.integers(4, min(len(frame) - 1, 24)))
@@ -415,7 +433,8 @@ def npz_hostile(draw: Any) -> Case:
         key = draw(st.sampled_from(["columns", "units", "extra", "attrs", "kind", "layout_version", "metadata"]))
         head[key] = draw(st.sampled_from([None, 5, "x", [1, 2], {"a": 1}, [None] * 3, 2**70]))
     members = [("col0.npy", col), ("__neurofiles__.npy", _npy(np.array(json.dumps(head))))]
-    return Case("npz", f"hostile-{kind}", "data.npz", _zip(members, True))
+    data = _zip(members, True)
+    return Case("npz", f"hostile-{kind}", "data.npz", data, inflated=npz_inflated(len(col), len(data)))
 
 
 # ----------------------------------------------------------------------------- aeidx

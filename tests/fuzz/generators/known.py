@@ -19,7 +19,8 @@ from tests.aer import aedat_builders as B
 
 from ..sandbox import Case
 from ._common import traces_truth
-from .binary import _aedat4_file, _bomb, _deflate_bomb, _lz4_frame, _npy, _traces_head, _zip, _STREAMS
+from .binary import (_aedat4_file, _bomb, _deflate_bomb, _lz4_frame, _npy, _traces_head, _zip, _STREAMS, aedat4_inflated,
+                     npz_inflated)
 
 MIB = 1 << 20
 
@@ -63,7 +64,7 @@ def _csv_long_header() -> Case:
 
 def _neuron_single_line() -> Case:
     values = np.arange(1500, dtype=np.float64) * 0.5
-    data = b" ".join(repr(v).encode() for v in values) + b" \n"
+    data = b" ".join(repr(float(v)).encode() for v in values) + b" \n"
     return Case("neuron-dat", "valid-single-line-long", "vec.dat", data, truth=traces_truth(None, values[:, None]))
 
 
@@ -124,7 +125,8 @@ def _npz_shape() -> Case:
 
 
 def _npz_deflate() -> Case:
-    return Case("npz", "hostile-deflate-bomb", "data.npz", _npz(_deflate_bomb(1 << 24)))
+    data = _npz(_deflate_bomb(1 << 24))
+    return Case("npz", "hostile-deflate-bomb", "data.npz", data, inflated=npz_inflated(8 << 24, len(data)))
 
 
 def _npz_deep_json() -> Case:
@@ -137,12 +139,14 @@ def _npz_deep_json() -> Case:
 
 def _aedat4_total_bomb() -> Case:
     packets = [(0, _bomb("zstd", 256 * MIB - 64))] * 24
-    return Case("aedat4", "hostile-bomb", "rec.aedat4", _aedat4_file(3, B.info_node(_STREAMS, "zstd"), packets))
+    data = _aedat4_file(3, B.info_node(_STREAMS, "zstd"), packets)
+    return Case("aedat4", "hostile-bomb", "rec.aedat4", data, inflated=aedat4_inflated(24 * 256 * MIB, len(data)))
 
 
 def _aedat4_lz4_frame() -> Case:
     frame = _lz4_frame(64 * MIB, "checksums")  # block and content checksums: the walk cannot size it
-    return Case("aedat4", "hostile-lz4-frame", "rec.aedat4", _aedat4_file(1, B.info_node(_STREAMS, "lz4"), [(0, frame)]))
+    data = _aedat4_file(1, B.info_node(_STREAMS, "lz4"), [(0, frame)])
+    return Case("aedat4", "hostile-lz4-frame", "rec.aedat4", data, inflated=aedat4_inflated(64 * MIB, len(data)))
 
 
 def _aedat4_deep_xml() -> Case:
@@ -196,44 +200,44 @@ AER = "aer"
 
 KNOWN: tuple[Known, ...] = (
     Known("native-threads-empty-cells", TEXT, "native engine with 2 threads overwrote rows of empty cells",
-          "axon-atf", ("valid-empty-rows",), ("WRONG",), _threads_empty_cells),
+          "axon-atf", ("valid-empty-rows",), ("WRONG",), _threads_empty_cells, open=False),
     Known("csv-empty-rows-memory", TEXT, "10^6 CSV rows of empty cells: memory beyond 10x the file",
-          "csv", ("hostile-empty-rows", "valid-empty-rows"), ("MEMORY",), _csv_empty_rows),
+          "csv", ("hostile-empty-rows", "valid-empty-rows"), ("MEMORY",), _csv_empty_rows, open=False),
     Known("csv-long-header", TEXT, "CSV whose header and first row exceed the 4 KiB probe is not recognised",
-          "csv", ("valid-long-lines",), ("WRONG",), _csv_long_header),
+          "csv", ("valid-long-lines",), ("WRONG",), _csv_long_header, open=False),
     Known("neuron-single-line-long", TEXT, "single-line Vector.printf over 4 KiB is not detected",
-          "neuron-dat", ("valid-single-line-long",), ("WRONG",), _neuron_single_line),
+          "neuron-dat", ("valid-single-line-long",), ("WRONG",), _neuron_single_line, open=False),
     Known("neuron-count-digits", TEXT, "NEURON count line of 4,400 digits: int() ValueError escapes",
           "neuron-dat", ("hostile-count", "hostile-rc-count", "hostile-label-count", "hostile-pwm-count"),
-          ("UNTYPED",), _neuron_count_digits),
+          ("UNTYPED",), _neuron_count_digits, open=False),
     Known("neuron-tail-digits", TEXT, "b'0 0\\n' + b'9'*4200 + b'x\\n' raises IndexError",
-          "neuron-dat", ("hostile-tail-digits",), ("UNTYPED",), _neuron_tail_digits),
+          "neuron-dat", ("hostile-tail-digits",), ("UNTYPED",), _neuron_tail_digits, open=False),
     Known("neuron-long-line", TEXT, "a single data line of many MiB: memory beyond 10x the file",
-          "neuron-dat", ("hostile-long-line",), ("MEMORY", "HANG", "UNTYPED"), _neuron_long_line),
+          "neuron-dat", ("hostile-long-line",), ("MEMORY", "HANG", "UNTYPED"), _neuron_long_line, open=False),
     Known("atf-titles-memory", TEXT, "ATF title line of 2**20 empty titles: memory",
-          "axon-atf", ("hostile-titles",), ("MEMORY", "HANG"), _atf_titles),
+          "axon-atf", ("hostile-titles",), ("MEMORY", "HANG"), _atf_titles, open=False),
     Known("atf-count-digits", TEXT, "ATF line-2 count of 4,400 digits: int() ValueError escapes",
-          "axon-atf", ("hostile-counts", "hostile-version"), ("UNTYPED",), _atf_count_digits),
+          "axon-atf", ("hostile-counts", "hostile-version"), ("UNTYPED",), _atf_count_digits, open=False),
     Known("atf-columns", TEXT, "more than 2**20 ATF columns", "axon-atf", ("hostile-columns",),
-          ("MEMORY", "HANG", "UNTYPED"), _atf_columns),
+          ("MEMORY", "HANG", "UNTYPED"), _atf_columns, open=False),
     Known("aedat-creation-time-digits", AER, "AEDAT creation time of 4,400 digits: int() ValueError escapes",
-          "aedat", ("hostile-creation-time",), ("UNTYPED",), _aedat_creation_time),
+          "aedat", ("hostile-creation-time",), ("UNTYPED",), _aedat_creation_time, open=False),
     Known("aedat-tick-1e999", AER, "tick line 1e999 us: ValueError from Events escapes",
-          "aedat", ("hostile-tick",), ("UNTYPED",), _aedat_tick),
+          "aedat", ("hostile-tick",), ("UNTYPED",), _aedat_tick, open=False),
     Known("vwrite-ragged-memory", TEXT, "vwrite records of very different lengths padded into one huge array",
-          "neuron-vwrite", ("hostile-ragged-many",), ("MEMORY",), _vwrite_ragged),
+          "neuron-vwrite", ("hostile-ragged-many",), ("MEMORY",), _vwrite_ragged, open=False),
     Known("npz-declared-shape", TEXT, "npy member declaring shape (2**40,): MemoryError", "npz",
-          ("hostile-shape",), ("MEMORY",), _npz_shape),
+          ("hostile-shape",), ("MEMORY",), _npz_shape, open=False),
     Known("npz-deflate-bomb", TEXT, "deflate bomb member: memory beyond 10x the file", "npz",
-          ("hostile-deflate-bomb",), ("MEMORY",), _npz_deflate),
+          ("hostile-deflate-bomb",), ("MEMORY",), _npz_deflate, open=False),
     Known("npz-deep-json", TEXT, "100,000-deep metadata JSON: RecursionError", "npz",
-          ("hostile-deep-json",), ("UNTYPED", "MEMORY"), _npz_deep_json),
+          ("hostile-deep-json",), ("UNTYPED", "MEMORY"), _npz_deep_json, open=False),
     Known("aedat4-total-bomb", AER, "24 x 256 MiB ZSTD packets from a small file", "aedat4",
-          ("hostile-bomb",), ("MEMORY", "HANG"), _aedat4_total_bomb),
+          ("hostile-bomb",), ("MEMORY", "HANG"), _aedat4_total_bomb, open=False),
     Known("aedat4-lz4-frame", AER, "LZ4 frame that cannot be walked", "aedat4", ("hostile-lz4-frame",),
-          ("UNTYPED", "MEMORY"), _aedat4_lz4_frame),
+          ("UNTYPED", "MEMORY"), _aedat4_lz4_frame, open=False),
     Known("aedat4-deep-xml", AER, "200,000-deep infoNode XML", "aedat4", ("hostile-deep-xml",),
-          ("UNTYPED", "MEMORY", "HANG"), _aedat4_deep_xml),
+          ("UNTYPED", "MEMORY", "HANG"), _aedat4_deep_xml, open=False),
     Known("atf-whitespace-lines-slow", NEW, "400,000 ATF lines of tabs and no data row (1.2 MB) exceed the 5.4 s CPU limit (numpy engine, ~80 us a line)",
           "axon-atf", ("hostile-blank-lines",), ("HANG",), _atf_whitespace_lines),
     Known("atf-title-line-read-as-row", NEW, "ATF line 2 '0<TAB>1' with a record present: the title line "
@@ -242,16 +246,16 @@ KNOWN: tuple[Known, ...] = (
     Known("neuron-long-first-rows", NEW, "NEURON table whose header and first row exceed the 4 KiB probe "
           "is not detected (like the single-line printf finding)", "neuron-dat",
           tuple(f"valid-{v}-long-lines" for v in ("clipboard", "clipboard-rc", "clipboard-nocount", "count-only",
-                                                  "name-line", "printf")), ("WRONG",), _neuron_long_first_rows),
+                                                  "name-line", "printf")), ("WRONG",), _neuron_long_first_rows, open=False),
     Known("aedat4-empty-lz4-packet", "none yet (new finding; aer, maybe fixed by its LZ4 rework)",
           "a 0-byte LZ4 packet in a 700-byte file: MemoryError escapes from lz4.frame", "aedat4",
-          ("hostile-packet-header",), ("MEMORY",), _aedat4_empty_lz4_packet),
+          ("hostile-packet-header",), ("MEMORY",), _aedat4_empty_lz4_packet, open=False),
     Known("npz-head-types", "none yet (new finding; tabular npz reader)",
           "__neurofiles__ JSON with a field of the wrong type (attrs=5, columns=null...): AttributeError/TypeError "
           "escapes (_tabular.py:250, _npz.py:146/147/158)", "npz", ("hostile-head-types",), ("UNTYPED",),
-          _npz_head_types),
+          _npz_head_types, open=False),
     Known("aeidx-blank-lines", AER, ".aeidx of 40 MB of blank lines takes seconds", "aeidx",
-          ("hostile-blank-lines",), ("HANG",), _aeidx_blank_lines),
+          ("hostile-blank-lines",), ("HANG",), _aeidx_blank_lines, open=False),
 )
 
 
