@@ -62,15 +62,25 @@ class FileView:
         return data[:n]
 
     def find(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
-        """Lowest index of ``sub`` in ``[start, end)``, or -1."""
+        """Lowest index of ``sub`` in ``[start, end)``, or -1.
+
+        The last window read is searched in place when it holds ``start``, so
+        finding line ends one after the other reads each window once.
+        """
         end = self._size if end is None else min(end, self._size)
         pos = max(start, 0)
         while pos < end:
-            chunk = self.read(pos, min(WINDOW + len(sub) - 1, end - pos))
-            found = chunk.find(sub)
+            at, cached = self._cached
+            if not (at <= pos and pos + len(sub) <= at + len(cached)):
+                self.read(pos, min(max(WINDOW, len(sub)), end - pos))
+                at, cached = self._cached
+            stop = min(end, at + len(cached))
+            found = cached.find(sub, pos - at, stop - at)
             if found >= 0:
-                return pos + found
-            pos += WINDOW
+                return at + found
+            if stop >= end:
+                return -1
+            pos = stop - len(sub) + 1
         return -1
 
     def rfind(self, sub: bytes, start: int = 0, end: int | None = None) -> int:

@@ -49,6 +49,7 @@ __all__ = [
     "first_nonblank",
     "line_at",
     "line_head",
+    "skip_blank_lines",
     "native_available",
     "parse_block",
     "read_buffer",
@@ -128,6 +129,23 @@ def first_nonblank(buf: Buffer, pos: int = 0) -> int:
         return buf.search(_NONBLANK, pos)
     match = _NONBLANK.search(buf, pos)
     return -1 if match is None else match.start()
+
+
+def skip_blank_lines(buf: Buffer, pos: int) -> tuple[int, int]:
+    """Start of the first line at or after ``pos`` (a line start) holding a non-blank byte
+    (``len(buf)`` if none), and the number of blank lines skipped; read in 64 KiB pieces,
+    so a file of millions of blank lines costs no Python work per line."""
+    skipped = 0
+    while pos < len(buf):
+        piece = buf[pos : pos + (1 << 16)]
+        match = _NONBLANK.search(piece)
+        if match is None:
+            skipped += piece.count(b"\n")
+            pos += len(piece)
+            continue
+        start = piece.rfind(b"\n", 0, match.start()) + 1
+        return pos + start, skipped + piece.count(b"\n", 0, start)
+    return len(buf), skipped
 
 
 def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:

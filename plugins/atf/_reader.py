@@ -20,6 +20,7 @@ from neurofiles._text_table import (
     line_head,
     parse_block,
     read_buffer,
+    skip_blank_lines,
 )
 from neurofiles._traces import Traces
 
@@ -107,6 +108,10 @@ class AtfReader(Reader):
         pos = self.head.data_start
         lineno = self.head.data_line
         while pos < len(self._buf):
+            pos, skipped = skip_blank_lines(self._buf, pos)
+            lineno += skipped
+            if pos >= len(self._buf):
+                break
             head, nxt, length = line_head(self._buf, pos)
             if head.strip():
                 sep = detect_separator(head)

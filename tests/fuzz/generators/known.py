@@ -239,10 +239,10 @@ KNOWN: tuple[Known, ...] = (
     Known("aedat4-deep-xml", AER, "200,000-deep infoNode XML", "aedat4", ("hostile-deep-xml",),
           ("UNTYPED", "MEMORY", "HANG"), _aedat4_deep_xml, open=False),
     Known("atf-whitespace-lines-slow", NEW, "400,000 ATF lines of tabs and no data row (1.2 MB) exceed the 5.4 s CPU limit (numpy engine, ~80 us a line)",
-          "axon-atf", ("hostile-blank-lines",), ("HANG",), _atf_whitespace_lines),
+          "axon-atf", ("hostile-blank-lines",), ("HANG",), _atf_whitespace_lines, open=False),
     Known("atf-title-line-read-as-row", NEW, "ATF line 2 '0<TAB>1' with a record present: the title line "
           "becomes a row of NaN and the record a title", "axon-atf", ("valid-wrong-counts",), ("WRONG",),
-          _atf_title_as_row),
+          _atf_title_as_row, open=False),
     Known("neuron-long-first-rows", NEW, "NEURON table whose header and first row exceed the 4 KiB probe "
           "is not detected (like the single-line printf finding)", "neuron-dat",
           tuple(f"valid-{v}-long-lines" for v in ("clipboard", "clipboard-rc", "clipboard-nocount", "count-only",
