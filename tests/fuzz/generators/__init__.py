@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from ..sandbox import Case
 from ._common import SIZE_CAP
+from .abf import abf_cases
 from .binary import aedat3_cases, aedat4_cases, aedat_cases, aeidx_cases, npz_cases, vwrite_cases
 from .text import atf_cases, csv_cases, neuron_cases
 
@@ -21,6 +22,7 @@ FAMILIES: dict[str, Callable[[], st.SearchStrategy[Case]]] = {
     "aedat3": aedat3_cases,
     "aedat4": aedat4_cases,
     "aeidx": aeidx_cases,
+    "axon-abf": abf_cases,
     "axon-atf": atf_cases,
     "csv": csv_cases,
     "neuron-dat": neuron_cases,
