@@ -20,6 +20,8 @@ from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFi
 from neurofiles._text_table import Buffer, line_at, parse_block
 from neurofiles._traces import Traces
 
+from ._layout import MAX_COUNT_DIGITS
+
 __all__ = ["read_pwm"]
 
 ADDVAR = b"Graph addvar/addexpr lines"
@@ -48,7 +50,7 @@ class _Cursor:
     def ints(self, what: str, count: int) -> list[int]:
         line = self.next(what)
         fields = line.split()[:count]
-        if len(fields) != count or not all(f.isdigit() for f in fields):
+        if len(fields) != count or not all(f.isdigit() and len(f.lstrip(b"0")) <= MAX_COUNT_DIGITS for f in fields):
             raise CorruptFileError(f"expected {what}, found {line[:60]!r}", path=self.path, line=self.lineno)
         return [int(f) for f in fields]
 
