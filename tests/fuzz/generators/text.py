@@ -142,7 +142,8 @@ def neuron_valid(draw: Any) -> Case:
         return Case("neuron-dat", "valid-matrix", "trace.dat", head + body, truth=traces_truth(values[:, 0], values[:, 1:]))
     elif variant in ("name-line", "printf", "pwm"):
         ncols = draw(st.integers(2, 6))
-        nrows = draw(st.integers(1, 30))
+        # one headerless row of more than two numbers is a single-line vector (spec/formats/neuron.md)
+        nrows = draw(st.integers(2 if variant == "printf" else 1, 30))
         cells, values = _table(draw, ncols, nrows, empty=False)
         if variant == "printf":
             cells[0][0], values[0, 0] = b"0.25", 0.25  # so that the first row is not a count line
