@@ -108,9 +108,17 @@ def _row_width(buf: Buffer, pos: int, limit: int) -> int | None:
     return count - 1 if trailing else count
 
 
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token[:400])
+    except ValueError:
+        return False
+    return True
+
+
 def _has_bare_cell(line: bytes) -> bool:
-    """True when a line holds an unquoted cell (a number): a data row whose first cell is text."""
-    return any(m.group(2) and m.group(2).strip() for m in islice(_FIELD.finditer(line), 1 << 16))
+    """True when a line holds an unquoted number: a data row whose first cell is text."""
+    return any(m.group(2) and _is_number(m.group(2).strip()) for m in islice(_FIELD.finditer(line), 1 << 16))
 
 
 def _title_index(
@@ -119,14 +127,16 @@ def _title_index(
     """Which quoted line after line 2 holds the column titles; the file's structure decides.
 
     Titles come after every ``"Key=Value"`` record and before the first quoted
-    line holding an unquoted cell (a data row whose first cell is text). Among
+    line (after the first) holding an unquoted number (a data row whose first
+    cell is text). Among
     those candidates, the declared record count is used when it points at one
     with the declared number of titles; otherwise the only candidate, else the
     first as wide as the first data row (``width()``, counted only then), else
     the last.
     """
     end = next(
-        (i for i, (_, text, _) in enumerate(quoted) if _has_bare_cell(text) and not _is_record(text)), len(quoted)
+        (i for i, (_, text, _) in enumerate(quoted) if i and _has_bare_cell(text) and not _is_record(text)),
+        len(quoted),
     )
     records = [i for i, (_, text, _) in enumerate(quoted[:end]) if _is_record(text)]
     first = records[-1] + 1 if records else 0
