@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         FormatWarning,
         LimitExceededError,
         MissingDependencyError,
+        MissingOptionError,
         NeurofilesError,
         NeurofilesWarning,
         NoReaderError,
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
         StorageWarning,
         TruncatedFileError,
         UnknownFormatError,
+        UnsupportedDataError,
         WriteError,
     )
     from ._events import Events
@@ -91,6 +93,7 @@ _EXPORTS = {
     "FormatWarning": "_errors",
     "LimitExceededError": "_errors",
     "MissingDependencyError": "_errors",
+    "MissingOptionError": "_errors",
     "NeurofilesError": "_errors",
     "NeurofilesWarning": "_errors",
     "NoReaderError": "_errors",
@@ -107,6 +110,7 @@ _EXPORTS = {
     "StorageWarning": "_errors",
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
+    "UnsupportedDataError": "_errors",
     "WriteError": "_errors",
     "DataManager": "_datamanager",
     "MergeTypeError": "_datamanager",

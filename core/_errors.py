@@ -12,7 +12,9 @@ from the standard type a caller would already catch::
     │   └── CorruptFileError ............... the chosen reader found bad content
     │       ├── TruncatedFileError ......... the file ends inside a record or packet
     │       └── LimitExceededError ......... a header asks for more than the limits allow
+    ├── UnsupportedDataError (TypeError, ValueError)  a writer cannot store this data
     ├── OptionError (TypeError, ValueError)  an option not taken, or a bad option value
+    │   └── MissingOptionError ............. a reader knows the file but needs an option to read it
     ├── ReadError (OSError) ................ the file could not be read at all
     │   ├── SourceNotFoundError (FileNotFoundError)
     │   ├── SourcePermissionError (PermissionError)
@@ -62,6 +64,7 @@ __all__ = [
     "FormatWarning",
     "LimitExceededError",
     "MissingDependencyError",
+    "MissingOptionError",
     "NeurofilesError",
     "NeurofilesWarning",
     "NoReaderError",
@@ -78,6 +81,7 @@ __all__ = [
     "StorageWarning",
     "TruncatedFileError",
     "UnknownFormatError",
+    "UnsupportedDataError",
     "WriteError",
 ]
 
@@ -177,6 +181,30 @@ class OptionError(NeurofilesError, TypeError, ValueError):
     """
 
 
+class MissingOptionError(OptionError):
+    """Raised by a reader's constructor: "this is my format, but I need ``option`` to read it".
+
+    For files whose format is certain but whose layout cannot be told from the
+    bytes alone (an AEDAT file without a version line, for example). During
+    detection the next candidate is still tried; if no other reader accepts
+    the file, the caller gets this error (naming the file and the option to
+    pass) instead of :class:`NoReaderError`. With ``format=`` it propagates.
+    """
+
+    def __init__(self, message: str, *, path: object = None, options: Sequence[str] = ()) -> None:
+        self.path = path
+        self.options = tuple(options)
+        super().__init__(_where(path, None, None) + message)
+
+
+class UnsupportedDataError(NeurofilesError, TypeError, ValueError):
+    """A writer was given data it cannot write: the wrong result type, or values its format cannot hold.
+
+    A ``TypeError`` (wrong kind of data) and a ``ValueError`` (values out of
+    the format's range), so either ``except`` catches it. Nothing is written.
+    """
+
+
 class ReadError(_FileProblem, OSError):
     """The file could not be read at the operating-system level."""
 
@@ -244,3 +272,10 @@ class FormatWarning(NeurofilesWarning):
 
 class StorageWarning(NeurofilesWarning):
     """A session could not be read and was skipped."""
+
+
+# Users see ``neurofiles.CorruptFileError``, not the private module that defines it
+# (tracebacks, reprs, pickles: ``neurofiles`` resolves every one of these names).
+for _name in __all__:
+    globals()[_name].__module__ = "neurofiles"
+del _name

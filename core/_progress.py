@@ -95,3 +95,6 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", un
         for item in items:
             yield item
             bar.update()
+
+
+Progress.__module__ = "neurofiles.plugin.io"  # its public name

@@ -48,3 +48,6 @@ class Reader:
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+Reader.__module__ = "neurofiles.plugin"  # its public name

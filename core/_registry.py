@@ -106,3 +106,6 @@ class Registry:
         """Bytes to read once so that every registered signature can be tested."""
         ends = [sig.end for spec, _ in self.readers.values() for sig in spec.magic]
         return min(MAX_HEADER, max([MIN_HEADER, *ends]))
+
+
+Registrar.__module__ = "neurofiles.plugin"  # its public name

@@ -228,3 +228,6 @@ def _no_reader(
     lines += [f"  - broken plugin {b.plugin.name!r}: {b.error}" for b in registry.broken]
     lines.append("See neurofiles.formats() for what is installed, or force one with format=.")
     return NoReaderError("\n".join(lines), path=source.name, rejections=rejections)
+
+
+Detection.__module__ = "neurofiles"  # its public name

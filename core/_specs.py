@@ -208,3 +208,8 @@ class BackendSpec:
     def load_backend(self) -> type:
         """Import and return the backend class."""
         return import_object(self.backend, install_hint=self.install_hint)  # type: ignore[no-any-return]
+
+
+for _cls in (BackendSpec, Probe, ReaderSpec, Signature, WriterSpec):
+    _cls.__module__ = "neurofiles.plugin"  # their public name
+del _cls

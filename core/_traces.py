@@ -261,3 +261,6 @@ def as_traces(data: Any) -> Traces:
     if array.ndim == 2:
         return Traces(None, array)
     raise TypeError(f"cannot write {type(data).__name__} of shape {array.shape} as traces")
+
+
+Traces.__module__ = "neurofiles"  # its public name

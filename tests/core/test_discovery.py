@@ -10,7 +10,11 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib  # type: ignore[no-redef]
 from neurofiles import PluginLoadError, PluginWarning
 from neurofiles._discovery import GROUP, load_entry_points
 from neurofiles._registry import Registry

@@ -19,10 +19,10 @@ EXPECTED = sorted(
         "load_aer", "read_neuron_dat", "read_atf", "DataManager", "Session", "PartitionSpec",
         # errors and warnings
         "AmbiguousFormatError", "CorruptFileError", "FormatError", "FormatMismatch", "FormatMismatchError",
-        "FormatWarning", "LimitExceededError", "MissingDependencyError", "NeurofilesError", "NeurofilesWarning",
+        "FormatWarning", "LimitExceededError", "MissingDependencyError", "MissingOptionError", "NeurofilesError", "NeurofilesWarning",
         "NoReaderError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
         "PluginValidationError", "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError",
-        "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError",
+        "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "UnsupportedDataError", "WriteError",
         "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "InvalidKeyError",
         "InvalidNameError", "LockTimeoutError", "MergeTypeError", "SessionBusyError", "SessionClosedError",
         "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
