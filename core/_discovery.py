@@ -16,13 +16,13 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import warnings
 from collections.abc import Iterable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from ._errors import PluginError, PluginLoadError, PluginWarning
 from ._registry import BrokenPlugin, PluginInfo, Registrar, Registry
+from ._warn import warn
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
@@ -136,10 +136,7 @@ def _register(manager: Any, ep: EntryPoint, info: PluginInfo) -> Registrar:
 def _record_broken(registry: Registry, info: PluginInfo, exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"
     registry.broken.append(BrokenPlugin(info, error))
-    message = (
-        f"neurofiles plugin {info.name!r} ({info.value}, from {info.distribution or 'unknown'})"
-        f" failed to load and was skipped: {error}. Set {ENV_STRICT}=1 to raise instead."
-    )
+    what = f"neurofiles plugin {info.name!r} ({info.value}, from {info.distribution or 'unknown'}) failed to load"
     if _flag(ENV_STRICT):
-        raise PluginLoadError(message) from exc
-    warnings.warn(message, PluginWarning, stacklevel=4)
+        raise PluginLoadError(f"{what}: {error} ({ENV_STRICT} is set, so this is an error).") from exc
+    warn(f"{what} and was skipped: {error}. Set {ENV_STRICT}=1 to raise instead.", PluginWarning)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 from ._errors import PluginValidationError, PluginWarning
 from ._specs import BackendSpec, ReaderSpec, WriterSpec
+from ._warn import warn
 
 __all__ = ["BrokenPlugin", "PluginInfo", "Registrar", "Registry"]
 
@@ -91,12 +91,11 @@ class Registry:
             for spec in specs:
                 if spec.name in table:
                     owner = table[spec.name][1]
-                    warnings.warn(
+                    warn(
                         f"plugin {staged.plugin.name!r} ({staged.plugin.distribution}) declares "
                         f"{spec.name!r}, already provided by {owner.name!r} ({owner.distribution});"
                         " keeping the first",
                         PluginWarning,
-                        stacklevel=2,
                     )
                     continue
                 table[spec.name] = (spec, staged.plugin)  # type: ignore[assignment]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import difflib
 import inspect
 import os
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +14,7 @@ from ._errors import (
     FormatMismatch,
     FormatMismatchError,
     MissingDependencyError,
+    MissingOptionError,
     NoReaderError,
     OptionError,
     PluginWarning,
@@ -24,6 +24,7 @@ from ._reader import Reader
 from ._registry import PluginInfo, Registry
 from ._source import Source
 from ._specs import Probe, ReaderSpec
+from ._warn import warn
 
 __all__ = ["Candidate", "Detection", "open_reader", "rank", "spec_by_name"]
 
@@ -71,20 +72,49 @@ def spec_by_name(registry: Registry, name: str) -> tuple[ReaderSpec, PluginInfo]
     raise UnknownFormatError(name, known, difflib.get_close_matches(name, known, n=3))
 
 
-def _sniff(spec: ReaderSpec, probe: Probe) -> float:
-    sniff = spec.load_sniff()
-    assert sniff is not None
+class _SniffUnavailable(Exception):
+    """The sniff module of a spec could not be imported (carries the MissingDependencyError)."""
+
+    def __init__(self, error: MissingDependencyError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _sniff(spec: ReaderSpec, plugin: PluginInfo, probe: Probe) -> float:
+    """The spec's confidence in [0, 1]; a buggy or unimportable sniff is a plugin problem, reported once.
+
+    A sniff module that cannot be imported for lack of an optional package
+    raises :class:`_SniffUnavailable` (the format is unavailable, like a reader
+    whose module is missing). Any other exception, at import or at call, is a
+    plugin bug: a :class:`PluginWarning` naming the plugin, and a score of 0
+    (in strict mode it propagates).
+    """
+    where = f"sniff {spec.sniff} of format {spec.name!r} (plugin {plugin.name!r}"
+    where += f", from {plugin.distribution})" if plugin.distribution else ")"
     try:
+        sniff = spec.load_sniff()
+        assert sniff is not None
         return max(0.0, min(1.0, float(sniff(probe))))
+    except MissingDependencyError as exc:
+        if _flag(ENV_STRICT):
+            raise
+        warn(f"{where} cannot be imported: {exc}", PluginWarning)
+        raise _SniffUnavailable(exc) from exc
     except Exception as exc:  # a buggy third-party sniff must not break other formats
         if _flag(ENV_STRICT):
             raise
-        warnings.warn(f"sniff of format {spec.name!r} raised {exc!r}; ignored", PluginWarning, stacklevel=3)
+        warn(f"{where} raised {type(exc).__name__}: {exc}; ignored", PluginWarning)
         return 0.0
 
 
-def rank(registry: Registry, source: Source) -> tuple[list[Candidate], list[tuple[str, str]]]:
-    """Score every reader for ``source``; return candidates (best first) and rejections."""
+def rank(
+    registry: Registry, source: Source, missing: list[MissingDependencyError] | None = None
+) -> tuple[list[Candidate], list[tuple[str, str]]]:
+    """Score every reader for ``source``; return candidates (best first) and rejections.
+
+    Formats whose sniff module cannot be imported are rejected as
+    unavailable and their errors appended to ``missing``.
+    """
     suffixes = source.suffixes
     claimed = any(ext in suffixes for spec, _ in registry.readers.values() for ext in spec.extensions)
     probe = Probe(source.header, os.path.basename(source.name), source.size)
@@ -97,9 +127,11 @@ def rank(registry: Registry, source: Source) -> tuple[list[Candidate], list[tupl
             candidates.append(Candidate(spec, plugin, MAGIC, len(hit.magic), f"magic {hit.magic!r} at byte {hit.offset}"))
         elif spec.sniff is not None and (ext is not None or not claimed):
             try:
-                confidence = _sniff(spec, probe)
-            except MissingDependencyError as exc:
-                rejections.append((spec.name, f"unavailable: {exc}"))
+                confidence = _sniff(spec, plugin, probe)
+            except _SniffUnavailable as exc:
+                if missing is not None:
+                    missing.append(exc.error)
+                rejections.append((spec.name, f"unavailable: {exc.error}"))
                 continue
             if confidence > 0:
                 candidates.append(Candidate(spec, plugin, SNIFF, confidence, f"content sniff, confidence {confidence:.2f}"))
@@ -162,8 +194,10 @@ def open_reader(
     options = dict(options or {})
     if format is not None:
         return _open_forced(registry, source, format, options)
-    candidates, rejections = rank(registry, source)
     missing: list[MissingDependencyError] = []
+    candidates, rejections = rank(registry, source, missing)
+    sniff_unavailable = len(missing)  # formats whose sniff could not even be imported
+    needs_option: list[MissingOptionError] = []
     for index, cand in enumerate(candidates):
         try:
             reader_cls = cand.spec.load_reader()
@@ -180,10 +214,16 @@ def open_reader(
         except FormatMismatch as exc:
             rejections.append((cand.spec.name, f"refused: {exc}"))
             continue
+        except MissingOptionError as exc:
+            needs_option.append(exc)
+            rejections.append((cand.spec.name, f"needs an option: {exc}"))
+            continue
         _refuse_ties(reader, cand, candidates[index + 1 :], source, options)
         reason = f"{TIER_NAMES[cand.tier]}: {cand.reason}"
         return reader, Detection(source.name, cand.spec.name, reason, candidates, rejections)
-    raise _no_reader(registry, source, candidates, rejections, missing)
+    if needs_option:
+        raise needs_option[0]
+    raise _no_reader(registry, source, candidates, rejections, missing, sniff_unavailable)
 
 
 def _refuse_ties(reader: Reader, best: Candidate, rest: list[Candidate], source: Source, options: dict[str, Any]) -> None:
@@ -220,8 +260,14 @@ def _no_reader(
     candidates: list[Candidate],
     rejections: list[tuple[str, str]],
     missing: list[MissingDependencyError],
+    sniff_unavailable: int,
 ) -> Exception:
-    if missing and len(missing) == len(candidates):
+    """MissingDependencyError if every plausible format is unavailable here, else NoReaderError.
+
+    Plausible formats are the candidates plus the formats whose sniff could
+    not be imported; ``missing`` holds one error per unavailable one.
+    """
+    if missing and len(missing) == len(candidates) + sniff_unavailable:
         return missing[0]
     lines = [f"no reader accepted this file (first bytes: {_preview(source.header)})."]
     lines += [f"  - {name}: {why}" for name, why in rejections] or ["  - no format is registered"]
