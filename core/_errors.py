@@ -6,6 +6,7 @@ from the standard type a caller would already catch::
     NeurofilesError
     ├── FormatError (ValueError) ........... what a file holds, or which format it is
     │   ├── UnknownFormatError ............. ``format=`` names no registered format
+    │   │   └── NoWriterError .............. no installed writer takes this data for this destination
     │   ├── AmbiguousFormatError ........... two readers claim a file equally
     │   ├── NoReaderError .................. no reader accepted the file
     │   ├── FormatMismatchError ............ the forced ``format=`` refused the file
@@ -68,6 +69,7 @@ __all__ = [
     "NeurofilesError",
     "NeurofilesWarning",
     "NoReaderError",
+    "NoWriterError",
     "NotARegularFileError",
     "OptionError",
     "PluginError",
@@ -133,6 +135,19 @@ class UnknownFormatError(FormatError):
             f"unknown format {name!r}.{hint} Known formats: {', '.join(self.known) or '(none)'};"
             " see neurofiles.formats()."
         )
+
+
+class NoWriterError(UnknownFormatError):
+    """No installed writer takes this data for this destination (or ``format=`` names no writer).
+
+    The message says which writers were tried and which formats would write
+    the data; ``writers`` holds the names of those formats.
+    """
+
+    def __init__(self, message: str, *, path: object = None, writers: Sequence[str] = ()) -> None:
+        self.name = ""
+        self.known = self.writers = tuple(writers)
+        FormatError.__init__(self, message, path=path)
 
 
 class AmbiguousFormatError(FormatError):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +14,9 @@ from ._errors import (
     MissingDependencyError,
     MissingOptionError,
     NoReaderError,
-    OptionError,
     PluginWarning,
-    UnknownFormatError,
 )
+from ._lookup import accepted_options, check_options, reader_by_name, unknown_options
 from ._reader import Reader
 from ._registry import PluginInfo, Registry
 from ._source import Source
@@ -27,6 +24,8 @@ from ._specs import Probe, ReaderSpec
 from ._warn import warn
 
 __all__ = ["Candidate", "Detection", "open_reader", "rank", "spec_by_name"]
+
+spec_by_name = reader_by_name  # the name core/_api.py uses until it imports from _lookup
 
 MAGIC, SNIFF, EXTENSION = 3, 2, 1
 TIER_NAMES = {MAGIC: "magic", SNIFF: "sniff", EXTENSION: "extension"}
@@ -62,14 +61,6 @@ class Detection:
         lines = [f"<Detection {self.source!r}: {self.format} ({self.reason})>"]
         lines += [f"  rejected {name}: {why}" for name, why in self.rejections]
         return "\n".join(lines)
-
-
-def spec_by_name(registry: Registry, name: str) -> tuple[ReaderSpec, PluginInfo]:
-    """The reader spec called ``name``, or :class:`UnknownFormatError` with suggestions."""
-    if name in registry.readers:
-        return registry.readers[name]
-    known = sorted(registry.readers)
-    raise UnknownFormatError(name, known, difflib.get_close_matches(name, known, n=3))
 
 
 class _SniffUnavailable(Exception):
@@ -149,17 +140,9 @@ def rank(
     return candidates, rejections
 
 
-def _option_names(reader_cls: type) -> set[str] | None:
-    """Keyword options the reader takes; None if it takes ``**kwargs``."""
-    params = list(inspect.signature(reader_cls).parameters.values())[1:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    return {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
-
-
-def _unknown_options(reader_cls: type, options: dict[str, Any]) -> list[str]:
-    accepted = _option_names(reader_cls)
-    return [] if accepted is None else sorted(set(options) - accepted)
+def _reader_options(reader_cls: type) -> set[str] | None:
+    """Keyword options a reader class takes (after ``source``); None if it takes ``**kwargs``."""
+    return accepted_options(reader_cls, skip=1)
 
 
 def _instantiate(spec: ReaderSpec, source: Source, options: dict[str, Any]) -> Reader:
@@ -170,12 +153,9 @@ def _instantiate(spec: ReaderSpec, source: Source, options: dict[str, Any]) -> R
 
 
 def _open_forced(registry: Registry, source: Source, name: str, options: dict[str, Any]) -> tuple[Reader, Detection]:
-    spec, _ = spec_by_name(registry, name)
+    spec, _ = reader_by_name(registry, name)
     reader_cls = spec.load_reader()
-    unknown = _unknown_options(reader_cls, options)
-    if unknown:
-        accepted = ", ".join(sorted(_option_names(reader_cls) or ())) or "none"
-        raise OptionError(f"format {name!r} does not take option(s) {', '.join(unknown)}; it takes: {accepted}")
+    check_options(f"format {name!r}", _reader_options(reader_cls), options)
     try:
         reader = _instantiate(spec, source, options)
     except FormatMismatch as exc:
@@ -205,7 +185,7 @@ def open_reader(
             missing.append(exc)
             rejections.append((cand.spec.name, f"unavailable: {exc}"))
             continue
-        unknown = _unknown_options(reader_cls, options)
+        unknown = unknown_options(_reader_options(reader_cls), options)
         if unknown:
             rejections.append((cand.spec.name, f"does not take option(s) {', '.join(unknown)}"))
             continue

@@ -148,6 +148,12 @@ def _needs_option(registry) -> None:
 
 
 @hookimpl
+def _twin_writers(registry) -> None:
+    registry.add_writer(WriterSpec(name="twin-w1", writer=f"{HERE}:write_text", extensions=(".twin",)))
+    registry.add_writer(WriterSpec(name="twin-w2", writer=f"{HERE}:write_text", extensions=(".twin",)))
+
+
+@hookimpl
 def _duplicate(registry) -> None:
     registry.add_reader(_reader("alpha", extensions=(".other",)))
 
@@ -164,4 +170,5 @@ sniff_bug_plugin = _module(_sniff_bug)
 duplicate_plugin = _module(_duplicate)
 sniff_missing_plugin = _module(_sniff_missing)
 needs_option_plugin = _module(_needs_option)
+twin_writers_plugin = _module(_twin_writers)
 wrong_hook_plugin = SimpleNamespace(neurofiles_register_formatz=hookimpl(lambda registry: None))

@@ -20,7 +20,7 @@ EXPECTED = sorted(
         # errors and warnings
         "AmbiguousFormatError", "CorruptFileError", "FormatError", "FormatMismatch", "FormatMismatchError",
         "FormatWarning", "LimitExceededError", "MissingDependencyError", "MissingOptionError", "NeurofilesError", "NeurofilesWarning",
-        "NoReaderError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
+        "NoReaderError", "NoWriterError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
         "PluginValidationError", "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError",
         "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "UnsupportedDataError", "WriteError",
         "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "InvalidKeyError",
