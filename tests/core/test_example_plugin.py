@@ -79,7 +79,7 @@ def test_disabling_the_plugin_by_name(monkeypatch, tmp_path):
     assert neurofiles.load(path).indices.tolist() == [3, 1, 2]
 
 
-# -- the hard case: a sniffed format sharing .txt / .dat with other formats -----------------------
+# -- the hard case: a sniffed format sharing .dat with other formats, sniffed on unclaimed .txt -------
 
 AMPLI = b"% AMPLI trace v1\n% dt = 0.5 s\n% channels = Vm (mV), Im (pA)\n-65\t12.5\n-64.5\t12\n-64\t11.5\n"
 
@@ -96,9 +96,11 @@ def test_sniffed_format_is_chosen_by_content_on_a_shared_extension(tmp_path):
 
 
 def test_sniffed_format_does_not_steal_other_files_with_its_extension(testdata):
-    from tests.conftest import SAMPLES
+    from tests.conftest import SAMPLES, SPEC
 
     assert neurofiles.detect(SAMPLES / "neuron_clipboard.dat").format == "neuron-dat"
+    # .txt is left unclaimed, so NEURON's own sniff still finds its PrintWindowManager exports
+    assert neurofiles.detect(SPEC / "vectors" / "neuron" / "pwm_ascii.txt").format == "neuron-dat"
     assert neurofiles.detect(SAMPLES / "dvs128_small.aedat").format == "aedat"
 
 

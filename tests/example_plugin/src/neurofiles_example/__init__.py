@@ -1,10 +1,12 @@
 """Registration module of the example plugin: two formats and a storage backend; imports nothing heavy.
 
 ``spikes`` is the easy case (its own extension and magic bytes). ``ampli`` is
-the hard one: a text format recognised by content, claiming ``.txt`` and
-``.dat``, which other formats (NEURON's) use too; its sniff function lives
-in a module of its own that imports nothing heavy, because it is imported
-for every file with one of those extensions.
+the hard one: a text format recognised by content, claiming ``.dat``, which
+other formats (NEURON's, headerless AER) use too. It does *not* claim
+``.txt``: an extension nobody claims is sniffed by every format, so NEURON's
+``.txt`` exports are still found, and so are AMPLI ``.txt`` files. Its sniff
+function lives in a module of its own that imports nothing heavy, because it
+is imported for every ``.dat`` file and every file of an unclaimed extension.
 """
 
 from neurofiles.plugin import BackendSpec, ReaderSpec, Signature, WriterSpec, hookimpl
@@ -36,7 +38,7 @@ def neurofiles_register_formats(registry):
         ReaderSpec(
             name="ampli",
             reader="neurofiles_example._ampli:AmpliReader",
-            extensions=(".txt", ".dat"),
+            extensions=(".dat",),  # not .txt: claiming it would hide other formats' sniffs from .txt files
             sniff="neurofiles_example._ampli_sniff:sniff_ampli",
             description="example: AMPLI amplifier traces (text, recognised by content)",
         )

@@ -1,4 +1,4 @@
-"""AMPLI traces: a text format recognised by content, sharing ``.txt`` and ``.dat`` with other formats.
+"""AMPLI traces: a text format recognised by content, on ``.dat`` (shared with other formats) and ``.txt``.
 
 ::
 

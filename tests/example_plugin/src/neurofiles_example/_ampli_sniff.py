@@ -1,8 +1,8 @@
 """Content sniff for AMPLI traces, kept apart from the reader on purpose.
 
 neurofiles imports a sniff function for *every* file whose extension the
-format claims (``.txt`` and ``.dat`` here, both shared with other formats),
-so this module imports nothing but ``neurofiles.plugin`` and looks only at
+format claims (``.dat`` here, shared with other formats) and for every file
+whose extension no format claims (``.txt``), so this module imports nothing but ``neurofiles.plugin`` and looks only at
 the probe's header bytes.
 """
 
