@@ -66,7 +66,8 @@ if TYPE_CHECKING:
     from ._locking import LockTimeoutError, SessionBusyError
     from ._session import Session, SessionClosedError
     from ._traces import Traces
-    from ._traces_api import read_atf, read_neuron_dat
+    from .plugins.atf.brian1 import read_atf
+    from .plugins.neuron.brian1 import read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
@@ -81,8 +82,9 @@ _EXPORTS = {
     "load_aer": "_aer_api",
     "iter_chunks": "_aer_api",
     "Traces": "_traces",
-    "read_neuron_dat": "_traces_api",
-    "read_atf": "_traces_api",
+    # Brian 1's format-specific readers live with their formats
+    "read_neuron_dat": "plugins.neuron.brian1",
+    "read_atf": "plugins.atf.brian1",
     "refresh_plugins": "_discovery",
     "set_progress": "_progress",
     "plot": "_plot",
