@@ -13,61 +13,74 @@ from __future__ import annotations
 import importlib
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
+# ``X as X``: the explicit re-export form type checkers need (``__all__`` below is computed)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._aer_api import iter_chunks, load_aer
-    from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
-    from ._discovery import refresh_plugins
-    from ._plot import plot
-    from ._progress import set_progress
+    from ._aer_api import iter_chunks as iter_chunks, load_aer as load_aer
+    from ._api import (
+        BackendInfo as BackendInfo,
+        FormatInfo as FormatInfo,
+        backends as backends,
+        detect as detect,
+        formats as formats,
+        load as load,
+        save as save,
+    )
+    from ._discovery import refresh_plugins as refresh_plugins
+    from ._plot import plot as plot
+    from ._progress import set_progress as set_progress
     from ._errors import (
-        AmbiguousFormatError,
-        CorruptFileError,
-        FormatError,
-        FormatMismatch,
-        FormatMismatchError,
-        FormatWarning,
-        LimitExceededError,
-        MissingDependencyError,
-        MissingOptionError,
-        NeurofilesError,
-        NeurofilesWarning,
-        NoReaderError,
-        NoWriterError,
-        NotARegularFileError,
-        OptionError,
-        PluginError,
-        PluginLoadError,
-        PluginValidationError,
-        PluginWarning,
-        ReadError,
-        SourceNotFoundError,
-        SourcePermissionError,
-        StorageError,
-        StorageWarning,
-        TruncatedFileError,
-        UnknownFormatError,
-        UnsupportedDataError,
-        WriteError,
+        AmbiguousFormatError as AmbiguousFormatError,
+        CorruptFileError as CorruptFileError,
+        FormatError as FormatError,
+        FormatMismatch as FormatMismatch,
+        FormatMismatchError as FormatMismatchError,
+        FormatWarning as FormatWarning,
+        LimitExceededError as LimitExceededError,
+        MissingDependencyError as MissingDependencyError,
+        MissingOptionError as MissingOptionError,
+        NeurofilesError as NeurofilesError,
+        NeurofilesWarning as NeurofilesWarning,
+        NoReaderError as NoReaderError,
+        NoWriterError as NoWriterError,
+        NotARegularFileError as NotARegularFileError,
+        OptionError as OptionError,
+        PluginError as PluginError,
+        PluginLoadError as PluginLoadError,
+        PluginValidationError as PluginValidationError,
+        PluginWarning as PluginWarning,
+        ReadError as ReadError,
+        SourceNotFoundError as SourceNotFoundError,
+        SourcePermissionError as SourcePermissionError,
+        StorageError as StorageError,
+        StorageWarning as StorageWarning,
+        TruncatedFileError as TruncatedFileError,
+        UnknownFormatError as UnknownFormatError,
+        UnsupportedDataError as UnsupportedDataError,
+        WriteError as WriteError,
     )
-    from ._events import Events
-    from ._select import Detection
+    from ._events import Events as Events
+    from ._select import Detection as Detection
     from ._backend import (
-        BackendUnavailableError,
-        CorruptSessionError,
-        InvalidKeyError,
-        InvalidNameError,
-        StoreManifestError,
+        BackendUnavailableError as BackendUnavailableError,
+        CorruptSessionError as CorruptSessionError,
+        InvalidKeyError as InvalidKeyError,
+        InvalidNameError as InvalidNameError,
+        StoreManifestError as StoreManifestError,
     )
-    from ._codec import CorruptValueError, UnsupportedValueError
-    from ._collate import PartitionSpec
-    from ._datamanager import DataManager, MergeTypeError, UnknownBackendError
-    from ._locking import LockTimeoutError, SessionBusyError
-    from ._session import Session, SessionClosedError
-    from ._traces import Traces
-    from .plugins.atf.brian1 import read_atf
-    from .plugins.neuron.brian1 import read_neuron_dat
+    from ._codec import CorruptValueError as CorruptValueError, UnsupportedValueError as UnsupportedValueError
+    from ._collate import PartitionSpec as PartitionSpec
+    from ._datamanager import (
+        DataManager as DataManager,
+        MergeTypeError as MergeTypeError,
+        UnknownBackendError as UnknownBackendError,
+    )
+    from ._locking import LockTimeoutError as LockTimeoutError, SessionBusyError as SessionBusyError
+    from ._session import Session as Session, SessionClosedError as SessionClosedError
+    from ._traces import Traces as Traces
+    from .plugins.atf.brian1 import read_atf as read_atf
+    from .plugins.neuron.brian1 import read_neuron_dat as read_neuron_dat
 
 _EXPORTS = {
     "load": "_api",
