@@ -108,19 +108,18 @@ def _writers_line(registry: Registry) -> str:
 
 
 def _no_writer(registry: Registry, dest: str, data: object, claiming: list[WriterSpec]) -> NoWriterError:
-    base = os.path.basename(dest) or dest or "the destination"
-    suffix = suffixes_of(dest)
+    suffix = min(suffixes_of(dest), key=len, default="")  # the final extension
     if claiming:
         tried = "; ".join(f"{s.name} writes {', '.join(s.accepts) or 'anything'}" for s in claiming)
-        what = f"no writer for {base!r} takes {_kind(data)} (tried: {tried})."
+        what = f"no writer for {suffix!r} files takes {_kind(data)} (tried: {tried})."
     elif suffix:
-        what = f"no format writes {suffix[-1]!r} files ({base!r})."
+        what = f"no format writes {suffix!r} files."
     else:
-        what = f"{base!r} has no extension to choose a writer by."
+        what = "no extension to choose a writer by."
     fit = _writers_for(registry, data)
     hint = f" Formats that write {_kind(data)}: {_listing(fit)}." if fit else f" No installed format writes {_kind(data)}."
     if fit:
-        hint += " Use one of these extensions, or format=."
+        hint += " Use one of these extensions, or choose the format (format=)."
     return NoWriterError(what + hint, path=dest or None, writers=[s.name for s in fit])
 
 
