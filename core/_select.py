@@ -63,22 +63,14 @@ class Detection:
         return "\n".join(lines)
 
 
-class _SniffUnavailable(Exception):
-    """The sniff module of a spec could not be imported (carries the MissingDependencyError)."""
-
-    def __init__(self, error: MissingDependencyError) -> None:
-        super().__init__(str(error))
-        self.error = error
-
-
-def _sniff(spec: ReaderSpec, plugin: PluginInfo, probe: Probe) -> float:
-    """The spec's confidence in [0, 1]; a buggy or unimportable sniff is a plugin problem, reported once.
+def _sniff(spec: ReaderSpec, plugin: PluginInfo, probe: Probe) -> float | MissingDependencyError:
+    """The spec's confidence in [0, 1]; a buggy or unimportable sniff is a plugin problem, reported.
 
     A sniff module that cannot be imported for lack of an optional package
-    raises :class:`_SniffUnavailable` (the format is unavailable, like a reader
-    whose module is missing). Any other exception, at import or at call, is a
-    plugin bug: a :class:`PluginWarning` naming the plugin, and a score of 0
-    (in strict mode it propagates).
+    gives back that :class:`MissingDependencyError` (the format is unavailable,
+    like a reader whose module is missing). Any other exception, at import or
+    at call, is a plugin bug: a :class:`PluginWarning` naming the plugin, and a
+    score of 0. In strict mode both propagate.
     """
     where = f"sniff {spec.sniff} of format {spec.name!r} (plugin {plugin.name!r}"
     where += f", from {plugin.distribution})" if plugin.distribution else ")"
@@ -90,7 +82,7 @@ def _sniff(spec: ReaderSpec, plugin: PluginInfo, probe: Probe) -> float:
         if _flag(ENV_STRICT):
             raise
         warn(f"{where} cannot be imported: {exc}", PluginWarning)
-        raise _SniffUnavailable(exc) from exc
+        return exc
     except Exception as exc:  # a buggy third-party sniff must not break other formats
         if _flag(ENV_STRICT):
             raise
@@ -117,12 +109,11 @@ def rank(
         if hit is not None:
             candidates.append(Candidate(spec, plugin, MAGIC, len(hit.magic), f"magic {hit.magic!r} at byte {hit.offset}"))
         elif spec.sniff is not None and (ext is not None or not claimed):
-            try:
-                confidence = _sniff(spec, plugin, probe)
-            except _SniffUnavailable as exc:
+            confidence = _sniff(spec, plugin, probe)
+            if isinstance(confidence, MissingDependencyError):
                 if missing is not None:
-                    missing.append(exc.error)
-                rejections.append((spec.name, f"unavailable: {exc.error}"))
+                    missing.append(confidence)
+                rejections.append((spec.name, f"unavailable: {confidence}"))
                 continue
             if confidence > 0:
                 candidates.append(Candidate(spec, plugin, SNIFF, confidence, f"content sniff, confidence {confidence:.2f}"))
