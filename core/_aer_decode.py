@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._errors import OptionError
+
 if TYPE_CHECKING:
     from ._events import Events
 
@@ -40,14 +42,14 @@ def decode_addresses(events: Events, layout: str) -> Events:
 
     Raises
     ------
-    ValueError
+    OptionError
         Unknown layout, or the events carry no raw addresses.
     """
     key = str(layout).lower().replace("-", "").replace("_", "")
     if key not in LAYOUTS:
-        raise ValueError(f"unknown address layout {layout!r}; known: {', '.join(LAYOUTS)}")
+        raise OptionError(f"unknown address layout {layout!r}; known: {', '.join(LAYOUTS)}")
     if events.addresses is None:
-        raise ValueError("these events have no raw addresses to decode (the format stores coordinates)")
+        raise OptionError("these events have no raw addresses to decode (the format stores coordinates)")
     family, width, height = LAYOUTS[key]
     if family == "dvs128":
         return _decode_dvs128(events, key, width, height)
@@ -158,18 +160,18 @@ def encode_addresses(x: Any, y: Any, polarity: Any, layout: str) -> np.ndarray[A
 
     Raises
     ------
-    ValueError
+    OptionError
         Unknown layout, or coordinates outside the sensor.
     """
     key = str(layout).lower().replace("-", "").replace("_", "")
     if key not in LAYOUTS:
-        raise ValueError(f"unknown address layout {layout!r}; known: {', '.join(LAYOUTS)}")
+        raise OptionError(f"unknown address layout {layout!r}; known: {', '.join(LAYOUTS)}")
     family, width, height = LAYOUTS[key]
     x = np.asarray(x).astype(np.int64)
     y = np.asarray(y).astype(np.int64)
     on = np.asarray(polarity).astype(bool)
     if len(x) and (x.min() < 0 or x.max() >= width or y.min() < 0 or y.max() >= height):
-        raise ValueError(f"coordinates outside the {width}x{height} sensor of layout {layout!r}")
+        raise OptionError(f"coordinates outside the {width}x{height} sensor of layout {layout!r}")
     raw_x = (width - 1 - x).astype(np.uint32)
     if family == "dvs128":
         return (y.astype(np.uint32) << 8) | (raw_x << 1) | (~on).astype(np.uint32)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
-import tempfile
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any
 
+from ._atomic import write_many
 from ._discovery import get_registry
-from ._errors import AmbiguousFormatError, NeurofilesError, OptionError, UnknownFormatError, WriteError
+from ._errors import AmbiguousFormatError, OptionError, UnknownFormatError
 from ._reader import Reader
 from ._registry import Registry
 from ._select import Detection, open_reader, spec_by_name
@@ -35,7 +35,23 @@ def open_reader_for(
 ) -> tuple[Reader, Detection]:
     """Normalise ``source``, choose its reader and construct it (header only); the caller closes it."""
     registry = _registry_for(format)
-    return open_reader(registry, Source(source, registry.header_size), format=format, options=options)
+    normalised = Source(source, registry.header_size)
+    try:
+        return open_reader(registry, normalised, format=format, options=options)
+    except BaseException:
+        normalised.close()
+        raise
+
+
+@contextlib.contextmanager
+def _reading(source: SourceLike, format: str | None, options: dict[str, Any]) -> Iterator[tuple[Reader, Detection]]:
+    """The reader and detection for ``source``; closes the reader and releases the file after."""
+    reader, detection = open_reader_for(source, format=format, options=options)
+    try:
+        with reader:
+            yield reader, detection
+    finally:
+        reader.source.close()
 
 
 def load(source: SourceLike, *, format: str | None = None, **options: Any) -> Any:
@@ -52,27 +68,29 @@ def load(source: SourceLike, *, format: str | None = None, **options: Any) -> An
 
     Raises
     ------
-    FileNotFoundError
-        The path does not exist (checked before any guessing).
+    SourceNotFoundError
+        The path does not exist (a ``FileNotFoundError``, checked before any guessing).
+    SourcePermissionError, NotARegularFileError, ReadError
+        The path cannot be read, is a directory/FIFO/device, or cannot be
+        opened for another reason (symlink loop, name too long...); ``errno`` is kept.
+    InvalidPathError
+        The path holds a NUL character (also a ``ValueError``).
     NoReaderError, AmbiguousFormatError, UnknownFormatError
         No reader, or more than one, fits the file.
     """
-    reader, _ = open_reader_for(source, format=format, options=options)
-    with reader:
+    with _reading(source, format, options) as (reader, _):
         return reader.read()
 
 
 def detect(source: SourceLike, *, format: str | None = None, **options: Any) -> Detection:
     """Say which reader :func:`load` would choose and why, reading only the header."""
-    reader, detection = open_reader_for(source, format=format, options=options)
-    reader.close()
-    return detection
+    with _reading(source, format, options) as (_, detection):
+        return detection
 
 
 def summarize(source: SourceLike, *, format: str | None = None, **options: Any) -> tuple[Detection, dict[str, Any]]:
     """The detection plus the chosen reader's header summary (used by ``neurofiles info``)."""
-    reader, detection = open_reader_for(source, format=format, options=options)
-    with reader:
+    with _reading(source, format, options) as (reader, detection):
         return detection, reader.summary()
 
 
@@ -180,49 +198,36 @@ def save(dest: str | os.PathLike[str] | IO[bytes], data: Any, *, format: str | N
     """Write ``data`` to ``dest`` with the writer chosen by ``format`` or the extension.
 
     A path is written atomically: to a temporary file in the same folder,
-    then renamed, so a failure never leaves a partial file behind.
+    then renamed, so a failure never leaves a partial file behind and no
+    existing file is written through (a symbolic link at ``dest`` is
+    replaced, a FIFO or device refused). See :mod:`neurofiles._atomic`.
     """
-    is_path = isinstance(dest, (str, os.PathLike))
-    name = os.fspath(dest) if is_path else str(getattr(dest, "name", ""))  # type: ignore[arg-type]
+    save_many([(dest, data)], format=format, **options)
+
+
+def save_many(
+    jobs: Sequence[tuple[str | os.PathLike[str] | IO[bytes], Any]], *, format: str | None = None, **options: Any
+) -> None:
+    """:func:`save` of several ``(dest, data)`` pairs, all or nothing for the paths among them.
+
+    Every writer and destination is checked before anything is written;
+    the files appear together once all are written.
+    """
     registry = _registry_for(format)
-    spec = _choose_writer(registry, name, data, format)
-    writer = spec.load_writer()
-    _check_writer_options(writer, spec.name, options)
-    if not is_path:
-        writer(dest, data, path=None, **options)
-        return
-    _atomic_write(Path(name).expanduser(), lambda stream, path: writer(stream, data, path=path, **options))
+    paths = []
+    for dest, data in jobs:
+        is_path = isinstance(dest, (str, os.PathLike))
+        name = os.fspath(dest) if is_path else str(getattr(dest, "name", ""))  # type: ignore[arg-type]
+        spec = _choose_writer(registry, name, data, format)
+        writer = spec.load_writer()
+        _check_writer_options(writer, spec.name, options)
+        if not is_path:
+            writer(dest, data, path=None, **options)
+        else:
+            paths.append((dest, _bind(writer, data, options)))
+    write_many(paths)  # type: ignore[arg-type]
 
 
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows (thread safety)."""
-    try:
-        with open("/proc/self/status", "rb") as status:
-            for line in status:
-                if line.startswith(b"Umask:"):
-                    return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _atomic_write(path: Path, write: Any) -> None:
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise WriteError(f"cannot create a file in {path.parent}: {exc.strerror or exc}", path=path) from exc
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file ordinary permissions
-        with os.fdopen(fd, "wb") as stream:
-            write(stream, path)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        if isinstance(exc, OSError) and not isinstance(exc, NeurofilesError):
-            raise WriteError(f"cannot write: {exc.strerror or exc}", path=path) from exc
-        raise
+def _bind(writer: Any, data: Any, options: dict[str, Any]) -> Any:
+    """``write(stream, path)`` for :func:`write_many`."""
+    return lambda stream, path: writer(stream, data, path=path, **options)

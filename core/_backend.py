@@ -14,14 +14,16 @@ a server) may replace.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._errors import StorageError, StorageWarning
+from ._errors import OptionError, StorageError, StorageWarning
 
 __all__ = [
     "BackendUnavailableError",
@@ -30,9 +32,18 @@ __all__ = [
     "InvalidKeyError",
     "InvalidNameError",
     "SessionStore",
+    "SessionWriteError",
     "StorageBackend",
+    "StoreFullError",
     "StoreManifestError",
+    "StoreReadOnlyError",
+    "UnsafeStoreFileError",
+    "UnstorableKeyError",
     "check_key",
+    "check_path_key",
+    "check_regular",
+    "open_regular",
+    "write_error",
     "fd_budget",
     "check_session_name",
     "walk_files",
@@ -48,6 +59,50 @@ class InvalidKeyError(StorageError, TypeError):
 
 class InvalidNameError(StorageError, ValueError):
     """A key or session name that is empty, holds NUL, or would escape the data folder."""
+
+
+class UnstorableKeyError(InvalidKeyError, InvalidNameError):
+    """A ``str`` key that cannot be stored (a lone surrogate has no UTF-8 form); both a TypeError and a ValueError."""
+
+
+class UnsafeStoreFileError(StorageError, OSError):
+    """A store file that is a symbolic link, a FIFO, a device, or someone else's: never opened or written."""
+
+
+class SessionWriteError(StorageError, OSError):
+    """Writing a session failed (the message names the session and its file)."""
+
+
+class StoreFullError(SessionWriteError):
+    """The disk (or the file-size limit) is full: the write was refused, nothing committed was lost."""
+
+
+class StoreReadOnlyError(SessionWriteError, PermissionError):
+    """The store's folder or the session file cannot be written."""
+
+
+_FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
+_READONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
+
+
+def write_error(
+    exc: BaseException, where: str | os.PathLike[str], session: str, action: str = "write"
+) -> SessionWriteError:
+    """A typed error for a failed write of ``session`` (files at ``where``), from an ``OSError`` or a message.
+
+    ``exc`` may be an ``OSError`` (classified by ``errno``) or a database error
+    whose message says the disk is full or the database is read-only.
+    """
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    cls: type[SessionWriteError] = SessionWriteError
+    if code in _FULL_ERRNOS or "disk is full" in text or "file too large" in text:
+        cls = StoreFullError
+    elif code in _READONLY_ERRNOS or "readonly" in text or "read-only" in text or "unable to open" in text:
+        cls = StoreReadOnlyError
+    err = cls(f"{os.fspath(where)}: cannot {action} session {session!r}: {type(exc).__name__}: {exc}")
+    err.errno = code if isinstance(code, int) else None
+    return err
 
 
 class CorruptSessionError(StorageError, ValueError):
@@ -78,23 +133,42 @@ def _escapes(name: str) -> bool:
     return (
         name.startswith(("/", "\\"))
         or os.path.isabs(name)
-        or (len(name) > 1 and name[1] == ":")
+        or (os.name == "nt" and len(name) > 1 and name[1] == ":")  # a drive letter means something only there
         or any(p in ("..", ".") for p in parts)
     )
 
 
 def check_key(key: object) -> str:
-    """Return ``key`` if it is a usable session key, else raise.
+    """Return ``key`` if it is a ``str`` that every backend can store, else raise.
+
+    A key is opaque: any ``str`` with a UTF-8 form is accepted here. A backend
+    that maps keys to files refuses path-unsafe keys in its own
+    :meth:`StorageBackend.check_key` (see :func:`check_path_key`).
 
     Raises
     ------
     InvalidKeyError
         ``key`` is not a ``str`` (a ``TypeError``).
-    InvalidNameError
-        ``key`` is empty, holds NUL, is an absolute path or has a ``..`` part.
+    UnstorableKeyError
+        ``key`` holds a lone surrogate (both a ``TypeError`` and a ``ValueError``).
     """
     if not isinstance(key, str):
         raise InvalidKeyError(f"session keys must be str, got {type(key).__name__} {key!r}")
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise UnstorableKeyError(
+            f"refused key {key!r}: it has no UTF-8 form (a lone surrogate at index {exc.start})"
+        ) from None
+    return key
+
+
+def check_path_key(key: str) -> str:
+    """Refuse keys that would be unsafe as file names: empty, NUL, absolute, or with a ``.``/``..`` part.
+
+    For backends that store one file per key; the built-in backends store keys
+    inside a database and accept any key :func:`check_key` accepts.
+    """
     if not key or "\0" in key or _escapes(key):
         raise InvalidNameError(
             f"refused key {key!r}: keys must be non-empty, without NUL, not absolute and without '..'"
@@ -106,6 +180,7 @@ def check_session_name(name: object) -> str:
     """Return ``name`` if it is a valid session name (``'a'``, ``'group/a'``), else raise."""
     if not isinstance(name, str):
         raise InvalidKeyError(f"session names must be str, got {type(name).__name__} {name!r}")
+    check_key(name)
     parts = name.split("/")
     if (
         not name
@@ -150,6 +225,67 @@ def walk_files(basepath: Path) -> Iterator[tuple[str, os.DirEntry[str]]]:
                 yield rel + "/", entry
             else:
                 yield rel, entry
+
+
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a regular file"
+
+
+def open_regular(path: str | os.PathLike[str], *, missing_ok: bool = False) -> int | None:
+    """Open ``path`` for reading without following a link or blocking on a FIFO; check it is a regular file.
+
+    Returns the descriptor (the caller closes it), or ``None`` if the file is
+    missing and ``missing_ok``.
+
+    Raises
+    ------
+    UnsafeStoreFileError
+        ``path`` is a symbolic link, a FIFO, a device, a socket or a directory.
+    FileNotFoundError
+        ``path`` is missing (and not ``missing_ok``).
+    """
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.EMLINK):
+            raise UnsafeStoreFileError(f"{os.fspath(path)}: a symbolic link; a store never makes one") from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeStoreFileError(f"{os.fspath(path)}: {_kind(st.st_mode)}, not a store file")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def check_regular(*paths: str | os.PathLike[str]) -> None:
+    """Raise :class:`UnsafeStoreFileError` unless each existing path is a regular file (missing ones pass).
+
+    Used before a path is handed to a library that opens it by name (sqlite,
+    dbm): a FIFO would block that open forever. The path could be swapped
+    between this check and the library's open (documented in ``spec/backends.md``).
+    """
+    for path in paths:
+        fd = open_regular(path, missing_ok=True)
+        if fd is not None:
+            os.close(fd)
 
 
 def fd_budget() -> int:
@@ -288,6 +424,35 @@ class StorageBackend:
         self._readers: dict[str, SessionStore] = {}
 
     # -- store level -------------------------------------------------------------------------
+
+    #: Option names the backend understands (``None``: it checks them itself, or takes any).
+    option_names: ClassVar[frozenset[str] | None] = None
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        """Raise :class:`OptionError` for an unknown option name or a bad value.
+
+        The default refuses names outside :attr:`option_names` (when set);
+        backends extend it to check values. It runs before anything is
+        created on disk.
+        """
+        if cls.option_names is None:
+            return
+        unknown = sorted(set(options) - cls.option_names)
+        if unknown:
+            raise OptionError(
+                f"backend {cls.name!r} has no option {', '.join(map(repr, unknown))};"
+                f" accepted: {', '.join(sorted(cls.option_names)) or '(none)'}"
+            )
+
+    def check_key(self, key: str) -> None:
+        """Refuse keys this backend cannot store safely (already a ``str`` with a UTF-8 form).
+
+        The default is for backends that make one file per key: it refuses
+        path-unsafe keys (:func:`check_path_key`). A backend that keeps keys
+        inside a database overrides it to accept every key.
+        """
+        check_path_key(key)
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:

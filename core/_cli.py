@@ -2,7 +2,8 @@
 
 Commands: ``formats``, ``backends``, ``info``, ``convert``, ``plot``,
 ``dm summary`` and ``dm get``. Exit status: 0 success, 1 failure (one
-``neurofiles CMD: message`` on standard error, no traceback), 2 usage error.
+``neurofiles CMD: message`` on standard error naming the file, no traceback),
+2 usage error (argparse, including a malformed ``-O``/``-W``).
 Set ``NEUROFILES_DEBUG=1`` to get the traceback of an unexpected error.
 """
 
@@ -36,9 +37,37 @@ def _dump(obj: Any) -> None:
     print(json.dumps(obj, default=_jsonable, indent=2, ensure_ascii=False))
 
 
-def _error(command: str, exc: BaseException) -> None:
-    text = str(exc) or type(exc).__name__
-    print(f"neurofiles {command}: {text}", file=sys.stderr)
+#: what a failure that is not a bug can raise: reported as its message alone
+EXPECTED_ERRORS = (OSError, ValueError, TypeError, ImportError)
+
+
+def describe_failure(exc: BaseException, subject: str | None = None) -> str:
+    """One line for ``exc`` met while processing ``subject`` (a file or folder), which it names.
+
+    Errors of neurofiles that carry a path already name it; anything else
+    gets ``subject`` in front. Out of memory and unexpected exceptions (bugs)
+    say so.
+    """
+    from ._errors import NeurofilesError
+
+    if isinstance(exc, MemoryError):
+        text = "out of memory while processing this file (it asks for more memory than there is; MemoryError)"
+    elif isinstance(exc, RecursionError):
+        text = "too deeply nested to process (RecursionError)"
+    elif isinstance(exc, (NeurofilesError, *EXPECTED_ERRORS)):
+        text = str(exc) or type(exc).__name__
+    else:
+        text = (
+            f"internal error {type(exc).__name__}: {exc}"
+            " (set NEUROFILES_DEBUG=1 for the traceback, and please report it)"
+        )
+    if subject and getattr(exc, "path", None) is None and subject not in text:
+        text = f"{subject}: {text}"
+    return text
+
+
+def _error(command: str, exc: BaseException, subject: str | None = None) -> None:
+    print(f"neurofiles {command}: {describe_failure(exc, subject)}", file=sys.stderr)
 
 
 def _warning_printer(command: str) -> Any:
@@ -107,7 +136,7 @@ def _print_report(report: dict[str, Any]) -> None:
 def _cmd_info(args: argparse.Namespace) -> int:
     from ._cli_data import run_info
 
-    status, reports = run_info(args, lambda exc: _error("info", exc))
+    status, reports = run_info(args, lambda exc, path: _error("info", exc, path))
     if args.json:
         _dump(reports)
     else:
@@ -162,9 +191,16 @@ def _cmd_dm_summary(args: argparse.Namespace) -> int:
 def _cmd_dm_get(args: argparse.Namespace) -> int:
     from ._cli_dm import describe_value, store_values
 
-    values, warned = store_values(args.folder, args.key, args.backend)
+    values, warned, refused = store_values(args.folder, args.key, args.backend, trust_pickle=args.trust_pickle)
     for text in warned:
         print(f"neurofiles dm get: warning: {text}", file=sys.stderr)
+    if refused:
+        print(
+            f"neurofiles dm get: {refused} value(s) of {args.key!r} were not loaded: they are not in the"
+            " pickle-free 'safe' format (pickles?), and unpickling runs code chosen by whoever wrote the"
+            " store; pass --trust-pickle only if you trust it",
+            file=sys.stderr,
+        )
     if not values:
         print(f"neurofiles dm get: no session holds key {args.key!r}", file=sys.stderr)
         return EXIT_FAILED
@@ -176,12 +212,21 @@ def _cmd_dm_get(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _key_value(text: str) -> str:
+    """An ``-O``/``-W`` argument: ``KEY=VALUE`` with an identifier as key, else a usage error (exit 2)."""
+    key, sep, _ = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+    return text
+
+
 def _add_read_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", help="force the input format instead of detecting it")
     p.add_argument(
         "--option",
         "-O",
         action="append",
+        type=_key_value,
         metavar="KEY=VALUE",
         help="reader option, e.g. -O tick=2e-7 -O version=1.0 (repeatable)",
     )
@@ -244,7 +289,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_read_options(p)
     p.add_argument("--to", help="force the output format (see `neurofiles formats`)")
     p.add_argument(
-        "--write-option", "-W", action="append", metavar="KEY=VALUE", help="writer option (repeatable)"
+        "--write-option",
+        "-W",
+        action="append",
+        type=_key_value,
+        metavar="KEY=VALUE",
+        help="writer option (repeatable)",
     )
     _add_window(p)
     p.add_argument(
@@ -252,7 +302,9 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="shift the clock so the first event/sample is at 0 (AEDAT 2.0 needs 32-bit timestamps)",
     )
-    p.add_argument("--force", "-f", action="store_true", help="overwrite OUT if it exists")
+    p.add_argument(
+        "--force", "-f", action="store_true", help="replace OUT if it exists (a regular file or a symlink)"
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
     p.set_defaults(run=_cmd_convert)
 
@@ -299,11 +351,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = dm_commands.add_parser(
         "get",
         help="the value of KEY in every session",
-        description="Print the value of KEY in every session that holds it.",
+        description="Print the value of KEY in every session that holds it. Values are read with the"
+        " pickle-free 'safe' codec: a store written with the pickle codec (the DataManager's default)"
+        " is refused, and a pickled value met in another store is skipped with a warning, unless"
+        " --trust-pickle is given, because unpickling runs code chosen by whoever wrote the store.",
     )
     p.add_argument("folder", metavar="DIR")
     p.add_argument("key", metavar="KEY")
     p.add_argument("--backend", help="backend of a store without manifest")
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="unpickle values (runs code chosen by whoever wrote the store: only for stores you trust)",
+    )
     p.add_argument("--json", action="store_true", help="print JSON (numpy arrays become lists)")
     p.set_defaults(run=_cmd_dm_get)
     return parser
@@ -313,28 +373,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
     args = build_parser().parse_args(argv)
     command = args.command + (f" {args.dm_command}" if args.command == "dm" else "")
-    from ._errors import NeurofilesError
-
     warnings.showwarning = _warning_printer(command)
 
+    subject = getattr(args, "input", None) or getattr(args, "path", None) or getattr(args, "folder", None)
     try:
         return int(args.run(args))
-    except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
-        if isinstance(exc, BrokenPipeError):
-            return EXIT_FAILED
-        if os.environ.get("NEUROFILES_DEBUG"):
-            raise
-        _error(command, exc)
+    except BrokenPipeError:
         return EXIT_FAILED
     except KeyboardInterrupt:
         print(f"neurofiles {command}: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # a bug somewhere: still one line, the traceback on request
+    except Exception as exc:  # also a bug or MemoryError: still one line naming the file (traceback on request)
         if os.environ.get("NEUROFILES_DEBUG"):
             raise
-        print(
-            f"neurofiles {command}: internal error {type(exc).__name__}: {exc}"
-            " (set NEUROFILES_DEBUG=1 for the traceback, and please report it)",
-            file=sys.stderr,
-        )
+        _error(command, exc, subject)
         return EXIT_FAILED

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from ._errors import NeurofilesError, OptionError, WriteError
+from ._atomic import write_error
+from ._errors import InvalidPathError, OptionError, WriteError
 
 __all__ = [
     "content_facts",
@@ -112,7 +114,7 @@ def content_facts(data: Any) -> dict[str, Any]:
 
 
 def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dict[str, Any]]]:
-    """Summaries of every path; failures are reported and make the status 1."""
+    """Summaries of every path; failures are reported (``report_error(exc, path)``) and make the status 1."""
     from ._api import open_reader_for
 
     status, reports = 0, []
@@ -127,34 +129,49 @@ def run_info(args: argparse.Namespace, report_error: Any) -> tuple[int, list[dic
                     "why": detection.reason,
                     **reader.summary(),
                 }
-                size = os.path.getsize(path) if os.path.isfile(path) else 0
+                size = reader.source.size or 0
                 if args.full or (not args.header_only and size <= AUTO_FULL_BYTES):
                     data = load_with_progress(path, args.format, options, reader=reader)
                     report.update(content_facts(data))
                     metadata = getattr(data, "metadata", None)
                     if args.metadata and isinstance(metadata, dict):
                         report["metadata"] = metadata
-        except (NeurofilesError, OSError, ValueError, TypeError, ImportError) as exc:
-            report_error(exc)
-            status = 1
-            continue
+        except KeyboardInterrupt:
+            raise
         except Exception as exc:  # noqa: BLE001 (a reader bug must not hide the other files' reports)
-            report_error(RuntimeError(f"internal error {type(exc).__name__}: {exc}"))
+            if os.environ.get("NEUROFILES_DEBUG"):
+                raise
+            report_error(exc, path)
             status = 1
             continue
         reports.append(report)
     return status, reports
 
 
-def _check_output(out: str, force: bool, inputs: list[str]) -> Path:
+def _check_output(out: str | Path, force: bool, inputs: list[str]) -> Path:
+    """``out`` as a path, after checking it may be written: not an input, new unless ``force``."""
     target = Path(out).expanduser()
-    if any(os.path.exists(i) and target.exists() and os.path.samefile(i, target) for i in inputs):
+    if any(_same_file(i, target) for i in inputs):
         raise WriteError("output is the input file", path=out)
-    if target.exists() and not force:
+    if os.path.lexists(target) and not force:
         raise WriteError("exists; pass --force to overwrite it", path=out)
-    if not target.parent.is_dir():
-        raise WriteError(f"folder {str(target.parent)!r} does not exist", path=out)
+    try:
+        folder = os.stat(target.parent)
+    except OSError as exc:
+        raise write_error(exc, out) from exc
+    except ValueError as exc:  # an embedded NUL
+        raise InvalidPathError(f"not a valid path: {exc}", path=repr(str(out))) from exc
+    if not stat.S_ISDIR(folder.st_mode):
+        raise WriteError(f"{str(target.parent)!r} is not a folder", path=out)
     return target
+
+
+def _same_file(a: str | Path, b: Path) -> bool:
+    """True if both names reach the same existing file (False if either cannot be looked at)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def zero_time(data: Any) -> Any:
@@ -174,15 +191,20 @@ def zero_time(data: Any) -> Any:
     elif table.attrs.get("time_name") is not None:
         name = table.attrs["time_name"]
         times = table.columns[name]
-        offset = float(times.min()) if len(times) else 0.0
-        table.columns[name] = times - offset
-        table.metadata["time_offset"] = offset
+        start = float(times.min()) if len(times) else 0.0
+        table.columns[name] = times - start
+        table.metadata["time_offset"] = start
     return from_table(table)
 
 
 def run_convert(args: argparse.Namespace) -> str:
-    """Read ``args.input`` and write ``args.output``; return a one-line summary."""
-    from ._api import save
+    """Read ``args.input`` and write ``args.output``; return a one-line summary.
+
+    An index file gives one output per recording (OUT's name plus ``_0``,
+    ``_1``...): every one is checked before anything is written, and they
+    are written all or none.
+    """
+    from ._api import save_many
 
     target = _check_output(args.output, args.force, [args.input])
     data = load_with_progress(args.input, args.format, _window_options(args))
@@ -190,16 +212,13 @@ def run_convert(args: argparse.Namespace) -> str:
     if args.zero_time:
         data = [zero_time(d) for d in data] if isinstance(data, list) else zero_time(data)
     if not isinstance(data, list):
-        save(target, data, format=args.to, **options)
+        save_many([(target, data)], format=args.to, **options)
         return f"{args.input} -> {target} ({_count(data)})"
-    # An index file: one output per recording, OUT's name plus _0, _1...
-    lines = []
-    for i, part in enumerate(data):
-        suffix = "".join(target.suffixes[-1:])
-        each = target.with_name(f"{target.name[: len(target.name) - len(suffix)]}_{i}{suffix}")
-        _check_output(str(each), args.force, [args.input])
-        save(each, part, format=args.to, **options)
-        lines.append(f"{args.input} [{i}] -> {each} ({_count(part)})")
+    suffix = "".join(target.suffixes[-1:])
+    stem = target.name[: len(target.name) - len(suffix)]
+    outputs = [_check_output(target.with_name(f"{stem}_{i}{suffix}"), args.force, [args.input]) for i in range(len(data))]
+    save_many(list(zip(outputs, data)), format=args.to, **options)
+    lines = [f"{args.input} [{i}] -> {each} ({_count(part)})" for i, (each, part) in enumerate(zip(outputs, data))]
     return "\n".join(lines) if lines else f"{args.input}: the index lists no recordings"
 
 
@@ -208,18 +227,22 @@ def _count(data: Any) -> str:
 
 
 def run_plot(args: argparse.Namespace) -> str:
-    """Plot ``args.path`` into ``args.output``; return a one-line summary."""
+    """Plot ``args.path`` into ``args.output``; return a one-line summary.
+
+    The image is written like every output: to a temporary file, then
+    renamed (never through a symlink, never into a FIFO).
+    """
+    from ._atomic import write_atomic
     from ._plot import plot
 
     target = _check_output(args.output, True, [args.path])
+    kind = target.suffix[1:].lower()
     data = load_with_progress(args.path, args.format, _window_options(args))
     if isinstance(data, list):
         data = data[args.recording]
     figure = plot(data, kind=args.kind, layout=args.layout, title=args.title or os.path.basename(args.path))
     try:
-        figure.savefig(target, dpi=args.dpi)
-    except OSError as exc:
-        raise WriteError(f"cannot write the image: {exc.strerror or exc}", path=target) from exc
+        write_atomic(target, lambda stream, path: figure.savefig(stream, format=kind or None, dpi=args.dpi))
     except ValueError as exc:  # unknown image extension
         raise OptionError(
             f"cannot save a plot as {target.suffix or 'a file without extension'}: {exc}"

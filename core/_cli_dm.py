@@ -6,7 +6,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from ._backend import StoreManifestError
+from ._codec import Codec, CorruptValueError, SafeCodec
 from ._errors import StorageError, StorageWarning
+from ._manifest import read_manifest
 
 __all__ = ["open_store", "store_summary", "store_values"]
 
@@ -27,15 +30,51 @@ def _locate(folder: str) -> Path:
     raise StorageError(f"{folder}: holds several stores ({names}); name one")
 
 
-def open_store(folder: str, backend: str | None = None) -> Any:
+TRUST_HINT = (
+    "unpickling runs code chosen by whoever wrote the store, so `neurofiles dm get` reads values with the"
+    " pickle-free 'safe' codec; pass --trust-pickle only if you trust this store"
+)
+
+
+_SAFE_REFUSAL = "not a value written by the safe codec"
+
+
+class _RefusingCodec(SafeCodec):
+    """The safe codec, counting the pickles it refuses and saying why in the warning."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def decode(self, data: bytes) -> Any:
+        try:
+            return super().decode(data)
+        except CorruptValueError as exc:
+            if bytes(data[:1]) != b"\x80":  # pickle protocol 2 and later start with PROTO
+                raise
+            self.refused += 1
+            raise CorruptValueError(f"a pickled value, not loaded ({TRUST_HINT})") from exc
+
+
+def open_store(folder: str, backend: str | None = None, codec: Codec | None = None) -> Any:
     """Open the store in ``folder`` (``<datapath>/<name>.data``) with :class:`DataManager`.
 
-    Only existing folders are opened, so a typo never creates an empty store.
+    Only existing folders are opened, so a typo never creates an empty
+    store. ``codec`` forces the codec values are decoded with (``None``: the
+    store's own); a store recorded with another codec is refused.
     """
     from ._datamanager import DataManager
 
     base = _locate(folder)
-    return DataManager(base.name[: -len(".data")], str(base.parent), backend)
+    if codec is not None:
+        manifest = read_manifest(base)
+        if manifest is not None and manifest["codec"] != codec.name:
+            raise StorageError(f"{base}: this store was written with the {manifest['codec']!r} codec; {TRUST_HINT}")
+    try:
+        return DataManager(base.name[: -len(".data")], str(base.parent), backend, codec=codec)
+    except StoreManifestError as exc:
+        if codec is None:
+            raise
+        raise StoreManifestError(f"{exc}; {TRUST_HINT}") from exc
 
 
 def _size(paths: list[Path]) -> int:
@@ -59,7 +98,9 @@ def store_summary(folder: str, backend: str | None = None) -> dict[str, Any]:
         warnings.simplefilter("always", StorageWarning)
         with open_store(folder, backend) as dm:
             backend_obj = dm.backend
-            sessions, broken, key_counts = [], [], {}
+            sessions: list[dict[str, Any]] = []
+            broken: list[dict[str, Any]] = []
+            key_counts: dict[str, int] = {}
             names = dm.session_names()
             for name in progress(names, desc="sessions", unit=" sessions"):
                 files = backend_obj.session_files(name)
@@ -96,13 +137,30 @@ def store_summary(folder: str, backend: str | None = None) -> dict[str, Any]:
     return summary
 
 
-def store_values(folder: str, key: str, backend: str | None = None) -> tuple[dict[str, Any], list[str]]:
-    """``{session: value}`` of ``key``, and the storage warnings raised while reading."""
+def store_values(
+    folder: str, key: str, backend: str | None = None, *, trust_pickle: bool = False
+) -> tuple[dict[str, Any], list[str], int]:
+    """``{session: value}`` of ``key``, the storage warnings met, and how many pickles were refused.
+
+    Without ``trust_pickle`` no value is unpickled: the store is opened with
+    the pickle-free codec, a pickle store is refused and a pickled value in
+    another store is skipped (counted, with a warning).
+    """
+    codec = None if trust_pickle else _RefusingCodec()
+    base = _locate(folder)
+    if read_manifest(base) is None and not any(not p.name.startswith("_") for p in base.iterdir()):
+        return {}, [], 0  # an empty store: opening it would write a manifest (with the codec forced here)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StorageWarning)
-        with open_store(folder, backend) as dm:
+        with open_store(folder, backend, codec) as dm:
             values = dm.get(key)
-    return values, [str(w.message) for w in caught if issubclass(w.category, StorageWarning)]
+    messages = [str(w.message) for w in caught if issubclass(w.category, StorageWarning)]
+    refused = 0
+    if codec is not None:
+        # A store with a manifest is decoded by the codec registered under its name, not by this
+        # instance: count its refusals from the warnings (they name the safe codec).
+        refused = codec.refused or sum(_SAFE_REFUSAL in text for text in messages)
+    return values, messages, refused
 
 
 def human_bytes(n: int) -> str:

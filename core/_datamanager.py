@@ -23,8 +23,8 @@ from ._backend import (
     check_session_name,
 )
 from ._codec import Codec, CorruptValueError, get_codec
-from ._errors import StorageError, StorageWarning
-from ._manifest import read_manifest, write_manifest
+from ._errors import OptionError, StorageError, StorageWarning
+from ._manifest import MANIFEST, read_manifest, write_manifest
 from ._session import Session
 
 __all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "UnknownBackendError"]
@@ -71,7 +71,34 @@ def _detect_backend(basepath: Path) -> str | None:
 
 
 def _has_sessions(basepath: Path) -> bool:
-    return any(not e.name.startswith("_") for e in os.scandir(basepath))
+    try:
+        with os.scandir(basepath) as entries:
+            return any(not e.name.startswith("_") for e in entries)
+    except FileNotFoundError:
+        return False
+
+
+def _make_folder(path: str) -> list[str]:
+    """Create ``path`` and its missing parents; return the folders created, deepest first."""
+    created: list[str] = []
+    head = os.path.abspath(path)
+    while head and not os.path.isdir(head):
+        created.append(head)
+        parent = os.path.dirname(head)
+        if parent == head:
+            break
+        head = parent
+    os.makedirs(path, exist_ok=True)
+    return created
+
+
+def _remove_folders(created: list[str]) -> None:
+    """Remove the folders :func:`_make_folder` created, if they are still empty."""
+    for folder in created:
+        try:
+            os.rmdir(folder)
+        except OSError:
+            return
 
 
 class DataManager:
@@ -97,6 +124,8 @@ class DataManager:
         Seconds a locking operation waits for the session lock (``None``: forever).
     **options
         Backend options (``synchronous="FULL"`` for sqlite, ``flavour="gnu"`` for dbm...).
+        An unknown name or a bad value raises :class:`OptionError` naming the
+        accepted ones, before anything is created on disk.
 
     Attributes
     ----------
@@ -131,7 +160,6 @@ class DataManager:
         self.name = name
         self.datapath = os.fspath(datapath)
         self.basepath = os.path.join(self.datapath, name + ".data")
-        os.makedirs(self.basepath, exist_ok=True)
         self.lock_timeout = lock_timeout
         self.computer_name = getpass.getuser() + "." + platform.node()
         self._only: tuple[str, ...] | None = None
@@ -156,9 +184,14 @@ class DataManager:
                     f"{base}: this store uses codec {manifest['codec']!r}, not {codec_obj.name!r}"
                 )
             self.backend_name = manifest["backend"]
-            codec_obj = get_codec(manifest["codec"])
-            store_options = {**manifest["options"], **options}
+            codec_obj = codec_obj or get_codec(manifest["codec"])
             cls = _lookup_backend(self.backend_name)
+            try:
+                cls.check_options(manifest["options"])
+            except OptionError as exc:
+                raise StoreManifestError(f"{base / MANIFEST}: recorded options refused: {exc}") from None
+            cls.check_options(options)
+            store_options = {**manifest["options"], **options}
             new = False
         else:
             new = not _has_sessions(base)
@@ -171,6 +204,7 @@ class DataManager:
                     )
             self.backend_name = backend
             cls = _lookup_backend(backend)
+            cls.check_options(options)
             codec_obj = codec_obj or get_codec(None)
             store_options = cls.manifest_options(options) if new else dict(options)
         allowed = cls.capabilities.codecs
@@ -181,8 +215,18 @@ class DataManager:
         self._codec = codec_obj
         self._backend = cls(base, store_options)
         self._manifest = manifest
-        if new:
-            self._write_manifest()
+        created = _make_folder(self.basepath)  # only now: nothing is left behind by refused options
+        try:
+            if new:
+                self._write_manifest()
+        except BaseException:
+            if created:
+                try:
+                    os.unlink(base / MANIFEST)
+                except OSError:
+                    pass
+            _remove_folders(created)
+            raise
 
     def _write_manifest(self) -> None:
         if self._manifest is not None:
@@ -300,7 +344,7 @@ class DataManager:
 
     def get(self, key: str) -> dict[str, Any]:
         """``{session name: value}`` for every session holding ``key``."""
-        check_key(key)
+        self._backend.check_key(check_key(key))
         result = {}
         for session, data in sorted(self._backend.get_across(key, self._names()), key=lambda item: item[0]):
             ok, value = self._decode(session, key, data)

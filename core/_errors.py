@@ -21,6 +21,7 @@ from the standard type a caller would already catch::
     │   ├── SourcePermissionError (PermissionError)
     │   └── NotARegularFileError ........... a directory, FIFO or device
     ├── WriteError (OSError) ............... a file could not be written
+    ├── InvalidPathError (ValueError) ...... a path no system accepts (an embedded NUL)
     ├── PluginError ........................ plugin discovery and registration
     │   ├── PluginLoadError (RuntimeError) . an entry point failed to import or register
     │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
@@ -63,6 +64,7 @@ __all__ = [
     "FormatMismatch",
     "FormatMismatchError",
     "FormatWarning",
+    "InvalidPathError",
     "LimitExceededError",
     "MissingDependencyError",
     "MissingOptionError",
@@ -238,6 +240,10 @@ class NotARegularFileError(ReadError):
 
 class WriteError(_FileProblem, OSError):
     """A file could not be written; nothing partial was left behind."""
+
+
+class InvalidPathError(_FileProblem, ValueError):
+    """A path that no system accepts (a NUL character in it), to read or to write."""
 
 
 class PluginError(NeurofilesError):

@@ -8,6 +8,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._errors import OptionError
+
 __all__ = ["Events"]
 
 _Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
@@ -19,7 +21,7 @@ def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
         return None
     result = np.asarray(array)
     if result.ndim != 1:
-        raise ValueError(f"Events: {name} must be one-dimensional, got shape {result.shape}")
+        raise OptionError(f"Events: {name} must be one-dimensional, got shape {result.shape}")
     return result.astype(dtype, copy=False)
 
 
@@ -72,10 +74,13 @@ class Events:
         for name in ("addresses", "x", "y", "polarity"):
             column = getattr(self, name)
             if column is not None and len(column) != len(ts):
-                raise ValueError(f"Events: {name} has {len(column)} items but timestamps has {len(ts)}")
-        tick = float(tick)
+                raise OptionError(f"Events: {name} has {len(column)} items but timestamps has {len(ts)}")
+        try:
+            tick = float(tick)
+        except (TypeError, ValueError):
+            tick = float("nan")
         if not np.isfinite(tick) or tick <= 0:
-            raise ValueError(f"Events: tick must be a positive number of seconds, got {tick!r}")
+            raise OptionError(f"Events: tick must be a positive number of seconds, got {tick!r}")
         self.tick = tick
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.streams: dict[str, Any] = dict(streams or {})
@@ -193,8 +198,10 @@ class Events:
 def _first_tick_at_or_after(t: float, tick: float) -> int:
     """Smallest integer tick ``k >= t / tick``; a quotient within 1e-9 (relative) of an integer counts as it."""
     if not np.isfinite(t):
-        raise ValueError(f"time bounds must be finite numbers of seconds, got {t!r}")
+        raise OptionError(f"time bounds must be finite numbers of seconds, got {t!r}")
     x = t / tick
+    if not np.isfinite(x) or abs(x) >= 2.0**63:
+        raise OptionError(f"time bound {t!r} s is out of range for ticks of {tick!r} s")
     nearest = round(x)
     if abs(x - nearest) <= 1e-9 * max(1.0, abs(x)):
         return int(nearest)
@@ -203,6 +210,14 @@ def _first_tick_at_or_after(t: float, tick: float) -> int:
 
 def _tick_bounds(t_start: float | None, t_stop: float | None, tick: float) -> tuple[int | None, int | None]:
     """Integer tick bounds ``[lo, hi)`` for ``t_start <= timestamps * tick < t_stop`` (bounds rounded to ticks)."""
-    lo = None if t_start is None else _first_tick_at_or_after(float(t_start), tick)
-    hi = None if t_stop is None else _first_tick_at_or_after(float(t_stop), tick)
+    lo = None if t_start is None else _first_tick_at_or_after(_seconds(t_start), tick)
+    hi = None if t_stop is None else _first_tick_at_or_after(_seconds(t_stop), tick)
     return lo, hi
+
+
+def _seconds(t: Any) -> float:
+    """``t`` as float seconds; anything that is not a number gives NaN (refused by the caller)."""
+    try:
+        return float(t)
+    except (TypeError, ValueError, OverflowError):
+        return float("nan")

@@ -8,22 +8,32 @@ operating system when the holder dies (``kill -9`` included), so there are no
 stale locks.
 
 Across machines: ``flock`` on a local filesystem excludes processes of one
-host only. On Linux NFS clients ``flock`` is emulated with POSIX byte-range
+host only.
+
+Lock files are opened without following a symbolic link and without
+blocking on a FIFO, created without truncation, and used only if ``fstat``
+shows a regular file owned by this user with one link; a planted link, FIFO,
+hard link or another user's file raises :class:`UnsafeStoreFileError` and is
+never written. The holder record is written in place (``pwrite`` and
+``ftruncate``) on that verified descriptor only. On Linux NFS clients ``flock`` is emulated with POSIX byte-range
 locks that reach the server's lock manager, unless the mount uses
 ``local_lock``; verify on the target mount before relying on it.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import socket
+import stat
 import threading
 import time
 import weakref
 from pathlib import Path
 from types import TracebackType
 
+from ._backend import UnsafeStoreFileError, open_regular, write_error
 from ._errors import StorageError
 
 __all__ = ["FileLock", "LockTimeoutError", "SessionBusyError"]
@@ -73,6 +83,13 @@ else:
     _INFO_OFFSET = 0
 
 
+_LOCK_FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(
+    os, "O_CLOEXEC", 0
+)
+#: Bytes of a lock file read for its holder record.
+_MAX_RECORD = 4096
+
+
 class FileLock:
     """An exclusive, reentrant inter-process lock on ``path`` (created if missing).
 
@@ -99,10 +116,15 @@ class FileLock:
     def holder(self) -> str:
         """Who holds the lock, as recorded in the lock file (``'pid 12 on host x'``)."""
         try:
-            raw = self.path.read_bytes()[_INFO_OFFSET:]
+            fd = open_regular(self.path)
+            assert fd is not None
+            try:
+                raw = os.read(fd, _MAX_RECORD)[_INFO_OFFSET:]
+            finally:
+                os.close(fd)
             info = json.loads(raw.decode("utf-8"))
             return f"pid {info['pid']} on host {info['host']} (since {info['since']})"
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AssertionError):
             return "an unknown process (no holder recorded)"
 
     def acquire(self, timeout: float | None = -1.0, *, blocking: bool = True) -> None:
@@ -142,8 +164,36 @@ class FileLock:
             self._finalizer = weakref.finalize(self, os.close, fd)
 
     def _open(self) -> int:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if os.name == "nt":  # pragma: no cover - no O_NOFOLLOW, no owners to compare
+                return os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+            folder = os.open(self.path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+            try:
+                fd = os.open(self.path.name, _LOCK_FLAGS, 0o644, dir_fd=folder)
+            finally:
+                os.close(folder)
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise UnsafeStoreFileError(
+                    f"{self.path}: a symbolic link (of the lock file or its folder); refused, nothing written"
+                ) from None
+            raise write_error(exc, self.path, self.path.stem, "lock") from exc
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                why = "not a regular file"
+            elif st.st_uid != os.geteuid():
+                why = f"owned by uid {st.st_uid}, not by this user (uid {os.geteuid()})"
+            elif st.st_nlink != 1:
+                why = f"has {st.st_nlink} hard links"
+            else:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
+        raise UnsafeStoreFileError(f"{self.path}: lock file refused, nothing written: {why}")
 
     def _wait(self, fd: int, timeout: float | None, blocking: bool) -> None:
         if _try_lock(fd):
@@ -167,9 +217,12 @@ class FileLock:
         info = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S")}
         raw = json.dumps(info).encode()
         try:
-            os.ftruncate(fd, _INFO_OFFSET)
-            os.lseek(fd, _INFO_OFFSET, os.SEEK_SET)
-            os.write(fd, raw)
+            if hasattr(os, "pwrite"):
+                os.pwrite(fd, raw, _INFO_OFFSET)
+            else:  # pragma: no cover - Windows
+                os.lseek(fd, _INFO_OFFSET, os.SEEK_SET)
+                os.write(fd, raw)
+            os.ftruncate(fd, _INFO_OFFSET + len(raw))
         except OSError:  # the holder record is a courtesy; the lock itself is held
             pass
 

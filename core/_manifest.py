@@ -9,27 +9,73 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ._backend import StoreManifestError
+from ._backend import StoreManifestError, UnsafeStoreFileError, open_regular
 
-__all__ = ["FORMAT", "MANIFEST", "read_manifest", "write_manifest"]
+__all__ = ["FORMAT", "MANIFEST", "MAX_MANIFEST_BYTES", "read_manifest", "write_manifest"]
 
 MANIFEST = "_store.json"
 FORMAT = "neurofiles-store"
 VERSION = 1
+#: A manifest is a few hundred bytes; a larger file is not one.
+MAX_MANIFEST_BYTES = 64 * 1024
+#: JSON nesting deeper than this is refused before parsing (a manifest needs 2 levels).
+MAX_MANIFEST_DEPTH = 16
+
+
+def _read_bounded(path: Path) -> bytes | None:
+    """The bytes of ``path`` (no link followed, no FIFO opened blocking), at most ``MAX_MANIFEST_BYTES``."""
+    try:
+        fd = open_regular(path, missing_ok=True)
+    except UnsafeStoreFileError as exc:
+        raise StoreManifestError(f"{exc}; the store manifest must be a regular file") from None
+    except OSError as exc:
+        raise StoreManifestError(f"{path}: cannot read the store manifest ({exc})") from exc
+    if fd is None:
+        return None
+    try:
+        size = os.fstat(fd).st_size
+        if size > MAX_MANIFEST_BYTES:
+            raise StoreManifestError(f"{path}: {size} bytes; a store manifest is at most {MAX_MANIFEST_BYTES}")
+        chunks = []
+        total = 0
+        while total <= MAX_MANIFEST_BYTES:
+            chunk = os.read(fd, MAX_MANIFEST_BYTES + 1 - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise StoreManifestError(f"{path}: cannot read the store manifest ({exc})") from exc
+    finally:
+        os.close(fd)
+    if total > MAX_MANIFEST_BYTES:
+        raise StoreManifestError(f"{path}: grew past {MAX_MANIFEST_BYTES} bytes while read; not a store manifest")
+    return b"".join(chunks)
+
+
+def _depth(raw: bytes) -> int:
+    """Maximum bracket nesting of a JSON text (brackets inside strings counted too: an upper bound)."""
+    depth = deepest = 0
+    for byte in raw:
+        if byte in b"[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in b"]}":
+            depth -= 1
+    return deepest
 
 
 def read_manifest(basepath: Path) -> dict[str, Any] | None:
     """The manifest of the store at ``basepath``, or ``None`` if it has none."""
     path = Path(basepath) / MANIFEST
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    raw = _read_bounded(path)
+    if raw is None:
         return None
-    except OSError as exc:
-        raise StoreManifestError(f"{path}: cannot read the store manifest ({exc})") from exc
+    if _depth(raw) > MAX_MANIFEST_DEPTH:
+        raise StoreManifestError(f"{path}: nested deeper than {MAX_MANIFEST_DEPTH} levels; not a store manifest")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise StoreManifestError(f"{path}: the store manifest is not valid JSON ({exc})") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise StoreManifestError(f"{path}: not a neurofiles store manifest")
@@ -58,7 +104,8 @@ def write_manifest(basepath: Path, backend: str, codec: str, options: dict[str, 
     }
     tmp = path.with_name(f"{MANIFEST}.{os.getpid()}.{time.monotonic_ns()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        with open(os.open(tmp, flags, 0o666), "w", encoding="utf-8") as f:
             json.dump(data, f, indent=1, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())

@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._backend import check_key
-from ._errors import StorageError
+from ._backend import check_key, write_error
+from ._errors import NeurofilesError, StorageError
 from ._locking import FileLock
 
 if TYPE_CHECKING:
@@ -53,16 +53,32 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         if exclusive:
             self._lock.acquire(blocking=False)  # fail fast, hold for the session's lifetime
         try:
-            if locking:  # creating the files races with other processes: do it under the lock
-                with self._lock:
+            with self._writing("create"):
+                if locking:  # creating the files races with other processes: do it under the lock
+                    with self._lock:
+                        self._store = manager._backend.open_session(name, writable=True)
+                        self._store.flush()
+                else:
                     self._store = manager._backend.open_session(name, writable=True)
-                    self._store.flush()
-            else:
-                self._store = manager._backend.open_session(name, writable=True)
         except BaseException:
             if exclusive:
                 self._lock.release()
             raise
+
+    @contextmanager
+    def _writing(self, action: str = "write") -> Iterator[None]:
+        """Turn an untyped ``OSError`` of a backend into a :class:`SessionWriteError` naming the session."""
+        try:
+            yield
+        except NeurofilesError:
+            raise
+        except OSError as exc:
+            raise write_error(exc, self.path, self.name, action) from exc
+
+    def _key(self, key: object) -> str:
+        checked = check_key(key)
+        self._dm._backend.check_key(checked)
+        return checked
 
     # -- locking -------------------------------------------------------------------------------
 
@@ -109,7 +125,7 @@ class Session(MutableMapping):  # type: ignore[type-arg]
     # -- mapping -------------------------------------------------------------------------------
 
     def __getitem__(self, key: str) -> Any:
-        check_key(key)
+        self._key(key)
         with self._guard() as store:
             data = store.get(key)
         if data is None:
@@ -117,20 +133,20 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         return self._dm._codec.decode(data)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        check_key(key)
+        self._key(key)
         data = self._dm._codec.encode(value)
-        with self._guard() as store:
+        with self._writing(), self._guard() as store:
             store.set(key, data)
 
     def __delitem__(self, key: str) -> None:
-        check_key(key)
-        with self._guard() as store:
+        self._key(key)
+        with self._writing("delete from"), self._guard() as store:
             found = store.delete(key)
         if not found:
             raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        check_key(key)
+        self._key(key)
         with self._guard() as store:
             return bool(store.contains(key))
 
@@ -145,8 +161,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def update_many(self, items: Any) -> None:
         """Store several ``(key, value)`` pairs in one transaction where the backend has them."""
-        encoded = [(check_key(k), self._dm._codec.encode(v)) for k, v in dict(items).items()]
-        with self._guard() as store:
+        encoded = [(self._key(k), self._dm._codec.encode(v)) for k, v in dict(items).items()]
+        with self._writing(), self._guard() as store:
             store.set_many(encoded)
 
     # -- life cycle ----------------------------------------------------------------------------
@@ -158,7 +174,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def flush(self) -> None:
         """Commit pending writes: they are durable and visible to readers when this returns."""
-        self._open_store().flush()
+        with self._writing("flush"):
+            self._open_store().flush()
 
     sync = flush  # shelve's name
 
@@ -168,7 +185,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         if store is None:
             return
         try:
-            store.close()
+            with self._writing("close"):
+                store.close()
         finally:
             if self._exclusive and self._lock.held:
                 self._lock.release()

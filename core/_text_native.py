@@ -15,7 +15,7 @@ problems with their line numbers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import accumulate
 from typing import Any, TypeVar, Union
 
@@ -28,10 +28,12 @@ try:
 except ImportError:  # built without a C compiler
     _textparse = None  # type: ignore[assignment]
 
-__all__ = ["native_available", "parse_native", "thread_count"]
+__all__ = ["min_row_bytes", "native_available", "parse_native", "thread_count"]
 
-#: each thread gets at least this many bytes
+#: each thread gets at least this many bytes (tests lower it to cut small blocks)
 MIN_BYTES_PER_THREAD = 4 << 20
+#: wider tables go to the other engines (the C tokenizer takes at most 2**20 columns)
+MAX_NATIVE_COLUMNS = 1 << 20
 _ENV_THREADS = "NEUROFILES_THREADS"
 
 NativeSource = Union[int, bytes, bytearray, memoryview]
@@ -55,6 +57,21 @@ def thread_count(nbytes: int) -> int:
     return max(1, min(cpus, nbytes // MIN_BYTES_PER_THREAD))
 
 
+def min_row_bytes(ncols: int, sep: str | None) -> int:
+    """The fewest bytes a row of ``ncols`` cells can take, its ``'\\n'`` included.
+
+    Runs of whitespace: a digit per cell and a blank between cells. Commas: a
+    row may be nothing but separators (``",,,\\n"``, all cells empty), except
+    that one column needs a number or a comma to be a row. Tabs: a row of
+    tabs only is blank, so it needs one digit.
+    """
+    if sep in (None, " ", ""):
+        return 2 * ncols
+    if sep == ",":
+        return max(ncols, 2)
+    return ncols + 1
+
+
 def parse_native(
     source: NativeSource,
     start: int,
@@ -64,51 +81,90 @@ def parse_native(
     sep: str | None,
     comments: str | None,
     path: str,
+    refused: list[int] | None = None,
+    _cuts: Sequence[int] | None = None,
 ) -> np.ndarray | None:
     """Parse bytes ``[start, end)`` of ``source`` (a file descriptor or a buffer) into float64 rows.
 
-    Returns None if the tokenizer refuses a line; raises TruncatedFileError
-    if the source ends before ``end``.
+    Returns None if the tokenizer refuses a line (or the table is wider than
+    it handles), and then appends the offset of the first refused line to
+    ``refused`` if given; raises TruncatedFileError if the source ends before ``end``.
+    ``_cuts`` (tests only) gives the byte offsets where the ranges of the
+    threads start, instead of cutting the block evenly.
     """
     assert _textparse is not None
+    if ncols > MAX_NATIVE_COLUMNS:
+        return None
     sep_arg = "" if sep in (None, " ") else sep
     comment_arg = comments or ""
-    threads = thread_count(end - start)
+    if _cuts is None:
+        threads = thread_count(end - start)
+        cuts = [start + (end - start) * k // threads for k in range(1, threads)]
+    else:
+        cuts = list(_cuts)
+        threads = len(cuts) + 1
     bounds = [start]
-    for k in range(1, threads):
-        cut = _textparse.line_start(source, start + (end - start) * k // threads, end)
-        bounds.append(max(cut, bounds[-1]))
+    for cut in cuts:
+        bounds.append(max(_textparse.line_start(source, min(max(cut, start), end), end), bounds[-1]))
     bounds.append(end)
     ranges = list(zip(bounds[:-1], bounds[1:]))
+    per_row = min_row_bytes(ncols, sep)
 
     def count(piece: tuple[int, int]) -> int:
         """Rows the range can hold: its lines, and never more than its bytes allow
-        (a row takes at least ``ncols + 1`` bytes), so blank lines cannot inflate the array."""
+        (see :func:`min_row_bytes`), so blank lines cannot inflate the array."""
         lo, hi = piece
         status, newlines, offset = _textparse.count_lines(source, lo, hi)
         _check(status, offset, path)
         lines = int(newlines) + (hi == end)  # only the block's last line may lack its '\n'
-        return min(lines, (hi - lo + 1) // (ncols + 1))
+        return min(lines, (hi - lo + 1) // per_row)
 
     capacity = _map(count, ranges, threads)
     first_row = list(accumulate(capacity[:-1], initial=0))
     out = np.empty((sum(capacity), ncols), dtype=np.float64)
 
-    def parse(k: int) -> tuple[int, int, int]:
+    refusals: list[int] = []
+
+    def parse(k: int) -> list[np.ndarray] | None:
+        """Range ``k`` into its own rows ``[first_row[k], first_row[k] + capacity[k])`` of ``out``;
+        rows past them (should the estimate be short) go to arrays of their own, never to the
+        next range's rows. None if the tokenizer refused a line."""
         lo, hi = ranges[k]
-        return _textparse.parse(source, lo, hi, out, first_row[k], ncols, sep_arg, comment_arg)
+        target, row0, row_end = out, first_row[k], first_row[k] + capacity[k]
+        pieces: list[np.ndarray] = []
+        while True:
+            status, rows, offset = _textparse.parse(
+                source, lo, hi, target, row0, row_end, ncols, sep_arg, comment_arg
+            )
+            _check(status, offset, path)
+            if status == _textparse.REFUSED:
+                refusals.append(offset)
+                return None
+            pieces.append(target[row0 : row0 + rows])
+            if status != _textparse.FULL:
+                return pieces
+            # the slice is full: the rest of the range goes to a new array sized by its lines
+            lo = offset
+            status, newlines, at = _textparse.count_lines(source, lo, hi)
+            _check(status, at, path)
+            target = np.empty((int(newlines) + 1, ncols), dtype=np.float64)
+            row0, row_end = 0, len(target)
 
     results = _map(parse, range(threads), threads)
-    for status, _, offset in results:
-        _check(status, offset, path)
-        if status != _textparse.OK:
-            return None
-    rows = [r for _, r, _ in results]
-    total = sum(rows)
-    if all(rows[k] == capacity[k] for k in range(threads - 1)) and total >= len(out) * 7 // 8:
+    if any(pieces is None for pieces in results):
+        if refused is not None:
+            refused.append(min(refusals))
+        return None
+    done = [pieces for pieces in results if pieces is not None]
+    rows = [len(pieces[0]) for pieces in done]
+    total = sum(len(p) for pieces in done for p in pieces)
+    contiguous = all(len(pieces) == 1 for pieces in done) and all(
+        rows[k] == capacity[k] for k in range(threads - 1)
+    )
+    if contiguous and total >= len(out) * 7 // 8:
         return out[:total]  # no gaps, little unused room at the end: a view, no copy
     # blank or comment lines left gaps between the ranges, or much unused room: a compact copy
-    return np.concatenate([out[first_row[k] : first_row[k] + rows[k]] for k in range(threads)])
+    return np.concatenate([p for pieces in done for p in pieces]).reshape(-1, ncols)
 
 
 def _check(status: int, offset: int, path: str) -> None:

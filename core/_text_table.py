@@ -31,22 +31,29 @@ from typing import BinaryIO, Callable, Iterator, Union
 
 import numpy as np
 
-from ._errors import CorruptFileError, MissingDependencyError
+from ._errors import CorruptFileError, LimitExceededError, MissingDependencyError
 from ._file_view import FileView, read_at, shrank
 from ._source import Source
 from ._text_native import native_available, parse_native
 
 __all__ = [
+    "LINE_PROBE",
+    "MAX_COLUMNS",
+    "MAX_HEADER_LINE",
     "Buffer",
     "TableBlock",
+    "check_columns",
+    "count_fields",
     "detect_separator",
     "fast_engine_available",
     "first_nonblank",
     "line_at",
+    "line_head",
     "native_available",
     "parse_block",
     "read_buffer",
     "read_whole",
+    "text_column",
 ]
 
 Buffer = Union[bytes, FileView]
@@ -55,6 +62,13 @@ _ENV_ENGINE = "NEUROFILES_TEXT_ENGINE"
 #: blocks smaller than this are parsed by numpy even when pyarrow is installed
 FAST_MIN_BYTES = 1 << 20
 _NONBLANK = re.compile(rb"\S")
+_TOKEN = re.compile(rb"\S+")
+#: columns a table may have unless a reader's ``max_columns=`` raises it
+MAX_COLUMNS = 1 << 16
+#: a first data line is looked at through its first LINE_PROBE bytes; longer ones are counted in pieces
+LINE_PROBE = 1 << 20
+#: a header line (titles, records, CSV labels) longer than this is a LimitExceededError
+MAX_HEADER_LINE = 16 << 20
 _DECIMAL_COMMA = re.compile(rb"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$")
 
 
@@ -122,6 +136,69 @@ def line_at(buf: Buffer, pos: int) -> tuple[bytes, int]:
     nxt = len(buf) if end < 0 else end + 1
     line = buf[pos : (len(buf) if end < 0 else end)]
     return line.rstrip(b"\r"), nxt
+
+
+def line_head(buf: Buffer, pos: int, limit: int = LINE_PROBE) -> tuple[bytes, int, int]:
+    """The first ``limit`` bytes at most of the line at ``pos`` (without EOL bytes when whole),
+    the start of the next line, and the line's full length (``> limit`` when cut).
+
+    Only the head is read: finding the end of a long line reads a :class:`FileView`
+    in 64 KiB windows and keeps none of them.
+    """
+    end = buf.find(b"\n", pos)
+    stop = len(buf) if end < 0 else end
+    nxt = len(buf) if end < 0 else end + 1
+    length = stop - pos
+    if length > limit:
+        return buf[pos : pos + limit], nxt, length
+    return buf[pos:stop].rstrip(b"\r"), nxt, length
+
+
+def count_fields(buf: Buffer, start: int, stop: int, sep: str | None, limit: int) -> tuple[int, bool]:
+    """Fields of the line ``buf[start:stop]`` (EOL excluded), read in ``LINE_PROBE`` pieces.
+
+    Returns the count (``limit + 1`` once it passes ``limit``: counting stops
+    there) and whether the last field is empty (a trailing separator). Fields
+    are as :func:`split_fields` with ``drop_trailing=False`` makes them.
+    """
+    count = 0
+    pos = start
+    if sep in (None, " "):
+        in_token = False
+        while pos < stop:
+            piece = buf[pos : min(stop, pos + LINE_PROBE)]
+            tokens = len(_TOKEN.findall(piece))
+            if in_token and piece[:1].strip():
+                tokens -= 1  # a token cut by the piece boundary
+            count += tokens
+            in_token = bool(piece[-1:].strip())
+            pos += len(piece)
+            if count > limit:
+                return limit + 1, False
+        return count, False
+    code = sep.encode()
+    last = b""
+    count = 1
+    while pos < stop:
+        piece = buf[pos : min(stop, pos + LINE_PROBE)]
+        count += piece.count(code)
+        tail = piece.rstrip(b" \r")
+        if tail:
+            last = tail[-1:]
+        pos += len(piece)
+        if count > limit:
+            return limit + 1, False
+    return count, count > 1 and last == code
+
+
+def check_columns(ncols: int, limit: int, *, path: str, line: int, what: str = "the rows have") -> None:
+    """Raise :class:`LimitExceededError` if a table is wider than ``limit`` (``max_columns=``)."""
+    if ncols > limit:
+        raise LimitExceededError(
+            f"{what} more than {limit} columns; pass max_columns= to read wider tables",
+            path=path,
+            line=line,
+        )
 
 
 def detect_separator(line: bytes) -> str | None:
@@ -220,9 +297,12 @@ def parse_block(
             install_hint="reinstall neurofiles where a C compiler is available",
         )
     if engine in ("auto", "native") and native_available():
-        array = _parse_native(start, len(buf), ncols, sep, comments, path, open_stream, whole)
+        refused: list[int] = []
+        array = _parse_native(start, len(buf), ncols, sep, comments, path, open_stream, whole, refused)
         if array is not None:
             return TableBlock(array, "native")
+        if refused:
+            _check_refused_line(buf, start, refused[0], ncols, sep, comments, path, first_line)
         engine = "numpy" if engine == "native" else engine
     big = len(buf) - start >= FAST_MIN_BYTES  # below this, importing pyarrow costs more than it saves
     if (engine == "pyarrow" or (engine == "auto" and big)) and sep is not None:
@@ -250,6 +330,43 @@ def parse_block(
     )
 
 
+def _check_refused_line(
+    buf: Buffer,
+    start: int,
+    offset: int,
+    ncols: int,
+    sep: str | None,
+    comments: str | None,
+    path: str,
+    first_line: int,
+) -> None:
+    """A line the native engine refused that is far too wide for the table is a
+    :class:`CorruptFileError` at once: the other engines would hold all its cells first."""
+    _, _, length = line_head(buf, offset, 0)
+    if length <= 64 * ncols + 4096:
+        return
+    stop = offset + length
+    if comments:
+        found = buf.find(comments.encode(), offset, stop)
+        stop = stop if found < 0 else found  # the careful parser ignores the rest of the line
+    count, _ = count_fields(buf, offset, stop, sep, ncols + 1)
+    if count > ncols + 1:
+        lineno = first_line + _count_newlines(buf, start, offset)
+        raise CorruptFileError(
+            f"row has more than {ncols + 1} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
+            path=path,
+            line=lineno,
+        )
+
+
+def _count_newlines(buf: Buffer, start: int, stop: int) -> int:
+    """``'\\n'`` bytes in ``buf[start:stop]``, read in LINE_PROBE pieces."""
+    count = 0
+    for pos in range(start, stop, LINE_PROBE):
+        count += buf[pos : min(stop, pos + LINE_PROBE)].count(b"\n")
+    return count
+
+
 def _parse_native(
     start: int,
     end: int,
@@ -259,11 +376,14 @@ def _parse_native(
     path: str,
     open_stream: Callable[[], BinaryIO] | None,
     whole: Callable[[], bytes],
+    refused: list[int],
 ) -> np.ndarray | None:
     """The native engine on the file itself (by descriptor) when it has one, else on bytes."""
 
     def run(source: int | bytes) -> np.ndarray | None:
-        return parse_native(source, start, end, ncols=ncols, sep=sep, comments=comments, path=path)
+        return parse_native(
+            source, start, end, ncols=ncols, sep=sep, comments=comments, path=path, refused=refused
+        )
 
     if open_stream is not None and os.name != "nt":  # pread: POSIX only
         with open_stream() as handle:
@@ -303,20 +423,33 @@ def _parse_pyarrow(buf: Buffer, start: int, ncols: int, sep: str) -> np.ndarray 
             return None
     # one copy per column straight from the Arrow chunks into a column-major array
     out = np.empty((table.num_rows, ncols), dtype=np.float64, order="F")
+    # a line of tabs or spaces only is blank, as for the other engines; with single spaces
+    # as separators, an empty cell anywhere else is a run of spaces the others would merge
+    blank = np.ones(table.num_rows, dtype=bool) if sep in ("\t", " ") else None
+    nulls = 0
     for i in range(ncols):
         target = out[:, i]
         offset = 0
         for chunk in table.column(i).chunks:
             n = len(chunk)
             target[offset : offset + n] = chunk.to_numpy(zero_copy_only=False)
+            if blank is not None:
+                blank[offset : offset + n] &= chunk.is_null().to_numpy(zero_copy_only=False)
+            nulls += chunk.null_count
             offset += n
+    if blank is not None and blank.any():
+        if sep == " " and nulls != int(blank.sum()) * ncols:
+            return None
+        out = np.asfortranarray(out[~blank])
+    elif sep == " " and nulls:
+        return None
     return out
 
 
 def _parse_loadtxt(handle: BinaryIO, ncols: int, sep: str | None, comments: str | None) -> np.ndarray | None:
     """numpy.loadtxt streaming from ``handle`` (as Brian did); None if it refuses the block
     or the width is wrong."""
-    delimiter = "," if sep == "," else None
+    delimiter = sep if sep in (",", "\t") else None  # a tab-separated empty cell is a cell, not a blank
     text = io.TextIOWrapper(handle, encoding="latin-1", newline=None)
     try:
         array = np.loadtxt(text, dtype=np.float64, delimiter=delimiter, comments=comments, ndmin=2)
@@ -359,6 +492,14 @@ def _rows(
             line = line[: line.index(comment)]
         if not line.strip():
             continue
+        if len(line) > 64 * ncols + 4096:  # count before splitting: a huge line is not a list of cells
+            count, _ = count_fields(line, 0, len(line), sep, ncols + 1)
+            if count > ncols + 1:
+                raise CorruptFileError(
+                    f"row has more than {ncols + 1} fields, expected {ncols} (separator {sep or 'whitespace'!r})",
+                    path=path,
+                    line=lineno,
+                )
         fields = split_fields(line, sep, drop_trailing=False)
         if len(fields) == ncols + 1 and fields[-1] == b"":
             fields.pop()
@@ -422,12 +563,28 @@ def _parse_careful(
         for _, fields in _rows(body, ncols, sep, path, first_line, comments):
             for col, column in cells.items():
                 column.append(_unquote(fields[col]).decode("latin-1"))
-        text = {col: np.array(column, dtype=str) for col, column in cells.items()}
+        text = {col: text_column(column, path=path, line=first_line) for col, column in cells.items()}
         for col in text_cols.intersection(comma_cols):  # a text column: "1,5" there is text, not 1.5
             table[:, col] = [_text_number(cell) for cell in cells[col]]
             del comma_cols[col]
     decimal_commas = sum(comma_cols.values())
     return TableBlock(table, "careful", text, last_line=lineno, decimal_commas=decimal_commas)
+
+
+def text_column(cells: list[str], *, path: str, line: int) -> np.ndarray:
+    """``cells`` as a numpy string array, unless its fixed width would need far more memory
+    than the text itself (one long cell in a long column): then :class:`LimitExceededError`."""
+    longest = max(map(len, cells), default=0)
+    need = 4 * longest * len(cells)  # numpy's str dtype: 4 bytes per character, every cell as wide as the longest
+    have = sum(map(len, cells))
+    if need > 16 * have + (64 << 20):
+        raise LimitExceededError(
+            f"a text column of {len(cells)} cells up to {longest} characters long would take {need} bytes"
+            f" as a fixed-width array (its text has {have})",
+            path=path,
+            line=line,
+        )
+    return np.array(cells, dtype=str)
 
 
 def _text_number(cell: str) -> float:

@@ -416,30 +416,32 @@ static PyObject *line_start(PyObject *self, PyObject *args) {
 }
 
 PyDoc_STRVAR(parse_doc,
-             "parse(source, start, end, out, row0, ncols, sep, comment) -> (status, rows, offset)\n\n"
+             "parse(source, start, end, out, row0, row_end, ncols, sep, comment) -> (status, rows, offset)\n\n"
              "Parse the lines in [start, end) into rows row0, row0 + 1, ... of out, a writable\n"
-             "C-contiguous float64 buffer of shape (capacity, ncols). sep is '\\t', ',' or '' for\n"
-             "runs of whitespace; comment is a one-character prefix or ''. status 0: every line was\n"
-             "read; 1: the line at offset was refused; 2: the source ended at offset; 3: out is full.");
+             "C-contiguous float64 buffer of shape (capacity, ncols), never writing a row at or past\n"
+             "row_end (nor past the capacity): each caller's slice [row0, row_end) is its own. sep is\n"
+             "'\\t', ',' or '' for runs of whitespace; comment is a one-character prefix or ''.\n"
+             "status 0: every line was read; 1: the line at offset was refused; 2: the source ended\n"
+             "at offset; 3: the slice is full and the row at offset did not fit.");
 
 static PyObject *parse(PyObject *self, PyObject *args) {
     PyObject *obj, *out_obj;
-    Py_ssize_t start, end, row0;
+    Py_ssize_t start, end, row0, row_end;
     int ncols;
     const char *sep_s, *comment_s;
     Py_ssize_t sep_len, comment_len;
     (void)self;
-    if (!PyArg_ParseTuple(args, "OnnOnis#s#", &obj, &start, &end, &out_obj, &row0, &ncols, &sep_s,
+    if (!PyArg_ParseTuple(args, "OnnOnnis#s#", &obj, &start, &end, &out_obj, &row0, &row_end, &ncols, &sep_s,
                           &sep_len, &comment_s, &comment_len))
         return NULL;
     if (check_range(start, end) < 0) return NULL;
     int sep = sep_len ? (unsigned char)sep_s[0] : 0;
     int comment = comment_len ? (unsigned char)comment_s[0] : 0;
-    if (ncols < 1 || ncols > (1 << 20) || row0 < 0 || sep_len > 1 || comment_len > 1 ||
+    if (ncols < 1 || ncols > (1 << 20) || row0 < 0 || row_end < row0 || sep_len > 1 || comment_len > 1 ||
         !(sep == 0 || sep == ' ' || sep == '\t' || sep == ',') ||
         (comment && (strchr("0123456789+-.eEnNiI \t\r\n", comment) || comment == sep))) {
         PyErr_SetString(PyExc_ValueError,
-                        "need 1 <= ncols <= 2**20, row0 >= 0, sep '\\t', ',', ' ' or '', and a comment "
+                        "need 1 <= ncols <= 2**20, 0 <= row0 <= row_end, sep '\\t', ',', ' ' or '', and a comment "
                         "character that cannot be part of a number or a separator");
         return NULL;
     }
@@ -454,6 +456,7 @@ static PyObject *parse(PyObject *self, PyObject *args) {
         return NULL;
     }
     Py_ssize_t capacity = out.len / (Py_ssize_t)sizeof(double) / ncols;
+    if (row_end < capacity) capacity = row_end; /* this call's rows end here: never write past them */
     double *data = (double *)out.buf;
     source_t src;
     if (source_open(obj, &src) < 0) {

@@ -19,6 +19,7 @@ def parse(
     end: int,
     out: np.ndarray[Any, np.dtype[np.float64]],
     row0: int,
+    row_end: int,
     ncols: int,
     sep: str,
     comment: str,

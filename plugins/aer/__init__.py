@@ -31,8 +31,7 @@ def neurofiles_register_formats(registry: Any) -> None:
             name="aedat",
             writer=f"{_PKG}._writer:write_aedat",
             extensions=(".aedat", ".aedat2"),
-            accepts=("Events",),
-            description="AEDAT 2.0, as jAER writes it",
+            description="AEDAT 2.0, as jAER writes it, from Events, (addresses, seconds) or a Brian2 SpikeMonitor",
         )
     )
     registry.add_reader(

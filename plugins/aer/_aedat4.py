@@ -22,7 +22,7 @@ from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededErr
 from neurofiles._source import Source
 
 from ._aedat4_header import IOHeader, read_ioheader
-from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, decompressor_for
+from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, DecompressionBudget, decompressor_for
 from ._filebody import FileBody as _Body
 from ._flatbuffers import FlatBuffer, TableColumns
 
@@ -99,10 +99,11 @@ def _problem(strict: bool, error: Exception, message: str) -> None:
     warnings.warn(message, FormatWarning, stacklevel=4)
 
 
-def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], limit: int, path: object,
+def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], budget: DecompressionBudget, path: str,
                        offset: int) -> dict[int, int]:
     """Sum of NumElements per stream from the FileDataTable at ``offset``."""
-    data = decompress(body, limit, path, offset)
+    data = budget.run(decompress, body, budget.limit(), path, offset)
+    budget.spend(len(data), path, offset)
     fb = FlatBuffer(data, path=path, where=offset, what="FileDataTable")
     root = fb.root(size_prefixed=True)
     pos, count = root.vector(0, 4)
@@ -150,7 +151,7 @@ def _decode_table_rows(fb: FlatBuffer, kind: str) -> np.ndarray:
 
 
 def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
-                  threads: int | None = None) -> dict[str, Any]:
+                  max_decompressed_bytes: int | None = None, threads: int | None = None) -> dict[str, Any]:
     """Decode an AEDAT 4.0 file into keyword arguments for ``Events``.
 
     Parameters
@@ -166,6 +167,11 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
     max_packet_bytes
         Largest decompressed size of one packet (decompression-bomb guard);
         larger packets raise :class:`~neurofiles.LimitExceededError`.
+    max_decompressed_bytes
+        Largest decompressed size of all packets together (and the data
+        table); default ``max(64 MiB, 64 x file size)``. Passing it raises
+        :class:`~neurofiles.LimitExceededError` naming the packet where the
+        budget ran out.
     threads
         Decompression threads (default 1: everything in the calling thread).
         LZ4/ZSTD release the GIL, so more threads can help on an idle
@@ -193,7 +199,8 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
                 threads = 1
             if header.compression == 0:
                 threads = 1
-            return _walk(body, header, decompress, size, path, strict, max_packet_bytes, threads)
+            budget = DecompressionBudget(size, max_packet_bytes, max_decompressed_bytes)
+            return _walk(body, header, decompress, size, path, strict, budget, threads)
         finally:
             body.close()
 
@@ -218,16 +225,18 @@ def _packet_index(body: _Body, pos: int, end: int, path: str, strict: bool,
 
 
 def _decompressed(body: _Body, packets: list[tuple[int, int, int]], decompress: Callable[..., Buffer],
-                  limit: int, path: str, threads: int) -> Iterator[tuple[int, int, Buffer]]:
-    """Yield ``(offset, stream, decompressed body)`` in file order.
+                  budget: DecompressionBudget, path: str, threads: int) -> Iterator[tuple[int, int, Buffer]]:
+    """Yield ``(offset, stream, decompressed body)`` in file order, within ``budget``.
 
     With ``threads > 1`` the bodies are decompressed by a thread pool (LZ4 and
     ZSTD release the GIL) at most ``2 * threads`` packets ahead of the consumer,
-    so memory stays bounded. Bodies are read in the calling thread.
+    each bounded by what was left of the budget when it was submitted, so memory
+    stays bounded. Bodies are read in the calling thread.
     """
     if threads <= 1 or len(packets) < 4:
         for pos, sid, length in packets:
-            data = decompress(body.read(pos + 8, length), limit, path, pos)
+            data = budget.run(decompress, body.read(pos + 8, length), budget.limit(), path, pos)
+            budget.spend(len(data), path, pos)
             yield pos, sid, (bytes(data) if isinstance(data, memoryview) else data)
         return
     window: deque[tuple[int, int, Future[Buffer]]] = deque()
@@ -235,20 +244,25 @@ def _decompressed(body: _Body, packets: list[tuple[int, int, int]], decompress: 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
             for pos, sid, length in it:
-                window.append((pos, sid, pool.submit(decompress, body.read(pos + 8, length), limit, path, pos)))
+                window.append((pos, sid, pool.submit(budget.run, decompress, body.read(pos + 8, length),
+                                                     budget.limit(), path, pos)))
                 if len(window) >= 2 * threads:
                     p, s, fut = window.popleft()
-                    yield p, s, fut.result()
+                    data = fut.result()
+                    budget.spend(len(data), path, p)
+                    yield p, s, data
             while window:
                 p, s, fut = window.popleft()
-                yield p, s, fut.result()
+                data = fut.result()
+                budget.spend(len(data), path, p)
+                yield p, s, data
         finally:
             for _, _, fut in window:
                 fut.cancel()
 
 
 def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size: int, path: str,
-          strict: bool, limit: int, threads: int) -> dict[str, Any]:
+          strict: bool, budget: DecompressionBudget, threads: int) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "version": "4.0",
         "compression": COMPRESSION_NAMES.get(header.compression, str(header.compression)),
@@ -273,7 +287,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
         else:
             end = dtp
             try:
-                counts = _data_table_counts(body.read(dtp, size - dtp), decompress, limit, path, dtp)
+                counts = _data_table_counts(body.read(dtp, size - dtp), decompress, budget, path, dtp)
                 meta["data_table"] = True
             except LimitExceededError:
                 raise
@@ -291,7 +305,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
     plausible = max(0, end - header.first_packet) // 2
     counts = {sid: min(max(n, 0), plausible) for sid, n in counts.items()}
-    for pos, sid, data in _decompressed(body, packets, decompress, limit, path, threads):
+    for pos, sid, data in _decompressed(body, packets, decompress, budget, path, threads):
         fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
         kind = _packet_kind(header, sid, fb)
         meta["packets"][sid] = meta["packets"].get(sid, 0) + 1

@@ -7,17 +7,26 @@ import struct
 import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
 
 from ._flatbuffers import FlatBuffer
 
-__all__ = ["MAGIC4", "MAX_IOHEADER_BYTES", "IOHeader", "StreamInfo", "parse_info_node", "read_ioheader"]
+__all__ = ["MAGIC4", "MAX_IOHEADER_BYTES", "MAX_XML_DEPTH", "MAX_XML_ELEMENTS", "IOHeader", "StreamInfo",
+           "parse_info_node", "read_ioheader"]
 
 MAGIC4 = b"#!AER-DAT4.0\r\n"
 #: Largest IOHeader accepted (the XML infoNode of real files is a few kB).
 MAX_IOHEADER_BYTES = 16 * 1024 * 1024
+
+#: Deepest element nesting accepted in the infoNode XML (real files nest 4 or 5 levels).
+MAX_XML_DEPTH = 64
+#: Most elements accepted in the infoNode XML (real files hold a few hundred).
+MAX_XML_ELEMENTS = 100_000
+_XML_CHUNK = 1 << 12
+_INTEGER = re.compile(r"[+-]?[0-9]{1,19}")
+_STREAM_ID = re.compile(r"[0-9]{1,9}")
 
 _I32 = struct.Struct("<i")
 _I64 = struct.Struct("<q")
@@ -48,10 +57,7 @@ class IOHeader:
 
 def _typed(value: str, kind: str | None) -> Any:
     if kind in _NUMBER_TYPES:
-        try:
-            return int(value)
-        except ValueError:
-            return value
+        return int(value) if _INTEGER.fullmatch(value.strip()) else value
     if kind in _FLOAT_TYPES:
         try:
             return float(value)
@@ -62,29 +68,61 @@ def _typed(value: str, kind: str | None) -> Any:
     return value
 
 
-def parse_info_node(text: str) -> dict[int, StreamInfo]:
+def _parse_bounded(text: str, path: object, offset: int | None) -> ET.Element:
+    """Parse ``text`` incrementally, refusing it as soon as it nests or counts too many elements."""
+    parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+    depth = elements = 0
+    root: ET.Element | None = None
+    try:
+        for first in range(0, max(len(text), 1), _XML_CHUNK):
+            parser.feed(text[first : first + _XML_CHUNK])
+            for item in parser.read_events():
+                event, element = cast("tuple[str, object]", item)
+                if event == "end":
+                    depth -= 1
+                    continue
+                depth += 1
+                elements += 1
+                if root is None and isinstance(element, ET.Element):
+                    root = element
+                if depth > MAX_XML_DEPTH or elements > MAX_XML_ELEMENTS:
+                    what = (f"nests deeper than {MAX_XML_DEPTH} elements" if depth > MAX_XML_DEPTH
+                            else f"has more than {MAX_XML_ELEMENTS} elements")
+                    raise LimitExceededError(f"infoNode XML {what}", path=path, offset=offset)
+        parser.close()
+        for _ in parser.read_events():
+            pass
+    except ET.ParseError as exc:
+        raise ValueError(f"infoNode XML is not well formed: {exc}") from None
+    if root is None:
+        raise ValueError("infoNode XML has no element")
+    return root
+
+
+def parse_info_node(text: str, *, path: object = None, offset: int | None = None) -> dict[int, StreamInfo]:
     """Streams declared in the infoNode XML, by stream ID.
 
     Each stream is a ``<node name="<id>">`` holding ``<attr key=... type=...>``
     children (``typeIdentifier``, ``compression``, ``originalOutputName``...)
     and an ``info`` sub-node (``sizeX``, ``sizeY``, ``source``, ``tsOffset``).
-    Document type declarations are refused (no entity expansion).
+    Document type declarations are refused (no entity expansion). The XML is
+    parsed incrementally and refused as soon as it nests deeper than
+    :data:`MAX_XML_DEPTH` or holds more than :data:`MAX_XML_ELEMENTS` elements.
 
     Raises
     ------
     ValueError
         The XML is not well formed or declares a DTD.
+    LimitExceededError
+        Too deep or too many elements (``path`` and ``offset`` are named).
     """
     if re.search(r"<!(DOCTYPE|ENTITY)", text, re.IGNORECASE):
         raise ValueError("infoNode XML declares a DTD or entities, which are not accepted")
-    try:
-        root = ET.fromstring(text)
-    except ET.ParseError as exc:
-        raise ValueError(f"infoNode XML is not well formed: {exc}") from None
+    root = _parse_bounded(text, path, offset)
     streams: dict[int, StreamInfo] = {}
     for node in root.iter("node"):
         name = node.get("name", "")
-        if not name.isdigit():
+        if not _STREAM_ID.fullmatch(name):
             continue
         attrs = {a.get("key", ""): _typed(a.text or "", a.get("type")) for a in node.findall("attr")}
         if "typeIdentifier" not in attrs:
@@ -141,7 +179,9 @@ def read_ioheader(fh: BinaryIO, *, path: object, file_size: int, strict: bool) -
     raw = table.string(2) or b""
     info = raw.decode("utf-8", errors="replace")
     try:
-        streams = parse_info_node(info) if info.strip() else {}
+        streams = parse_info_node(info, path=path, offset=start) if info.strip() else {}
+    except LimitExceededError:
+        raise
     except ValueError as exc:
         if strict:
             raise CorruptFileError(str(exc), path=path, offset=start) from None

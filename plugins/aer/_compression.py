@@ -5,8 +5,10 @@ The decompressors are optional: ``pip install "neurofiles[aedat4]"`` installs
 :class:`~neurofiles.MissingDependencyError` names the extra.
 
 Every call bounds the decompressed size by ``limit`` bytes and raises
-:class:`~neurofiles.LimitExceededError` beyond it, so a small malicious file
-cannot expand into gigabytes (a "decompression bomb").
+:class:`~neurofiles.LimitExceededError` beyond it, and a
+:class:`DecompressionBudget` bounds the sum over a whole file, so a small
+malicious file cannot expand into gigabytes (a "decompression bomb"). Output
+buffers grow as data come out; none is sized from a limit in advance.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from neurofiles._specs import import_object
 
 __all__ = [
     "COMPRESSION_NAMES",
-    "lz4_bound",
     "DEFAULT_MAX_PACKET_BYTES",
+    "MIN_TOTAL_BYTES",
+    "TOTAL_PER_FILE_BYTE",
+    "DecompressionBudget",
+    "lz4_bound",
     "INSTALL_HINT",
     "decompress",
     "decompressor_for",
@@ -30,6 +35,13 @@ COMPRESSION_NAMES = {0: "NONE", 1: "LZ4", 2: "LZ4_HIGH", 3: "ZSTD", 4: "ZSTD_HIG
 
 #: Default upper bound of one decompressed packet (256 MiB = 16.7 M events).
 DEFAULT_MAX_PACKET_BYTES = 256 * 1024 * 1024
+#: Default budget of a whole file: ``max(MIN_TOTAL_BYTES, TOTAL_PER_FILE_BYTE * file size)``.
+MIN_TOTAL_BYTES = 64 * 1024 * 1024
+TOTAL_PER_FILE_BYTE = 64
+#: LZ4 cannot expand one input byte into more than about 255 output bytes.
+_LZ4_MAX_RATIO = 256
+_FIRST_STEP = 1 << 20
+_MAX_STEP = 1 << 24
 
 INSTALL_HINT = 'pip install "neurofiles[aedat4]"'
 
@@ -90,28 +102,46 @@ def lz4_bound(data: Buffer) -> int | None:
         blocks += 1
         pos += (size & 0x7FFFFFFF) + block_checksum
     bound = blocks * block_max
-    return bound if content_size is None else min(bound, content_size)
+    if content_size is not None and content_size > bound:
+        return None  # a declared size the blocks cannot hold: never let it size a buffer
+    return bound if content_size is None else content_size
+
+
+def _too_big(limit: int, path: object, offset: int | None) -> LimitExceededError:
+    return LimitExceededError(
+        f"packet decompresses to more than {limit} bytes (limit max_packet_bytes={limit})", path=path, offset=offset
+    )
 
 
 def _lz4(data: Buffer, limit: int, path: object, offset: int | None) -> bytes:
     frame = _import("lz4.frame")
     bound = lz4_bound(data)
+    justified = _LZ4_MAX_RATIO * len(data) + 1024  # more than any valid frame of this size yields
     try:
-        if bound is not None and bound <= limit:  # fast path: provably within the limit
-            return frame.decompress(data)
+        if bound is not None and bound <= min(limit, justified):  # fast path: provably within the limit
+            return frame.decompress(data)  # type: ignore[no-any-return]
         dec = frame.LZ4FrameDecompressor()
-        out = dec.decompress(data, max_length=limit + 1)
+        cap = min(limit, justified)
+        parts: list[bytes] = []
+        total, step, chunk = 0, _FIRST_STEP, data
+        while True:  # grow the output as it comes: never allocate ``limit`` bytes up front
+            out = dec.decompress(chunk, max_length=min(step, cap + 1 - total))
+            chunk = b""
+            parts.append(out)
+            total += len(out)
+            if total > cap or dec.eof or dec.needs_input or not out:
+                break
+            step = min(step * 2, _MAX_STEP)
     except RuntimeError as exc:  # lz4 reports every frame error as RuntimeError
         raise CorruptFileError(f"bad LZ4 frame in packet body: {exc}", path=path, offset=offset) from None
-    if len(out) > limit:
-        raise LimitExceededError(
-            f"packet decompresses to more than {limit} bytes (limit max_packet_bytes={limit})",
-            path=path,
-            offset=offset,
-        )
+    if total > limit:
+        raise _too_big(limit, path, offset)
+    if total > cap:
+        raise CorruptFileError(f"LZ4 frame of {len(data)} bytes claims more output than LZ4 can encode",
+                               path=path, offset=offset)
     if not dec.eof:
         raise TruncatedFileError("LZ4 frame in packet body ends before its end mark", path=path, offset=offset)
-    return out
+    return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
 def _zstd(data: Buffer, limit: int, path: object, offset: int | None) -> bytes:
@@ -121,7 +151,7 @@ def _zstd(data: Buffer, limit: int, path: object, offset: int | None) -> bytes:
         parts = []
         total = 0
         while total <= limit:
-            chunk = reader.read(min(limit + 1 - total, 1 << 22))
+            chunk = reader.read(min(limit + 1 - total, _MAX_STEP))
             if not chunk:
                 break
             parts.append(chunk)
@@ -129,11 +159,7 @@ def _zstd(data: Buffer, limit: int, path: object, offset: int | None) -> bytes:
     except zstandard.ZstdError as exc:
         raise CorruptFileError(f"bad ZSTD frame in packet body: {exc}", path=path, offset=offset) from None
     if total > limit:
-        raise LimitExceededError(
-            f"packet decompresses to more than {limit} bytes (limit max_packet_bytes={limit})",
-            path=path,
-            offset=offset,
-        )
+        raise _too_big(limit, path, offset)
     return b"".join(parts) if len(parts) != 1 else parts[0]
 
 
@@ -183,3 +209,49 @@ def decompress(data: Buffer, code: int, *, limit: int = DEFAULT_MAX_PACKET_BYTES
         Reported in errors (file name and file offset of the packet).
     """
     return decompressor_for(code, path=path)(data, limit, path, offset)
+
+
+class DecompressionBudget:
+    """Bounds the decompressed bytes of one file: per packet and in all.
+
+    Parameters
+    ----------
+    file_size
+        Bytes of the file; the default total is ``max(MIN_TOTAL_BYTES, TOTAL_PER_FILE_BYTE * file_size)``.
+    max_packet_bytes
+        Largest decompressed packet.
+    max_total_bytes
+        Largest sum over the file (None: the default above).
+    """
+
+    def __init__(self, file_size: int, max_packet_bytes: int, max_total_bytes: int | None) -> None:
+        self.per_packet = max_packet_bytes
+        self.total = (max(MIN_TOTAL_BYTES, TOTAL_PER_FILE_BYTE * file_size)
+                      if max_total_bytes is None else max_total_bytes)
+        self.used = 0
+
+    def limit(self) -> int:
+        """Largest size the next packet may decompress to."""
+        return max(0, min(self.per_packet, self.total - self.used))
+
+    def run(self, decompress: Callable[[Buffer, int, object, Union[int, None]], Buffer], data: Buffer, limit: int,
+            path: object, offset: int) -> Buffer:
+        """``decompress(data, limit, path, offset)``, with the total budget named when it is what ran out."""
+        try:
+            return decompress(data, limit, path, offset)
+        except LimitExceededError:
+            if limit >= self.per_packet:
+                raise
+            raise self._exhausted(path, offset) from None
+
+    def spend(self, n: int, path: object, offset: int) -> None:
+        """Count ``n`` decompressed bytes; raise once the total is passed."""
+        self.used += n
+        if self.used > self.total:
+            raise self._exhausted(path, offset)
+
+    def _exhausted(self, path: object, offset: int) -> LimitExceededError:
+        return LimitExceededError(
+            f"the packets decompress to more than {self.total} bytes in all (limit max_decompressed_bytes="
+            f"{self.total}; the default is {TOTAL_PER_FILE_BYTE} x the file size, at least {MIN_TOTAL_BYTES})",
+            path=path, offset=offset)

@@ -10,6 +10,7 @@ the first data record: binary data may begin with the byte 0x23.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -27,10 +28,12 @@ _VERSION = re.compile(r"^(\d{1,3})(?:\.(\d{1,3}))?$")
 _END_MARKERS = ("end of ascii header", "!end-header")
 _TICK = re.compile(
     r"timestamps?\s+tick\s*(?:is|:|=)?\s*"
-    r"(\d{1,12}(?:\.\d{0,12})?(?:[eE][+-]?\d{1,3})?)\s*"
+    r"([+-]?(?:\d{1,12}(?:\.\d{0,12})?(?:[eE][+-]?\d{1,3})?|nan|inf(?:inity)?))\s*"
     r"(us|µs|μs|microseconds?|ms|milliseconds?|ns|nanoseconds?|s|sec|seconds?)\b",
     re.IGNORECASE,
 )
+#: A line that means to state the tick (whether or not its value can be read).
+_TICK_LINE = re.compile(r"\btimestamps?\s+tick\b", re.IGNORECASE)
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z_\-]*(?: [A-Za-z_\-]+)*(?: \d{1,4})?)\s*:\s?(.*)$")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -51,6 +54,11 @@ class Header:
         ``Key: value`` lines as a dict (first occurrence wins).
     tick
         Seconds per tick from the tick line, or None.
+    tick_line
+        ``(line number, byte offset, text)`` of the line stating the tick, or None.
+    tick_problem
+        Why the tick line gave no usable tick: ``"unreadable"`` (no number and
+        unit found) or ``"invalid"`` (zero, negative, infinite or NaN), else None.
     end_marker
         The end line if the header had one.
     line_ending
@@ -62,6 +70,8 @@ class Header:
     lines: list[str] = field(default_factory=list)
     fields: dict[str, str] = field(default_factory=dict)
     tick: float | None = None
+    tick_line: tuple[int, int, str] | None = None
+    tick_problem: str | None = None
     end_marker: str | None = None
     line_ending: str | None = None
 
@@ -72,7 +82,11 @@ class Header:
 
 
 def parse_tick(text: str) -> float | None:
-    """Seconds per tick from a tick line (``Timestamps tick is 1 us`` / ``tick: 1 us``), or None."""
+    """Seconds per tick from a tick line (``Timestamps tick is 1 us`` / ``tick: 1 us``), or None.
+
+    A value that is not a positive finite number gives NaN (the line states a
+    tick that cannot be used); no readable value gives None.
+    """
     match = _TICK.search(text)
     if match is None:
         return None
@@ -87,7 +101,7 @@ def parse_tick(text: str) -> float | None:
     else:
         factor = 1.0
     seconds = value * factor
-    return seconds if seconds > 0 else None
+    return seconds if seconds > 0 and math.isfinite(seconds) else math.nan
 
 
 def _version(text: str, path: str, offset: int) -> str:
@@ -186,16 +200,21 @@ def parse_header(handle: BinaryIO, path: str) -> Header:
             break
         if header.major is not None and header.major >= 4:
             break  # AEDAT 4.0: only the version line is text
-        _note(header, stripped)
+        _note(header, stripped, len(header.lines), after - len(raw))
     header.end = pos
     header.line_ending = None if not endings else (endings.pop() if len(endings) == 1 else "mixed")
     return header
 
 
-def _note(header: Header, text: str) -> None:
-    """Record a ``Key: value`` field and the tick from one header line."""
-    if header.tick is None and "tick" in text.lower():
-        header.tick = parse_tick(text)
+def _note(header: Header, text: str, number: int, offset: int) -> None:
+    """Record a ``Key: value`` field and the tick from one header line (``number``, at byte ``offset``)."""
+    if header.tick is None and "tick" in text.lower() and _TICK_LINE.search(text):
+        tick = parse_tick(text)
+        if tick is not None and not math.isnan(tick):
+            header.tick, header.tick_problem, header.tick_line = tick, None, (number, offset, "#" + text)
+        elif header.tick_line is None:
+            header.tick_line = (number, offset, "#" + text)
+            header.tick_problem = "unreadable" if tick is None else "invalid"
     if text.startswith(("<", "!")):
         return
     match = _FIELD.match(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -19,21 +20,14 @@ from neurofiles.plugin import (
 )
 
 from ._body import RECORDS, Body
+from ._compression import DEFAULT_MAX_PACKET_BYTES
 from ._header import Header, parse_header
+from ._options import check_bool, check_layout, check_positive_int, check_seconds, check_tick, check_version
 
 __all__ = ["AedatReader"]
 
 _SAMPLES = 257
-
-
-def _normalise_version(version: object) -> str | None:
-    if version is None:
-        return None
-    text = str(version).strip().lower().removeprefix("aedat").strip()
-    mapping = {"1": "1.0", "1.0": "1.0", "2": "2.0", "2.0": "2.0"}
-    if text not in mapping:
-        raise ValueError(f"version= must be '1.0' or '2.0' (for files without a version line), got {version!r}")
-    return mapping[text]
+_MILLIS = re.compile(r"[0-9]{1,19}")
 
 
 def _looks_like_text(data: bytes) -> bool:
@@ -55,12 +49,25 @@ class AedatReader(Reader):
         (default 1.0, as jAER does). Ignored, with a warning, if the file states its version.
     tick
         Seconds per timestamp tick; overrides the header (default: header, else 1e-6).
+        A tick line that cannot be read falls back to 1e-6 with a
+        :class:`FormatWarning` (``metadata["tick_guessed"]``); a tick line
+        stating zero, a negative, infinite or NaN tick is a :class:`CorruptFileError`
+        unless ``tick=`` is given.
     strict
         Raise :class:`TruncatedFileError` on a trailing partial record instead of warning.
     t_start, t_stop
         Read only events with ``t_start <= times < t_stop`` (seconds).
     decode
         Decode addresses with a layout (``"dvs128"``, ``"davis240"``, ``"davis346"``...).
+    max_packet_bytes
+        AEDAT 4.0: largest decompressed packet (default 256 MiB).
+    max_decompressed_bytes
+        AEDAT 4.0: largest decompressed total of the file (default
+        ``max(64 MiB, 64 x file size)``).
+    threads
+        AEDAT 4.0: decompression threads (default 1).
+
+    Bad option values raise :class:`~neurofiles.OptionError` naming the option.
     """
 
     def __init__(
@@ -73,19 +80,22 @@ class AedatReader(Reader):
         t_start: float | None = None,
         t_stop: float | None = None,
         decode: str | None = None,
+        max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
+        max_decompressed_bytes: int | None = None,
+        threads: int | None = None,
     ) -> None:
         super().__init__(source)
-        self.strict = bool(strict)
-        self.t_start, self.t_stop = t_start, t_stop
-        self.decode_layout = decode
-        if tick is not None:
-            try:
-                valid = float(tick) > 0 and bool(np.isfinite(float(tick)))
-            except (TypeError, ValueError):
-                valid = False
-            if not valid:
-                raise ValueError(f"tick= must be a positive number of seconds, got {tick!r}")
-        forced = _normalise_version(version)
+        self.strict = bool(check_bool("strict", strict))
+        self.t_start, self.t_stop = check_seconds("t_start", t_start), check_seconds("t_stop", t_stop)
+        self.decode_layout = check_layout(decode)
+        tick = check_tick(tick)
+        self.packet_options: dict[str, Any] = {
+            "max_packet_bytes": check_positive_int("max_packet_bytes", max_packet_bytes),
+            "max_decompressed_bytes": check_positive_int("max_decompressed_bytes", max_decompressed_bytes,
+                                                         allow_none=True),
+            "threads": check_positive_int("threads", threads, allow_none=True),
+        }
+        forced = check_version(version)
         with source.open() as handle:
             self.header: Header = parse_header(handle, source.name)
         if self.header.version is not None:
@@ -103,8 +113,7 @@ class AedatReader(Reader):
         if major not in (1, 2, 3, 4):
             raise CorruptFileError(f"unsupported AEDAT version {self.version}", path=source.name, offset=0)
         self.major = major
-        self.tick = float(tick) if tick is not None else (self.header.tick or 1e-6)
-        self.tick_source = "option" if tick is not None else ("header" if self.header.tick else "default")
+        self.tick, self.tick_source = self._choose_tick(tick)
         self.body: Body | None = None
         self.leftover = 0
         if major in (1, 2):
@@ -115,6 +124,24 @@ class AedatReader(Reader):
             self.leftover = body_bytes % dtype.itemsize
 
     # -- construction helpers ----------------------------------------------------------------
+    def _choose_tick(self, tick: float | None) -> tuple[float, str]:
+        """Seconds per tick and where it came from: ``option``, ``header``, ``default`` or ``guessed``."""
+        h = self.header
+        if tick is not None:
+            return tick, "option"
+        if h.tick is not None:
+            return h.tick, "header"
+        if h.tick_line is None:
+            return 1e-6, "default"
+        number, offset, text = h.tick_line
+        if h.tick_problem == "invalid":
+            raise CorruptFileError(f"tick line {text[:80]!r} states a tick that is not a positive finite"
+                                   " number of seconds; pass tick= to read the file anyway",
+                                   path=self.source.name, line=number, offset=offset)
+        warnings.warn(f"{self.source.name}: line {number}: byte {offset}: cannot read the tick line"
+                      f" {text[:80]!r}; assuming 1 us per tick (pass tick= to set it)", FormatWarning, stacklevel=5)
+        return 1e-6, "guessed"
+
     def _refuse_non_aer(self) -> None:
         """Files without a version line must at least look binary."""
         src = self.source
@@ -144,6 +171,7 @@ class AedatReader(Reader):
             "version_source": self.version_source,
             "tick": self.tick,
             "tick_source": self.tick_source,
+            "tick_guessed": self.tick_source == "guessed",
             "source": self.source.name,
             "header_size": h.end,
             "header": dict(h.fields),
@@ -158,7 +186,7 @@ class AedatReader(Reader):
             meta["hardware_interface"] = h.fields["HardwareInterface"]
         for key in ("Creation time", "DataStartTime"):
             value = h.fields.get(key, "").rsplit(" ", 1)[-1]
-            if value.isdigit():
+            if _MILLIS.fullmatch(value):
                 meta["start_time_ms" if key == "Creation time" else "data_start_time_ms"] = int(value)
         if self.body is not None:
             meta["record_size"] = self.body.dtype.itemsize
@@ -177,7 +205,7 @@ class AedatReader(Reader):
         if self.major == 3:
             events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version)
         elif self.major == 4:
-            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict)
+            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, **self.packet_options)
         else:
             events = self._read_records()
         if self.decode_layout is not None:
@@ -190,9 +218,8 @@ class AedatReader(Reader):
         Honours ``t_start``/``t_stop`` and ``decode``. AEDAT 3.x/4.0 files are
         yielded as one piece.
         """
-        size = int(events)
-        if size <= 0:
-            raise ValueError(f"events= must be a positive integer, got {events!r}")
+        size = check_positive_int("events", events)
+        assert size is not None
         if self.body is None:
             yield self.read()
             return

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from neurofiles._errors import CorruptFileError, LimitExceededError
-from neurofiles._text_table import Buffer, line_at
+from neurofiles._text_table import MAX_COLUMNS, MAX_HEADER_LINE, Buffer, check_columns, line_head
 
 __all__ = ["AtfHeader", "parse_header", "parse_record", "split_title"]
 
 SUPPORTED_VERSION = 1.0
 _FIELD = re.compile(rb'"([^"]*)"|([^\t,"]+)')
 _COUNTS = re.compile(rb"^\s*(\d+)[\t, ]+(\d+)\s*$")
+#: a count of more digits is larger than any file (and than Python's int() digit limit)
+MAX_COUNT_DIGITS = 18
 _TITLE = re.compile(r"^(.*?)\s*\(([^()]*)\)\s*$")
 
 
@@ -74,9 +77,24 @@ def _record_dict(records: list[list[str]]) -> dict[str, Any]:
     return out
 
 
-def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
+def _field_count(line: bytes, limit: int) -> int:
+    """Fields :func:`parse_record` finds in ``line``, counted up to ``limit + 1``."""
+    return sum(1 for _ in islice(_FIELD.finditer(line), limit + 1))
+
+
+def _header_line(buf: Buffer, pos: int, path: str, lineno: int) -> tuple[bytes, int]:
+    """The header line at ``pos`` and the start of the next; LimitExceededError past MAX_HEADER_LINE."""
+    line, nxt, length = line_head(buf, pos, MAX_HEADER_LINE)
+    if length > MAX_HEADER_LINE:
+        raise LimitExceededError(
+            f"header line of {length} bytes, more than {MAX_HEADER_LINE}", path=path, line=lineno
+        )
+    return line, nxt
+
+
+def parse_header(buf: Buffer, path: str, size: int, max_columns: int = MAX_COLUMNS) -> AtfHeader:
     """Parse lines 1..(titles); raise :class:`CorruptFileError` naming the line on bad input."""
-    line1, pos = line_at(buf, 0)
+    line1, pos = _header_line(buf, 0, path, 1)
     magic = line1[:3]
     if magic == b"PAF":
         raise CorruptFileError(
@@ -99,11 +117,18 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
             path=path,
             line=1,
         )
-    line2, pos = line_at(buf, pos)
+    line2, pos = _header_line(buf, pos, path, 2)
     match = _COUNTS.match(line2)
     if not match:
         raise CorruptFileError(
             f"line 2 must hold two counts (header records, columns), found {line2[:40]!r}", path=path, line=2
+        )
+    digits = [m.lstrip(b"0") for m in match.groups()]
+    if max(len(d) for d in digits) > MAX_COUNT_DIGITS:
+        raise LimitExceededError(
+            f"line 2 declares counts of {max(len(d) for d in digits)} digits; no file can hold them",
+            path=path,
+            line=2,
         )
     nrec, ncol = int(match.group(1)), int(match.group(2))
     if nrec > size or ncol > size:
@@ -117,9 +142,9 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
     quoted: list[tuple[int, bytes, int]] = []  # (line number, text, start of next line)
     lineno = 2
     while pos < len(buf):
-        line, nxt = line_at(buf, pos)
         lineno += 1
-        stripped = line.strip()
+        peek, nxt, _ = line_head(buf, pos)  # a long data line is not read whole here
+        stripped = peek.strip()
         if stripped[:1] == b"\x1a":  # Ctrl-Z: end of file in Axon's reader
             break
         if not stripped:
@@ -129,14 +154,16 @@ def parse_header(buf: Buffer, path: str, size: int) -> AtfHeader:
             raise CorruptFileError("empty line inside the ATF header", path=path, line=lineno)
         if not stripped.startswith(b'"'):
             break
-        quoted.append((lineno, stripped, nxt))
+        line, nxt = _header_line(buf, pos, path, lineno)
+        quoted.append((lineno, line.strip(), nxt))
         pos = nxt
     if not quoted:
         raise CorruptFileError("no column-title line (quoted titles) after line 2", path=path, line=3)
     last = len(quoted) - 1
-    if len(quoted) > nrec + 1 and len(parse_record(quoted[nrec][1])) == ncol:
+    if len(quoted) > nrec + 1 and _field_count(quoted[nrec][1], max_columns) == ncol:
         last = nrec  # the declared structure fits: quoted lines after the titles are data (quoted text cells)
     title_no, title_line, data_pos = quoted[last]
+    check_columns(_field_count(title_line, max_columns), max_columns, path=path, line=title_no, what="the title line has")
     head.records = [parse_record(text) for _, text, _ in quoted[:last]]
     head.titles = parse_record(title_line)
     head.titles_line = title_no

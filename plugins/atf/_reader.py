@@ -11,13 +11,15 @@ from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
 from neurofiles._reader import Reader
 from neurofiles._source import Source
 from neurofiles._text_table import (
+    MAX_COLUMNS,
     Buffer,
+    check_columns,
     check_engine,
+    count_fields,
     detect_separator,
-    line_at,
+    line_head,
     parse_block,
     read_buffer,
-    split_fields,
 )
 from neurofiles._traces import Traces
 
@@ -63,16 +65,24 @@ class AtfReader(Reader):
         file, instead of warning with :class:`FormatWarning`.
     engine
         ``'auto'`` (pyarrow when installed), ``'numpy'`` or ``'pyarrow'``.
+    max_columns
+        Widest table read (default 65,536); a wider title line or data row is a
+        :class:`LimitExceededError`.
     """
 
-    def __init__(self, source: Source, *, strict: bool = False, engine: str = "auto") -> None:
+    def __init__(
+        self, source: Source, *, strict: bool = False, engine: str = "auto", max_columns: int = MAX_COLUMNS
+    ) -> None:
         super().__init__(source)
         check_engine(engine)
+        self.max_columns = max_columns
         if source.header[:3] not in (b"ATF", b"PAF"):
             raise FormatMismatch("does not start with 'ATF'")
         self.strict, self.engine = strict, engine
         self._buf: Buffer = read_buffer(source)
-        self.head: AtfHeader = parse_header(self._buf, source.name, source.size or len(self._buf))
+        self.head: AtfHeader = parse_header(
+            self._buf, source.name, source.size or len(self._buf), max_columns
+        )
         for line, message in self.head.problems:
             self._report(message, line)
 
@@ -92,24 +102,28 @@ class AtfReader(Reader):
             "records": h.header,
         }
 
-    def _first_data_line(self) -> bytes | None:
+    def _first_data_row(self) -> tuple[str | None, int] | None:
+        """Separator and field count of the first data row (read in pieces if long), or None."""
         pos = self.head.data_start
+        lineno = self.head.data_line
         while pos < len(self._buf):
-            line, pos = line_at(self._buf, pos)
-            if line.strip():
-                return line
+            head, nxt, length = line_head(self._buf, pos)
+            if head.strip():
+                sep = detect_separator(head)
+                count, trailing = count_fields(self._buf, pos, pos + length, sep, self.max_columns + 1)
+                if count == len(self.head.titles) + 1 and trailing:
+                    count -= 1  # a row ending in the separator
+                check_columns(count, self.max_columns, path=self.source.name, line=lineno)
+                return sep, count
+            pos, lineno = nxt, lineno + 1
         return None
 
     def read(self) -> Traces:
         """Parse the data block and map the columns."""
         h = self.head
         path = self.source.name
-        first = self._first_data_line()
-        sep = detect_separator(first) if first is not None else "\t"
-        ncols = len(h.titles)
-        if first is not None:
-            fields = split_fields(first, sep, drop_trailing=False)
-            ncols = len(fields) - 1 if len(fields) == len(h.titles) + 1 and fields[-1] == b"" else len(fields)
+        first = self._first_data_row()
+        sep, ncols = first if first is not None else ("\t", len(h.titles))
         titles = list(h.titles)
         if ncols != len(titles):
             self._report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 import warnings
@@ -15,13 +16,15 @@ from neurofiles._backend import (
     SessionStore,
     StorageBackend,
     StoreManifestError,
+    UnsafeStoreFileError,
+    check_regular,
     fd_budget,
     walk_files,
 )
-
-from neurofiles._errors import StorageWarning
+from neurofiles._errors import OptionError, StorageWarning
 
 from . import _flavours
+from ._dumb import open_dumb
 
 __all__ = ["DbmBackend", "DbmSession"]
 
@@ -32,7 +35,16 @@ _DUMB_OPEN = threading.Lock()
 
 
 class DbmSession(SessionStore):
-    """A session held in one dbm database (``bytes`` keys are the UTF-8 of the ``str`` keys)."""
+    """A session held in one dbm database (``bytes`` keys are the UTF-8 of the ``str`` keys).
+
+    What survives ``kill -9`` of the writer, flavour ``dumb`` (written through
+    :class:`~neurofiles.plugins.dbm_store._dumb.DurableDumb`): everything
+    written before ``flush()`` (or ``close()``) returned, exactly; a write whose
+    ``__setitem__`` returned but that no ``flush()`` followed is lost (readers
+    see the session as of its last flush). Other flavours: ``flush()`` closes
+    the database so its library writes it out, but a writer killed during a
+    later write can leave a file that no longer opens (crash_safe ``"none"``).
+    """
 
     def __init__(self, backend: DbmBackend, name: str, path: Path, *, writable: bool) -> None:
         super().__init__(backend, name, writable=writable)
@@ -64,17 +76,28 @@ class DbmSession(SessionStore):
             flag = "c" if self.writable else ("ru" if self._flavour == "gnu" else "r")
             sig = self._signature()
             try:
+                # dbm opens by name: a FIFO there would block it forever, a link lead elsewhere
+                check_regular(*self._files())
+            except UnsafeStoreFileError as exc:
+                raise CorruptSessionError(f"not opened: {exc}", path=self.path) from None
+            try:
                 if self._flavour == "dumb":
                     with _DUMB_OPEN:
-                        self._db = self._module.open(os.fspath(self.path), flag)
+                        self._db = open_dumb(os.fspath(self.path), "c" if self.writable else "r")
                 else:
                     self._db = self._module.open(os.fspath(self.path), flag)
+            except OSError as exc:
+                if self.writable and not isinstance(exc, FileNotFoundError):
+                    raise  # a write problem (read-only, disk full): the session turns it into a typed error
+                raise CorruptSessionError(
+                    f"cannot open as dbm.{self._flavour} ({type(exc).__name__}: {exc})", path=self.path
+                ) from exc
             except Exception as exc:  # each flavour fails in its own way on a bad file
                 raise CorruptSessionError(
                     f"cannot open as dbm.{self._flavour} ({type(exc).__name__}: {exc})", path=self.path
                 ) from exc
             self._sig = sig
-            if self._flavour == "dumb" and not self.writable:
+            if self._flavour == "dumb":
                 self._check_dumb_index()
         return self._db
 
@@ -94,11 +117,23 @@ class DbmSession(SessionStore):
             size = os.path.getsize(f"{self.path}.dat")
         except OSError:
             return
+        bad = next((k for k, v in index.items() if not _is_extent(v, size)), None)
+        if bad is not None:
+            db, self._db = self._db, None
+            db._index = None  # never let close() rewrite an index it could not trust
+            raise CorruptSessionError(
+                f"{self.path}.dir: the index entry of key {bad!r:.60} ({index[bad]!r:.60}) is not a place"
+                f" inside the {size} bytes of {self.path}.dat",
+                path=self.path,
+            )
+        if self.writable:
+            return
         end = max((pos + siz for pos, siz in index.values()), default=0)
         if size > end + 512:
             warnings.warn(
                 f"{self.path}.dir: session {self.name!r} may be torn: its index covers {end} of the {size}"
-                f" bytes in {self.path}.dat ({len(index)} keys readable); a writer died while writing"
+                f" bytes in {self.path}.dat ({len(index)} keys readable); writes made after its last flush"
+                f" were lost when a writer died, the index was cut short by a writer that is not neurofiles"
                 f" (the previous index may be in {self.path}.bak), or the last values were deleted",
                 StorageWarning,
                 stacklevel=2,
@@ -111,6 +146,14 @@ class DbmSession(SessionStore):
     def get(self, key: str) -> bytes | None:
         value = self.db.get(key.encode("utf-8"))
         return None if value is None else bytes(value)
+
+    def _key(self, raw: object) -> str:
+        try:
+            return raw.decode("utf-8")  # type: ignore[attr-defined, no-any-return]
+        except (AttributeError, UnicodeDecodeError) as exc:
+            raise CorruptSessionError(
+                f"session {self.name!r} holds key {raw!r:.60}, which is not UTF-8 text ({exc})", path=self.path
+            ) from None
 
     def contains(self, key: str) -> bool:
         return key.encode("utf-8") in self.db
@@ -127,7 +170,7 @@ class DbmSession(SessionStore):
 
     def keys(self) -> Iterator[str]:
         for raw in sorted(self.db.keys()):
-            yield raw.decode("utf-8")
+            yield self._key(raw)
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         for key in list(self.keys()):
@@ -163,6 +206,16 @@ class DbmSession(SessionStore):
         self._close()
 
 
+def _is_extent(value: object, size: int) -> bool:
+    """True if ``value`` is a dbm.dumb ``(pos, siz)`` pair inside a file of ``size`` bytes."""
+    return (
+        isinstance(value, tuple)
+        and len(value) == 2
+        and all(type(v) is int and v >= 0 for v in value)
+        and value[0] + value[1] <= size
+    )
+
+
 class DbmBackend(StorageBackend):
     """Sessions as dbm databases named ``<session>.dbm`` (plus the flavour's suffixes).
 
@@ -171,7 +224,14 @@ class DbmBackend(StorageBackend):
     flavour : ``"gnu"``, ``"sqlite3"``, ``"ndbm"`` or ``"dumb"``
         The implementation; a new store takes the best available one
         (gnu > sqlite3 > dumb) and records it in the manifest.
+
+    Keys are stored inside the database: any ``str`` key with a UTF-8 form is
+    accepted. With flavour ``dumb`` the backend is crash-safe against
+    ``kill -9`` at ``flush()`` (``capabilities.crash_safe == "process"``; see
+    :class:`DbmSession`); the other flavours claim ``"none"``.
     """
+
+    option_names = frozenset({"flavour"})
 
     name = "dbm"
     extension = ".dbm"
@@ -193,12 +253,27 @@ class DbmBackend(StorageBackend):
             raise StoreManifestError(
                 f"{self.basepath}: no dbm flavour recorded and none recognisable; pass flavour=..."
             )
+        self.check_options({"flavour": flavour})
         self.flavour = str(flavour)
         self.options["flavour"] = self.flavour
+        if self.flavour == "dumb":
+            self.capabilities = dataclasses.replace(type(self).capabilities, crash_safe="process")
         self.module = _flavours.load(self.flavour, store=self.basepath)
         self._suffixes = sorted(_flavours.suffixes(self.flavour), key=len, reverse=True)
         # dbm.dumb keeps no file open per handle; the others hold one descriptor each
         self.max_open_readers = 4096 if self.flavour == "dumb" else fd_budget()
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        super().check_options(options)
+        flavour = options.get("flavour")
+        if flavour is not None and flavour not in _flavours.FLAVOURS:
+            raise OptionError(
+                f"{cls.name} option flavour must be one of {', '.join(_flavours.FLAVOURS)}, got {flavour!r}"
+            )
+
+    def check_key(self, key: str) -> None:
+        """Keys are the UTF-8 bytes of the ``str`` inside the database: nothing more to refuse."""
 
     @classmethod
     def default_flavour(cls) -> str:
@@ -206,6 +281,7 @@ class DbmBackend(StorageBackend):
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        cls.check_options(options)
         flavour = options.get("flavour") or cls.default_flavour()
         _flavours.load(str(flavour))
         return {"flavour": str(flavour)}
@@ -213,7 +289,8 @@ class DbmBackend(StorageBackend):
     @classmethod
     def guess_flavour(cls, basepath: Path) -> str | None:
         """The flavour of a manifest-less store, decided once for the store (never per file)."""
-        files = [e for _, e in walk_files(basepath) if not e.is_dir()]
+        # regular files only: whichdb opens files by name, and a FIFO would block it
+        files = [e for _, e in walk_files(basepath) if e.is_file(follow_symlinks=False)]
         names = {e.name for e in files}
         for entry in files:
             stem, ext = os.path.splitext(entry.name)
@@ -225,6 +302,10 @@ class DbmBackend(StorageBackend):
                 return "ndbm"
         for entry in files:
             if entry.name.endswith(cls.extension) or not cls.extension:
+                try:
+                    check_regular(entry.path)
+                except OSError:
+                    continue
                 found = _flavours.whichdb_flavour(Path(entry.path))
                 if found:
                     return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from neurofiles._specs import Probe
 
-from ._layout import EPS_MAGIC, PWM_HEADS, is_numeric_line
+from ._layout import EPS_MAGIC, PWM_HEADS, whole_fields, is_numeric_line
 from ._text_reader import looks_binary
 from ._vwrite import scan_records
 
@@ -34,7 +34,9 @@ def sniff_text(probe: Probe) -> float:
         return 0.0
     lines = head.split(b"\n")
     if probe.size is None or len(head) < probe.size:
-        lines = lines[:-1]  # the last line may be cut by the probe
+        # the last line may be cut by the probe: keep its whole fields (a single-line vector
+        # longer than the probe is one cut line)
+        lines[-1] = whole_fields(lines[-1])
     lines = [ln.strip() for ln in lines if ln.strip()]
     if not lines:
         return 0.0

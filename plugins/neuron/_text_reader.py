@@ -15,7 +15,16 @@ import numpy as np
 from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning, LimitExceededError
 from neurofiles._reader import Reader
 from neurofiles._source import Source
-from neurofiles._text_table import Buffer, check_engine, detect_separator, parse_block, read_buffer, read_whole
+from neurofiles._text_table import (
+    MAX_COLUMNS,
+    Buffer,
+    TableBlock,
+    check_engine,
+    detect_separator,
+    parse_block,
+    read_buffer,
+    read_whole,
+)
 from neurofiles._traces import Traces
 
 from ._layout import EPS_MAGIC, PWM_HEADS, TextLayout, scan_layout
@@ -24,6 +33,9 @@ from ._pwm import read_pwm
 __all__ = ["NeuronDatReader", "looks_binary"]
 
 _TEXT_BYTES = frozenset(b"\t\n\r\x0c\x1a") | frozenset(range(32, 256))
+#: a single-line vector is parsed in pieces of this many bytes
+SINGLE_LINE_PIECE = 4 << 20
+_SPACES_TO_LINES = bytes.maketrans(b" \t", b"\n\n")
 
 
 def looks_binary(head: bytes) -> bool:
@@ -41,11 +53,17 @@ class NeuronDatReader(Reader):
         rows found, instead of warning with :class:`FormatWarning`.
     engine
         ``'auto'`` (pyarrow when installed), ``'numpy'`` or ``'pyarrow'``.
+    max_columns
+        Widest table read (default 65,536); a wider row is a
+        :class:`LimitExceededError`. A single-line vector is one column, whatever its length.
     """
 
-    def __init__(self, source: Source, *, strict: bool = False, engine: str = "auto") -> None:
+    def __init__(
+        self, source: Source, *, strict: bool = False, engine: str = "auto", max_columns: int = MAX_COLUMNS
+    ) -> None:
         super().__init__(source)
         check_engine(engine)
+        self.max_columns = max_columns
         self.strict, self.engine = strict, engine
         head = source.header
         path = source.name
@@ -65,7 +83,7 @@ class NeuronDatReader(Reader):
         self.layout: TextLayout | None = None
         if self.pwm:
             return
-        found = scan_layout(self._buf, path)
+        found = scan_layout(self._buf, path, max_columns)
         if isinstance(found, str):
             raise FormatMismatch(found)
         self.layout = found
@@ -108,16 +126,19 @@ class NeuronDatReader(Reader):
             return traces
         lay = self.layout
         assert lay is not None
-        block = parse_block(
-            self._buf,
-            lay.data_start,
-            ncols=lay.ncols,
-            sep=lay.sep,
-            path=path,
-            first_line=lay.data_line,
-            engine=self.engine,
-            comments="#",
-        )
+        if lay.single_line:
+            block = self._single_line(lay)
+        else:
+            block = parse_block(
+                self._buf,
+                lay.data_start,
+                ncols=lay.ncols,
+                sep=lay.sep,
+                path=path,
+                first_line=lay.data_line,
+                engine=self.engine,
+                comments="#",
+            )
         array = block.array
         meta: dict[str, Any] = {"format": "neuron-dat", "source": path, "engine": block.engine}
         count_is_header = self._count_is_header(array.shape[0])
@@ -143,6 +164,43 @@ class NeuronDatReader(Reader):
             meta["precision note"] = "Matrix.fprint writes 3 significant digits by default"
         meta["rows"] = int(array.shape[0])
         return self._traces(array, meta)
+
+    def _single_line(self, lay: TextLayout) -> TableBlock:
+        """The one line of a single-line vector as one column, parsed in pieces of
+        SINGLE_LINE_PIECE bytes cut between numbers (each piece's blanks become line ends)."""
+        path = self.source.name
+        pieces: list[np.ndarray] = []
+        engine = "native"
+        pos, stop = lay.data_start, lay.data_end
+        while pos < stop:
+            chunk = self._buf[pos : min(stop, pos + SINGLE_LINE_PIECE)]
+            if pos + len(chunk) < stop:
+                cut = max(chunk.rfind(b" "), chunk.rfind(b"\t"))
+                if cut < 0:
+                    raise CorruptFileError(
+                        f"no blank in {len(chunk)} bytes of a single-line vector: not a number",
+                        path=path,
+                        line=lay.data_line,
+                        offset=pos,
+                    )
+                chunk = chunk[: cut + 1]
+            try:
+                block = parse_block(
+                    chunk.translate(_SPACES_TO_LINES),
+                    0,
+                    ncols=1,
+                    sep=None,
+                    path=path,
+                    first_line=lay.data_line,
+                    engine=self.engine,
+                    comments="#",
+                )
+            except CorruptFileError as exc:
+                raise CorruptFileError(exc.reason, path=path, line=lay.data_line) from None
+            pieces.append(block.array)
+            engine = block.engine
+            pos += len(chunk)
+        return TableBlock(np.concatenate(pieces) if pieces else np.empty((0, 1)), engine)
 
     def _count_is_header(self, rows: int) -> bool:
         """Decide whether the integer line before the data is a count line or the first data row."""
@@ -188,6 +246,8 @@ class NeuronDatReader(Reader):
             return "count line without label" if len(count) == 1 else "Matrix.fprint"
         if lay.names is not None:
             return "table with column-name line"
+        if lay.single_line:
+            return "single-line vector"
         if lay.ncols == 1:
             return "Vector.printf (values only)"
         if rows == 1 and lay.ncols > 2:
@@ -198,7 +258,7 @@ class NeuronDatReader(Reader):
         lay = self.layout
         assert lay is not None
         variant = meta["variant"]
-        if variant == "single-line vector":
+        if variant == "single-line vector" or lay.single_line:
             array = array.reshape(-1, 1)
         ncols = array.shape[1]
         label = lay.label

@@ -174,33 +174,58 @@ class VwriteReader(Reader):
         }
 
     def read(self) -> Traces:
-        """Decode every record; equal-length vectors become columns."""
-        vectors = []
-        with self.source.open() as handle:
-            for rec in self.records:
-                vectors.append(decode_record(read_at(handle, rec.offset, rec.size, self.source.name), rec))
+        """Decode every record. Equal-length vectors become columns; vectors of different
+        lengths are kept end to end in one column (never padded), with their offsets."""
         meta: dict[str, Any] = {"format": "neuron-vwrite", "source": self.source.name, **self.summary()}
-        meta["vectors_data"] = vectors
-        if self.times_first and len(vectors) < 2:
+        lengths = [r.n for r in self.records]
+        if len(set(lengths)) > 1:
+            return self._ragged(lengths, meta)
+        table = np.empty((lengths[0], len(lengths)), dtype=np.float64)
+        self._decode_into(list(table.T))
+        meta["vectors_data"] = list(table.T)
+        if self.times_first and len(lengths) < 2:
             raise CorruptFileError("times_first=True needs at least two vectors", path=self.source.name)
-        lengths = {v.size for v in vectors}
-        if len(lengths) > 1:
-            warnings.warn(
-                f"{self.source.name}: vectors have different lengths"
-                f" {[v.size for v in vectors]}; shorter ones are"
-                " padded with NaN in .values (exact vectors in metadata['vectors_data'])",
-                FormatWarning,
-                stacklevel=2,
-            )
-        nrows = max(lengths)
-        table = np.full((nrows, len(vectors)), np.nan)
-        for i, v in enumerate(vectors):
-            table[: v.size, i] = v
-        names = [f"vector {i + 1}" for i in range(len(vectors))]
+        names = [f"vector {i + 1}" for i in range(len(lengths))]
         if self.times_first:
             return Traces(table[:, 0], table[:, 1:], names[1:], time_name="vector 1", metadata=meta)
         meta["times"] = "none: vwrite stores bare vectors (use times_first=True if the first is time)"
         return Traces(None, table, names, metadata=meta)
+
+    def _decode_into(self, targets: list[np.ndarray]) -> None:
+        """Decode record ``i`` into ``targets[i]`` (views of one preallocated array)."""
+        with self.source.open() as handle:
+            for rec, target in zip(self.records, targets):
+                target[:] = decode_record(read_at(handle, rec.offset, rec.size, self.source.name), rec)
+
+    def _ragged(self, lengths: list[int], meta: dict[str, Any]) -> Traces:
+        """Vectors of different lengths: one flat column, ``metadata["offsets"]`` says where each starts."""
+        path = self.source.name
+        if self.times_first:
+            raise CorruptFileError(
+                f"times_first=True needs vectors of equal length, found lengths {_shown(lengths)}", path=path
+            )
+        offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=offsets[1:])
+        flat = np.empty(int(offsets[-1]), dtype=np.float64)
+        views = [flat[offsets[i] : offsets[i + 1]] for i in range(len(lengths))]
+        self._decode_into(views)
+        warnings.warn(
+            f"{path}: vectors have different lengths {_shown(lengths)}; they are kept end to end in"
+            " one column (metadata['offsets'], metadata['vectors_data'])",
+            FormatWarning,
+            stacklevel=3,
+        )
+        meta["layout"] = "ragged: vectors end to end in one column"
+        meta["offsets"] = offsets
+        meta["vectors_data"] = views
+        meta["times"] = "none: vwrite stores bare vectors"
+        return Traces(None, flat.reshape(-1, 1), ["vectors (end to end)"], metadata=meta)
+
+
+def _shown(lengths: list[int], most: int = 10) -> str:
+    """``lengths`` for a message: the first ``most`` and how many more."""
+    head = ", ".join(map(str, lengths[:most]))
+    return f"[{head}, ... {len(lengths) - most} more]" if len(lengths) > most else f"[{head}]"
 
 
 class FwriteReader(Reader):

@@ -1,15 +1,15 @@
 """Brian 1 compatible ``read_neuron_dat(name)``, shown as ``neurofiles.read_neuron_dat``.
 
 Brian 1 (``brian/tools/io.py``) returned ``M[:, 0], M[:, 1]`` after skipping
-a fixed number of header lines. This function returns the same two arrays
-for every file Brian reads correctly (two-column clipboard files), and reads
-the layouts Brian got wrong (headerless tables, count lines of two integers,
+a fixed number of header lines. This function returns the same arrays for
+every file Brian reads correctly (two-column clipboard files), and reads the
+layouts Brian got wrong (headerless tables, count lines of two integers,
 header counts that lie, CRLF, latin-1 units).
 
 Differences, on purpose:
 
-* several value columns: ``values`` is 2-D (rows x value columns) holding
-  all of them (Brian returned only the first); ``values[:, 0]`` is Brian's array;
+* every column is returned as Brian's ``M.T`` unpacking allows
+  (``t, v1, v2 = read_neuron_dat(f)``);
 * one value column and no time column (NEURON ``Vector.printf``): ``times`` is None.
 
 It lives with the NEURON formats it names; the core only re-exports it.
@@ -28,16 +28,13 @@ from neurofiles.plugin import Traces
 __all__ = ["read_neuron_dat"]
 
 
-def _pair(traces: Traces) -> tuple[Optional[np.ndarray], np.ndarray]:
-    values = traces.values
-    return traces.times, (values[:, 0] if values.shape[1] == 1 else values)
+def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray], ...]:
+    """Read a NEURON ``.dat`` file; return its columns as Brian 1 did (``M.T``).
 
-
-def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray], np.ndarray]:
-    """Read a NEURON ``.dat`` file; return ``(times, values)``.
-
+    ``t, v = read_neuron_dat(f)`` for a two-column file, ``t, v1, v2 = ...``
+    for three columns, and so on: the time column, then one 1-D array per value
+    column. Files without a time column (``Vector.printf``) give ``(None, v)``.
     Text layouts and binary ``Vector.vwrite`` files are recognised by content.
-    ``values`` is 1-D for one value column, else 2-D (rows x columns).
     """
     try:
         traces = load(name, format="neuron-dat")
@@ -47,4 +44,4 @@ def read_neuron_dat(name: str | os.PathLike[str]) -> tuple[Optional[np.ndarray],
             traces = Traces(
                 traces.values[:, 0], traces.values[:, 1:], traces.columns[1:], metadata=traces.metadata
             )
-    return _pair(traces)
+    return (traces.times, *traces.values.T)

@@ -18,6 +18,12 @@ class ShelveBackend(DbmBackend):
     has the same dbm flavour. The values are pickles, so only the
     ``"pickle"`` codec is allowed. A new store takes the flavour
     :func:`dbm.open` would choose here, as :mod:`shelve` does.
+
+    Crash safety is the dbm backend's: with flavour ``dumb``, everything written
+    before ``flush()`` returned survives ``kill -9`` of the writer, exactly, and
+    writes after the last flush are lost (``crash_safe == "process"``); other
+    flavours promise nothing (see :class:`~neurofiles.plugins.dbm_store._backend.DbmSession`).
+    Keys are any ``str`` with a UTF-8 form.
     """
 
     name = "shelve"

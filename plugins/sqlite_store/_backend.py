@@ -9,8 +9,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurofiles._backend import Capabilities, SessionStore, StorageBackend, fd_budget, walk_files
-from neurofiles._errors import StorageWarning
+from neurofiles._backend import (
+    Capabilities,
+    CorruptSessionError,
+    SessionStore,
+    StorageBackend,
+    check_regular,
+    fd_budget,
+    walk_files,
+)
+from neurofiles._errors import OptionError, StorageWarning
 
 from ._index import INLINE_MAX, SessionIndex
 from ._session import SqliteSession
@@ -26,13 +34,20 @@ class SqliteBackend(StorageBackend):
 
     Options
     -------
-    synchronous : ``"NORMAL"`` (default) or ``"FULL"``
-        SQLite's durability level for writers.
+    synchronous : ``"NORMAL"`` (default), ``"FULL"`` or ``"EXTRA"``
+        SQLite's durability level for writers (no other value reaches SQL).
     index : bool
         Use the consolidated index for ``get``/``keys``/``itemcount`` (default True).
     commit_every, commit_seconds
         Writers commit after this many sets or seconds (default 1000 and 1.0),
         and always on ``flush()``/``close()``.
+
+    Crash safety (``kill -9`` of a writer): everything written before
+    ``flush()`` returned survives; a record whose ``__setitem__`` returned
+    survives once its group commits (at most ``commit_every`` sets or
+    ``commit_seconds`` later, checked at each write) and is otherwise lost
+    whole; readers never see part of a group. Keys are stored inside the
+    database: any ``str`` key with a UTF-8 form is accepted.
     """
 
     name = "sqlite"
@@ -45,11 +60,30 @@ class SqliteBackend(StorageBackend):
         fast_queries=True,
     )
 
+    option_names = frozenset({"synchronous", "index", "commit_every", "commit_seconds"})
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, Any]) -> None:
+        super().check_options(options)
+        sync = options.get("synchronous", "NORMAL")
+        if not isinstance(sync, str) or sync.upper() not in ("NORMAL", "FULL", "EXTRA"):
+            raise OptionError(f"sqlite option synchronous must be 'NORMAL', 'FULL' or 'EXTRA', got {sync!r}")
+        if not isinstance(options.get("index", True), bool):
+            raise OptionError(f"sqlite option index must be True or False, got {options['index']!r}")
+        every = options.get("commit_every", 1000)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise OptionError(f"sqlite option commit_every must be an int >= 1, got {every!r}")
+        seconds = options.get("commit_seconds", 1.0)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise OptionError(f"sqlite option commit_seconds must be a number >= 0, got {seconds!r}")
+
+    def check_key(self, key: str) -> None:
+        """Every ``str`` key is stored as SQLite text: nothing more to refuse."""
+
     def __init__(self, basepath: Path, options: Mapping[str, Any]) -> None:
         super().__init__(basepath, options)
+        self.check_options(self.options)
         self.synchronous = str(self.options.get("synchronous", "NORMAL")).upper()
-        if self.synchronous not in ("NORMAL", "FULL", "EXTRA"):
-            raise ValueError(f"synchronous must be NORMAL, FULL or EXTRA, got {self.synchronous!r}")
         self.use_index = bool(self.options.get("index", True))
         self.commit_every = int(self.options.get("commit_every", 1000))
         self.commit_seconds = float(self.options.get("commit_seconds", 1.0))
@@ -60,6 +94,7 @@ class SqliteBackend(StorageBackend):
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        cls.check_options(options)
         return {"synchronous": str(options.get("synchronous", "NORMAL")).upper()}
 
     @classmethod
@@ -129,12 +164,23 @@ class SqliteBackend(StorageBackend):
         store = self.reader(name)
         try:
             conn = store.conn  # type: ignore[attr-defined]
-            return conn.execute(
-                "SELECT key, CASE WHEN length(value) <= ? THEN value END, length(value) > ? FROM kv",
+            rows = conn.execute(
+                "SELECT key, CASE WHEN length(value) <= ? THEN value END, length(value) > ?,"
+                " typeof(key) = 'text' AND typeof(value) = 'blob' FROM kv",
                 (INLINE_MAX, INLINE_MAX),
-            ).fetchall()  # type: ignore[no-any-return]
+            ).fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSessionError(f"cannot read session {name!r} ({exc})", path=self.session_path(name)) from exc
         finally:
             self.release(name, store)
+        bad = next((row for row in rows if not row[3]), None)
+        if bad is not None:
+            raise CorruptSessionError(
+                f"session {name!r} holds key {bad[0]!r:.60} or its value with a type neurofiles never writes"
+                " (keys are text, values BLOBs)",
+                path=self.session_path(name),
+            )
+        return [row[:3] for row in rows]
 
     def _sync(self, names: Iterable[str]) -> tuple[SessionIndex, set[str], list[str]] | None:
         index = self._get_index()
@@ -167,10 +213,10 @@ class SqliteBackend(StorageBackend):
         for session, value, external in index.get(key).fetchall():
             if session not in fresh:
                 continue
-            if external:
+            if external or not isinstance(value, bytes):  # a doctored index is not trusted with a size
                 yield from super().get_across(key, [session])
             else:
-                yield session, bytes(value)
+                yield session, value
         yield from super().get_across(key, live)
 
     def keys_across(self, names: Iterable[str]) -> set[str]:

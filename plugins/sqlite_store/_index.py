@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable
 
+from neurofiles._backend import check_regular
+
 from ._session import connect
 
 __all__ = ["INLINE_MAX", "SETTLE_NS", "SessionIndex"]
@@ -51,6 +53,7 @@ class SessionIndex:
         self._version = -1
 
     def _open(self) -> sqlite3.Connection:
+        check_regular(self.path, f"{os.fspath(self.path)}-journal")  # a FIFO would block; raises OSError
         try:
             return self._prepare(connect(self.path, "rwc", "OFF"))
         except sqlite3.DatabaseError:

@@ -4,6 +4,15 @@ Rollback journal (``journal_mode=DELETE``), ``synchronous=NORMAL`` (or FULL),
 ``BEGIN IMMEDIATE`` write transactions, a 30 s ``busy_timeout``. Writes are
 grouped: a transaction commits after ``commit_every`` sets, after
 ``commit_seconds``, and on ``flush()``/``close()``/interpreter exit.
+
+What survives ``kill -9`` of the writer: when ``flush()`` (or ``close()``)
+returns, every write before it. When ``__setitem__`` returns, the record is
+in the open transaction: it survives once that transaction commits (after at
+most ``commit_every`` sets or ``commit_seconds``, at the next write) and is
+lost, whole, if the writer dies first. A reader always sees the session as of
+its last commit, never part of a transaction; a new session's empty schema is
+committed when it is created, so a writer killed before its first commit
+leaves an empty, valid session.
 """
 
 from __future__ import annotations
@@ -18,9 +27,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from neurofiles._backend import CorruptSessionError, SessionStore
+from neurofiles._backend import CorruptSessionError, SessionStore, check_regular, write_error
 
-__all__ = ["FORMAT", "SqliteSession", "connect"]
+__all__ = ["FORMAT", "SYNCHRONOUS", "SqliteSession", "connect"]
+
+#: The only values of ``PRAGMA synchronous`` ever sent to SQLite.
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+_HELPERS = ("-journal", "-wal", "-shm")
 
 FORMAT = "neurofiles-sqlite-session"
 VERSION = "1"
@@ -32,7 +45,14 @@ _SCHEMA = (
 
 
 def connect(path: Path, mode: str, synchronous: str = "NORMAL") -> sqlite3.Connection:
-    """Open ``path`` with URI ``mode`` (``ro``/``rw``/``rwc``), autocommit, our pragmas."""
+    """Open ``path`` with URI ``mode`` (``ro``/``rw``/``rwc``), autocommit, our pragmas.
+
+    The file and its journal must be regular files if they exist (a FIFO would
+    block SQLite's open); ``synchronous`` must be one of :data:`SYNCHRONOUS`.
+    """
+    if synchronous not in SYNCHRONOUS:
+        raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}, got {synchronous!r}")
+    check_regular(path, *(f"{os.fspath(path)}{h}" for h in _HELPERS))
     uri = "file:" + quote(os.fspath(path)) + f"?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_MS / 1000, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
@@ -82,27 +102,31 @@ class SqliteSession(SessionStore):
             conn = self._open_readable(path)
         self._state: dict[str, Any] = {"conn": conn}
         self._finalizer = weakref.finalize(self, _finish, self._state)
-        if conn.in_transaction:  # a new file: its schema commits with the first data (one fsync pair)
-            self._since = time.monotonic()
 
     # -- opening -------------------------------------------------------------------------------
 
     @staticmethod
     def _open_writable(path: Path, synchronous: str) -> sqlite3.Connection:
-        conn = connect(path, "rwc", synchronous)
+        try:
+            conn = connect(path, "rwc", synchronous)
+        except sqlite3.OperationalError as exc:
+            raise write_error(exc, path, path.stem, "create") from exc
         try:
             conn.execute("BEGIN IMMEDIATE")
             for statement in _SCHEMA:
                 conn.execute(statement)
-            new = conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0] == 0
             conn.executemany(
                 "INSERT OR IGNORE INTO meta VALUES (?, ?)",
                 [("format", FORMAT), ("version", VERSION), ("host", socket.gethostname()),
                  ("pid", str(os.getpid())), ("created", time.strftime("%Y-%m-%dT%H:%M:%S"))],
             )
             _check_format(conn, path)
-            if not new:
-                conn.execute("COMMIT")
+            conn.execute("COMMIT")  # a new session is valid (and empty) from now on, even if its writer dies
+        except sqlite3.OperationalError as exc:
+            conn.close()
+            if "disk is full" in str(exc) or "readonly" in str(exc) or "unable to open" in str(exc):
+                raise write_error(exc, path, path.stem, "create") from exc
+            raise CorruptSessionError(f"not a session database ({exc})", path=path) from exc
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise CorruptSessionError(f"not a session database ({exc})", path=path) from exc
@@ -113,6 +137,10 @@ class SqliteSession(SessionStore):
 
     @staticmethod
     def _open_readable(path: Path) -> sqlite3.Connection:
+        try:
+            check_regular(path)
+        except OSError as exc:
+            raise CorruptSessionError(f"cannot be opened safely ({exc})", path=path) from None
         if not path.is_file():
             raise CorruptSessionError("missing, or not a regular file", path=path)
         try:
@@ -127,6 +155,7 @@ class SqliteSession(SessionStore):
             raise CorruptSessionError(f"not a session database ({exc})", path=path) from exc
         try:
             _check_format(conn, path)
+            _check_rows(conn, path)
         except BaseException:
             conn.close()
             raise
@@ -141,12 +170,51 @@ class SqliteSession(SessionStore):
 
     # -- SessionStore --------------------------------------------------------------------------
 
+    def _read(self, sql: str, args: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSessionError(f"cannot read session {self.name!r} ({exc})", path=self.path) from exc
+
+    def _value(self, key: object, value: object) -> bytes:
+        if not isinstance(key, str):
+            raise CorruptSessionError(
+                f"session {self.name!r} holds a key of type {type(key).__name__} ({key!r:.60}); not written by neurofiles",
+                path=self.path,
+            )
+        if not isinstance(value, bytes):
+            raise CorruptSessionError(
+                f"session {self.name!r}: the value of key {key!r} is a {type(value).__name__}, not a BLOB",
+                path=self.path,
+            )
+        return value
+
     def get(self, key: str) -> bytes | None:
-        row = self.conn.execute("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
-        return None if row is None else bytes(row[0])
+        row = self._read("SELECT value FROM kv WHERE key = ?", (key,)).fetchone()
+        return None if row is None else self._value(key, row[0])
 
     def contains(self, key: str) -> bool:
-        return self.conn.execute("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone() is not None
+        return self._read("SELECT 1 FROM kv WHERE key = ?", (key,)).fetchone() is not None
+
+    def _write(self, sql: str, args: Any, many: bool = False) -> sqlite3.Cursor:
+        try:
+            self._begin()
+            conn = self.conn
+            return conn.executemany(sql, args) if many else conn.execute(sql, args)
+        except sqlite3.OperationalError as exc:
+            self._rollback()
+            raise write_error(exc, self.path, self.name) from exc
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise CorruptSessionError(f"cannot write session {self.name!r} ({exc})", path=self.path) from exc
+
+    def _rollback(self) -> None:
+        conn = self._state["conn"]
+        if conn is not None and conn.in_transaction:
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
 
     def _begin(self) -> None:
         conn = self.conn
@@ -161,40 +229,81 @@ class SqliteSession(SessionStore):
             self.flush()
 
     def set(self, key: str, value: bytes) -> None:
-        self._begin()
-        self.conn.execute("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
+        self._write("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", (key, value))
         self._written()
 
     def set_many(self, items: Any) -> None:
-        self._begin()
-        self.conn.executemany("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", items)
+        self._write("INSERT OR REPLACE INTO kv (key, value) VALUES (?, ?)", items, many=True)
         self.flush()
 
     def delete(self, key: str) -> bool:
-        self._begin()
-        cursor = self.conn.execute("DELETE FROM kv WHERE key = ?", (key,))
+        cursor = self._write("DELETE FROM kv WHERE key = ?", (key,))
         self._written()
         return cursor.rowcount > 0
 
+    def _check_rows(self) -> None:
+        """Refuse the session before anything is yielded if a row has a type neurofiles never writes."""
+        try:
+            _check_rows(self.conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            raise CorruptSessionError(f"cannot read session {self.name!r} ({exc})", path=self.path) from exc
+
     def keys(self) -> Iterator[str]:
-        for (key,) in self.conn.execute("SELECT key FROM kv ORDER BY key"):
+        self._check_rows()
+        for (key,) in self._read("SELECT key FROM kv ORDER BY key"):
+            if not isinstance(key, str):
+                self._value(key, b"")
             yield key
 
     def items(self) -> Iterator[tuple[str, bytes]]:
-        for key, value in self.conn.execute("SELECT key, value FROM kv ORDER BY key"):
-            yield key, bytes(value)
+        self._check_rows()
+        cursor = self._read("SELECT key, value FROM kv ORDER BY key")
+        while True:
+            try:
+                row = cursor.fetchone()
+            except sqlite3.DatabaseError as exc:
+                raise CorruptSessionError(f"cannot read session {self.name!r} ({exc})", path=self.path) from exc
+            if row is None:
+                return
+            yield row[0], self._value(row[0], row[1])
 
     def __len__(self) -> int:
-        return int(self.conn.execute("SELECT COUNT(*) FROM kv").fetchone()[0])
+        return int(self._read("SELECT COUNT(*) FROM kv").fetchone()[0])
 
     def flush(self) -> None:
         conn = self._state["conn"]
         if conn is not None and conn.in_transaction:
-            conn.execute("COMMIT")
+            try:
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                self._rollback()
+                raise write_error(exc, self.path, self.name, "commit") from exc
         self._pending = 0
 
     def close(self) -> None:
-        self._finalizer()
+        try:
+            self.flush()
+        finally:
+            self._finalizer()
+
+
+def _check_rows(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a session holding a row neurofiles never writes (keys are text, values BLOBs).
+
+    One scan of the table's record headers (``typeof`` reads no value); a
+    reader checks once when it opens the file, ``keys()``/``items()`` again
+    before they yield anything, so a bad session is skipped whole.
+    """
+    row = conn.execute(
+        "SELECT typeof(key), typeof(value), CASE WHEN typeof(key) = 'blob' THEN hex(substr(key, 1, 16))"
+        " ELSE substr(key, 1, 40) END FROM kv WHERE typeof(key) != 'text' OR typeof(value) != 'blob' LIMIT 1"
+    ).fetchone()
+    if row is not None:
+        raise CorruptSessionError(
+            f"holds a row neurofiles never writes (key {row[2]!r} of type {row[0]}, value of type {row[1]};"
+            " keys are text and values BLOBs)",
+            path=path,
+        )
 
 
 def _check_format(conn: sqlite3.Connection, path: Path) -> None:

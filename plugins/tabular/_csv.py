@@ -13,9 +13,22 @@ import io
 from typing import IO, Any
 
 import numpy as np
-from neurofiles._errors import CorruptFileError
+from neurofiles._errors import CorruptFileError, LimitExceededError
 from neurofiles._progress import Progress
 from neurofiles._tabular import split_label, to_table
+from neurofiles._text_table import (
+    LINE_PROBE,
+    MAX_COLUMNS,
+    MAX_HEADER_LINE,
+    Buffer,
+    check_columns,
+    count_fields,
+    first_nonblank,
+    line_head,
+    parse_block,
+    read_buffer,
+    text_column,
+)
 from neurofiles.plugin import FormatMismatch, Reader, Source
 
 __all__ = ["CsvReader", "write_csv"]
@@ -23,6 +36,8 @@ __all__ = ["CsvReader", "write_csv"]
 ROWS_PER_CHUNK = 65536
 TIME_NAMES = {"t", "time", "times", "timestamp", "timestamps"}
 TIME_UNITS = {"s", "ms", "us", "µs", "ns", "min", "sec", "msec"}
+#: delimiters the shared numeric engines take; others go straight to numpy and the csv module
+_NUMERIC_SEPARATORS = (",", "\t")
 
 
 def _cells(array: np.ndarray) -> list[str]:
@@ -94,25 +109,42 @@ class CsvReader(Reader):
     time_column
         ``True``: the first column is the time; ``False``: no time column;
         ``None`` (default): decide from the first column's name and unit.
+    max_columns
+        Widest table read (default 65,536); a wider header is a :class:`LimitExceededError`.
     """
 
-    def __init__(self, source: Source, *, delimiter: str = ",", time_column: bool | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        *,
+        delimiter: str = ",",
+        time_column: bool | None = None,
+        max_columns: int = MAX_COLUMNS,
+    ) -> None:
         super().__init__(source)
         self.delimiter = delimiter
-        head = source.header
-        first, _, rest = head.partition(b"\n")
-        if not first.strip() or b"\x00" in head:
-            raise FormatMismatch("no header line, or binary content")
+        if b"\x00" in source.header:
+            raise FormatMismatch("binary content")
+        self._buf: Buffer = read_buffer(source)
+        first, self._body, length = line_head(self._buf, 0, MAX_HEADER_LINE)
+        if length > MAX_HEADER_LINE:
+            raise LimitExceededError(
+                f"header line of {length} bytes, more than {MAX_HEADER_LINE}", path=source.name, line=1
+            )
+        if not first.strip():
+            raise FormatMismatch("no header line")
         try:
-            line = first.decode("utf-8").rstrip("\r")
+            line = first.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise FormatMismatch(f"header line is not UTF-8 text: {exc}") from None
         try:
             self.labels = next(csv.reader([line], delimiter=delimiter))
         except (csv.Error, StopIteration) as exc:
             raise FormatMismatch(f"the first line is not a CSV header: {exc}") from None
-        second = rest.split(b"\n", 1)[0].strip()
-        if second:
+        check_columns(len(self.labels), max_columns, path=source.name, line=1, what="the header names")
+        second, _, length = line_head(self._buf, self._body)
+        second = second.strip()
+        if second and length <= LINE_PROBE:  # a whole line (not cut): check its width
             try:
                 cells = next(csv.reader([second.decode("utf-8")], delimiter=delimiter))
             except (UnicodeDecodeError, csv.Error, StopIteration):
@@ -135,6 +167,47 @@ class CsvReader(Reader):
             "columns": self.labels,
             "time_column": self.labels[0] if self.time_column else None,
         }
+
+    def _read_body(self, width: int) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """The rows below the header: the shared numeric engines first (native, streaming,
+        no per-cell objects); text cells, quotes or other delimiters go to numpy and the csv module."""
+        if self.delimiter in _NUMERIC_SEPARATORS:
+            self._check_first_row(width)
+            try:
+                block = parse_block(
+                    self._buf, self._body, ncols=width, sep=self.delimiter, path=self.source.name, first_line=2
+                )
+                return block.array, {}
+            except CorruptFileError as exc:
+                if exc.reason.startswith("row has") and self._buf.find(b'"', self._body) < 0:
+                    raise  # a row of the wrong width and no quotes: the csv module splits rows the same way
+                # text cells or quotes: the csv module decides, and names the line of a problem
+        with self.source.open() as handle:
+            raw = handle.read()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise CorruptFileError(
+                f"not UTF-8 text: {exc.reason}", path=self.source.name, offset=exc.start
+            ) from None
+        return self._parse(text.split("\n", 1)[1] if "\n" in text else "")
+
+    def _check_first_row(self, width: int) -> None:
+        """A first row wider than the header (counted in pieces, not split) is an error at once,
+        unless quotes may hide delimiters."""
+        pos = first_nonblank(self._buf, self._body)
+        start = self._buf.rfind(b"\n", 0, pos) + 1
+        head, _, length = line_head(self._buf, start)
+        if b'"' in head:
+            return
+        count, _ = count_fields(self._buf, start, start + length, self.delimiter, width + 1)
+        if count > width + 1:
+            line = 2 + self._buf[self._body : start].count(b"\n")
+            raise CorruptFileError(
+                f"the first row has more than {width + 1} cells, but the header names {width} columns",
+                path=self.source.name,
+                line=line,
+            )
 
     def _parse(self, body: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         try:
@@ -169,7 +242,7 @@ class CsvReader(Reader):
             try:
                 array[:, j] = [float(c) if c.strip() else np.nan for c in column]
             except ValueError:
-                texts[self.names[j]] = np.asarray(column, dtype=str)
+                texts[self.names[j]] = text_column(list(column), path=self.source.name, line=2)
         if len(texts) == width:
             raise CorruptFileError("no column holds numbers", path=self.source.name, line=2)
         return array, texts
@@ -177,21 +250,12 @@ class CsvReader(Reader):
     def read(self) -> Any:
         from neurofiles._traces import Traces
 
-        with self.source.open() as handle:
-            raw = handle.read()
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise CorruptFileError(
-                f"not UTF-8 text: {exc.reason}", path=self.source.name, offset=exc.start
-            ) from None
-        body = text.split("\n", 1)[1] if "\n" in text else ""
         width = len(self.labels)
         texts: dict[str, np.ndarray] = {}
-        if not body.strip():
+        if first_nonblank(self._buf, self._body) < 0:
             array = np.zeros((0, width))
         else:
-            array, texts = self._parse(body)
+            array, texts = self._read_body(width)
         if array.shape[1] != width:
             raise CorruptFileError(
                 f"rows have {array.shape[1]} cells but the header names {width} columns",
@@ -211,3 +275,7 @@ class CsvReader(Reader):
                 text=texts,
             )
         return Traces(None, array, self.names, self.units, metadata=meta, text=texts)
+
+    def close(self) -> None:
+        """Drop the file view."""
+        self._buf = b""

@@ -97,18 +97,23 @@ def test_version_option_ignored_when_file_states_it(tmp_path: Path):
 def test_tick_is_never_evaluated(tmp_path: Path):
     line = b"# Timestamps tick is __import__('os').system('false') us\r\n"
     path = write(tmp_path, "e.aedat", b"#!AER-DAT2.0\r\n" + line + b"\x00" * 8)
-    ev = neurofiles.load(path)
-    assert ev.tick == 1e-6 and ev.metadata["tick_source"] == "default"
+    with pytest.warns(neurofiles.FormatWarning, match="line 2: byte 14: cannot read the tick line"):
+        ev = neurofiles.load(path)
+    assert ev.tick == 1e-6 and ev.metadata["tick_source"] == "guessed" and ev.metadata["tick_guessed"]
 
 
 @pytest.mark.parametrize("text, seconds", [
     ("Timestamps tick is 1 us", 1e-6), ("Timestamps tick: 1 us", 1e-6), ("Timestamps tick: 0.2 us", 2e-7),
     ("timestamps tick is 10 ns", 1e-8), ("Timestamps tick: 1 ms", 1e-3), ("Timestamps tick: 1e-6 s", 1e-6),
-    ("Timestamps tick: fast", None), ("Timestamps tick: 0 us", None),
+    ("Timestamps tick: fast", None), ("Timestamps tick: 0 us", "nan"), ("Timestamps tick: 1e999 us", "nan"),
+    ("Timestamps tick: -1 us", "nan"), ("Timestamps tick: nan us", "nan"),
 ])
 def test_parse_tick(text, seconds):
     result = _header.parse_tick(text)
-    assert result == (pytest.approx(seconds) if seconds else None)
+    if seconds == "nan":  # a stated but unusable tick
+        assert result is not None and result != result
+    else:
+        assert result == (pytest.approx(seconds) if seconds else None)
 
 
 def test_file_object_source(tmp_path: Path):

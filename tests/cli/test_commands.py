@@ -136,7 +136,6 @@ def test_convert_refuses_to_overwrite_without_force(tmp_path):
         (["convert", "{sample}", "{tmp}/o.npz", "--to", "nosuchformat"], "unknown format"),
         (["convert", "{sample}", "{tmp}/nofolder/o.npz"], "does not exist"),
         (["convert", "{sample}", "{tmp}/o.npz", "-O", "bogus=1"], "does not take option"),
-        (["convert", "{sample}", "{tmp}/o.npz", "-O", "notkeyvalue"], "KEY=VALUE"),
         (["info", "{junk}"], "no reader accepted"),
         (["plot", "{missing}", "-o", "{tmp}/o.png"], "no such file"),
     ],

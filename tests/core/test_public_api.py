@@ -26,6 +26,7 @@ EXPECTED = sorted(
         "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "InvalidKeyError",
         "InvalidNameError", "LockTimeoutError", "MergeTypeError", "SessionBusyError", "SessionClosedError",
         "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
+        "InvalidPathError",
     ]
 )
 
@@ -66,6 +67,7 @@ def test_import_is_lazy():
         (_errors.ReadError, OSError),
         (_errors.SourceNotFoundError, FileNotFoundError),
         (_errors.SourcePermissionError, PermissionError),
+        (_errors.InvalidPathError, ValueError),
         (_errors.WriteError, OSError),
         (_errors.MissingDependencyError, ImportError),
         (_errors.OptionError, TypeError),

@@ -68,6 +68,37 @@ def try_computer_session(datapath: str, backend: str) -> None:
     print(json.dumps({"busy": None}))
 
 
+def crash(datapath: str, backend: str, where: str) -> None:
+    """Write 100 records and flush, write 50 more, then ``kill -9`` itself at ``where``.
+
+    ``setitem``: right after the 50th ``__setitem__`` returned (no flush).
+    ``commit``: inside the next ``flush()``, as dbm.dumb starts writing an index file.
+    ``first``: after 50 ``__setitem__`` calls and no flush at all.
+    """
+    import signal
+
+    dm = DataManager("store", datapath, backend=backend)
+    s = dm.session("victim")
+    if where == "first":
+        for i in range(50):
+            s[f"r{i:06d}"] = [i, "victim"]
+        os.kill(os.getpid(), signal.SIGKILL)
+    for i in range(150):
+        s[f"r{i:06d}"] = [i, "victim"]
+        if i == 99:
+            s.flush()
+    if where == "setitem":
+        os.kill(os.getpid(), signal.SIGKILL)
+    import dbm.dumb
+
+    def die(self: object, file: bytes) -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    dbm.dumb._Database._chmod = die  # type: ignore[attr-defined, method-assign]
+    s.flush()
+    raise SystemExit("not killed")
+
+
 def main(argv: list[str]) -> None:
     cmd, *args = argv
     if cmd == "writer":
@@ -78,6 +109,8 @@ def main(argv: list[str]) -> None:
         set_keys(args[0], args[1], args[2], int(args[3]))
     elif cmd == "hold":
         hold_computer_session(args[0], args[1], float(args[2]))
+    elif cmd == "crash":
+        crash(args[0], args[1], args[2])
     elif cmd == "try":
         try_computer_session(args[0], args[1])
     else:

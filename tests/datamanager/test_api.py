@@ -156,10 +156,53 @@ def test_escaping_session_names_are_refused(dm: DataManager, bad: str) -> None:
     assert not any(p.name.startswith("x") for p in Path(dm.basepath).parent.iterdir())
 
 
-@pytest.mark.parametrize("bad", ["../x", "/etc/passwd", "a/../b", "nul\0here", ""])
-def test_escaping_keys_are_refused(dm: DataManager, bad: str) -> None:
-    with dm.session() as s, pytest.raises(InvalidNameError):
-        s[bad] = 1
+OPAQUE_KEYS = ["x:1", "v:soma", "I:0.5", "C:\\x", "../x", "/etc/passwd", "a/../b", "nul\0here", "", "é✓"]
+
+
+def test_keys_are_opaque_strings_on_builtin_backends(dm: DataManager) -> None:
+    """Brian 1 keys are opaque: the built-in backends store them in a database, so nothing path-like is refused."""
+    with dm.session("one") as s:
+        for i, key in enumerate(OPAQUE_KEYS):
+            s[key] = [i]
+        assert all(s[key] == [i] for i, key in enumerate(OPAQUE_KEYS))
+    assert dm.keys() == sorted(OPAQUE_KEYS)
+    for i, key in enumerate(OPAQUE_KEYS):
+        assert dm.get(key) == {"one": [i]}
+    assert dm.get_matching("v:") == {"v:soma": {"one": [1]}}
+    assert dm.get_matching_keys(lambda k: k[1:2] == ":") == ["C:\\x", "I:0.5", "v:soma", "x:1"]
+    assert dm.get_flat_matching("x:") == [[0]]
+    assert sorted(k for k, _ in dm.iteritems()) == sorted(OPAQUE_KEYS)
+
+
+def test_path_unsafe_keys_are_refused_by_the_base_contract() -> None:
+    from neurofiles._backend import StorageBackend, check_path_key
+
+    for bad in ["../x", "/etc/passwd", "a/../b", "nul\0here", ""]:
+        with pytest.raises(InvalidNameError):
+            check_path_key(bad)
+        with pytest.raises(InvalidNameError):
+            StorageBackend.check_key(None, bad)  # type: ignore[arg-type]
+    for fine in ["x:1", "v:soma", "I:0.5"]:  # a drive letter means something on Windows only
+        assert check_path_key(fine) == fine
+
+
+def test_keys_without_utf8_form_are_refused(dm: DataManager) -> None:
+    from neurofiles._backend import UnstorableKeyError
+
+    with dm.session("s") as s:
+        for key in ["a\udcff", "\ud800"]:
+            with pytest.raises(UnstorableKeyError) as info:
+                s[key] = 1
+            assert isinstance(info.value, InvalidKeyError) and isinstance(info.value, ValueError)
+            with pytest.raises(UnstorableKeyError):
+                s[key]
+            with pytest.raises(UnstorableKeyError):
+                dm.get(key)
+        with pytest.raises(UnstorableKeyError):
+            s.update_many({"ok": 1, "a\udcff": 2})
+        s["ok"] = 1
+    with pytest.raises(UnstorableKeyError):
+        dm.session("name\udcff")
 
 
 def test_nested_store_and_session_names(tmp_path: Path, backend: str) -> None:

@@ -292,11 +292,11 @@ def test_c_functions_check_their_arguments() -> None:
 
     out = np.empty((2, 2))
     with pytest.raises(ValueError):
-        _textparse.parse(b"1\t2\n", 0, 4, out, 0, 0, "\t", "")
+        _textparse.parse(b"1\t2\n", 0, 4, out, 0, 2, 0, "\t", "")
     with pytest.raises(ValueError):
-        _textparse.parse(b"1\t2\n", 0, 4, out, 0, 2, "\t\t", "")
+        _textparse.parse(b"1\t2\n", 0, 4, out, 0, 2, 2, "\t\t", "")
     with pytest.raises((TypeError, BufferError)):
-        _textparse.parse(b"1\t2\n", 0, 4, b"\0" * 32, 0, 2, "\t", "")  # read-only output
+        _textparse.parse(b"1\t2\n", 0, 4, b"\0" * 32, 0, 2, 2, "\t", "")  # read-only output
     for bad in [
         dict(start=-1),  # before the buffer
         dict(start=3, end=2),
@@ -306,16 +306,29 @@ def test_c_functions_check_their_arguments() -> None:
         dict(comment="\t"),
         dict(out=memoryview(bytearray(40))[1:33]),  # float64 stores need alignment
         dict(ncols=(1 << 20) + 1),
+        dict(row0=1, row_end=0),  # an empty slice ends before it starts
     ]:
-        call = dict(source=b"1\t2\n", start=0, end=4, out=out, row0=0, ncols=2, sep="\t", comment="") | bad
+        call = dict(source=b"1\t2\n", start=0, end=4, out=out, row0=0, row_end=2, ncols=2, sep="\t", comment="")
+        call |= bad
         with pytest.raises(ValueError):
             _textparse.parse(*call.values())
     with pytest.raises(ValueError):
         _textparse.count_lines(b"abc", -5, 2)
     with pytest.raises(ValueError):
         _textparse.line_start(b"abc", 2, 1)
-    status, rows, offset = _textparse.parse(b"1\t2\n3\t4\n5\t6\n", 0, 12, out, 0, 2, "\t", "")
+    status, rows, offset = _textparse.parse(b"1\t2\n3\t4\n5\t6\n", 0, 12, out, 0, 2, 2, "\t", "")
     assert (status, rows, offset) == (_textparse.FULL, 2, 8)
+
+
+def test_c_parse_never_writes_past_its_row_slice() -> None:
+    """Regression: each thread's rows end at row_end even when the array goes on (the next
+    thread's rows); a full slice reports where the row that did not fit starts."""
+    from neurofiles import _textparse
+
+    out = np.full((6, 2), 7.0)
+    status, rows, offset = _textparse.parse(b"1,2\n3,4\n5,6\n", 0, 12, out, 1, 3, 2, ",", "")
+    assert (status, rows, offset) == (_textparse.FULL, 2, 8)
+    assert np.array_equal(out, [[7, 7], [1, 2], [3, 4], [7, 7], [7, 7], [7, 7]])
     assert _textparse.count_lines(b"a\nb\n", 0, 10) == (_textparse.SHORT_READ, 2, 4)
     assert _textparse.line_start(b"ab\ncd", 0, 5) == 3 and _textparse.line_start(b"abcd", 1, 4) == 4
 

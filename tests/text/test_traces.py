@@ -70,8 +70,10 @@ def test_classic_neuron_variants_brian_got_wrong() -> None:
     t, v = read_neuron_dat(folder / "file_printf_tab.dat")  # Brian silently drops 2 of 6 rows here
     assert t.shape == (6,) and v.shape == (6,) and v[0] == -65.0
     assert brian_neuron(folder / "file_printf_tab.dat")[0].shape == (4,)
-    t, v = read_neuron_dat(folder / "file_printf_multicol.dat")
-    assert v.shape == (6, 2)  # all value columns
+    t, v1, v2 = read_neuron_dat(folder / "file_printf_multicol.dat")  # Brian's M.T unpacking
+    assert t.shape == v1.shape == v2.shape == (6,)
+    table = neurofiles.load(folder / "file_printf_multicol.dat").to_array()
+    np.testing.assert_array_equal(np.column_stack([t, v1, v2]), table)
     t, v = read_neuron_dat(folder / "vec_printf.dat")
     assert t is None and v.shape == (6,)
     t, v = read_neuron_dat(folder / "vwrite_tv.dat")  # binary: first vector as times

@@ -1,0 +1,31 @@
+"""Everything the ABF plugin takes from neurofiles, in one place.
+
+Public names come from :mod:`neurofiles.plugin`; the result type and the
+operating-system error classes come from the private modules the ATF plugin
+uses too, so a toolkit refactoring touches only this file.
+"""
+
+from neurofiles._errors import NotARegularFileError, ReadError  # not (yet) in neurofiles.plugin
+from neurofiles._traces import Traces  # the result type the ATF reader returns
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    FormatWarning,
+    LimitExceededError,
+    Reader,
+    Source,
+    TruncatedFileError,
+)
+
+__all__ = [
+    "CorruptFileError",
+    "FormatMismatch",
+    "FormatWarning",
+    "LimitExceededError",
+    "NotARegularFileError",
+    "ReadError",
+    "Reader",
+    "Source",
+    "Traces",
+    "TruncatedFileError",
+]
