@@ -71,9 +71,9 @@ if TYPE_CHECKING:
         StoreManifestError as StoreManifestError,
     )
     from ._codec import CorruptValueError as CorruptValueError, UnsupportedValueError as UnsupportedValueError
-    from ._collate import PartitionSpec as PartitionSpec
     from ._datamanager import (
         DataManager as DataManager,
+        PartitionSpec as PartitionSpec,
         MergeTypeError as MergeTypeError,
         UnknownBackendError as UnknownBackendError,
     )
@@ -132,20 +132,20 @@ _EXPORTS = {
     "UnsupportedDataError": "_errors",
     "WriteError": "_errors",
     "DataManager": "_datamanager",
-    "MergeTypeError": "_datamanager",
-    "UnknownBackendError": "_datamanager",
+    "MergeTypeError": "_errors",
+    "UnknownBackendError": "_errors",
     "Session": "_session",
-    "SessionClosedError": "_session",
-    "PartitionSpec": "_collate",
-    "BackendUnavailableError": "_backend",
-    "CorruptSessionError": "_backend",
-    "InvalidKeyError": "_backend",
-    "InvalidNameError": "_backend",
-    "StoreManifestError": "_backend",
-    "CorruptValueError": "_codec",
-    "UnsupportedValueError": "_codec",
-    "LockTimeoutError": "_locking",
-    "SessionBusyError": "_locking",
+    "SessionClosedError": "_errors",
+    "PartitionSpec": "_datamanager",
+    "BackendUnavailableError": "_errors",
+    "CorruptSessionError": "_errors",
+    "InvalidKeyError": "_errors",
+    "InvalidNameError": "_errors",
+    "StoreManifestError": "_errors",
+    "CorruptValueError": "_errors",
+    "UnsupportedValueError": "_errors",
+    "LockTimeoutError": "_errors",
+    "SessionBusyError": "_errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -58,14 +58,12 @@ def decode_addresses(events: Events, layout: str) -> Events:
 
 def _result(events: Events, keep: np.ndarray[Any, Any], x: Any, y: Any, pol: Any,
             streams: dict[str, Any], info: dict[str, Any]) -> Events:
-    from ._events import Events
-
     meta = dict(events.metadata)
     meta["decode"] = info
     meta["sensor_size"] = (info["width"], info["height"])
     all_streams = dict(events.streams)
     all_streams.update(streams)
-    return Events(
+    return type(events)(
         events.timestamps[keep],
         addresses=events.addresses[keep],  # type: ignore[index]
         x=x,
@@ -174,5 +172,7 @@ def encode_addresses(x: Any, y: Any, polarity: Any, layout: str) -> np.ndarray[A
         raise OptionError(f"coordinates outside the {width}x{height} sensor of layout {layout!r}")
     raw_x = (width - 1 - x).astype(np.uint32)
     if family == "dvs128":
-        return (y.astype(np.uint32) << 8) | (raw_x << 1) | (~on).astype(np.uint32)
-    return (y.astype(np.uint32) << 22) | (raw_x << 12) | (on.astype(np.uint32) << 11)
+        words: np.ndarray[Any, Any] = (y.astype(np.uint32) << 8) | (raw_x << 1) | (~on).astype(np.uint32)
+        return words
+    words = (y.astype(np.uint32) << 22) | (raw_x << 12) | (on.astype(np.uint32) << 11)
+    return words

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import inspect
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -11,12 +10,13 @@ from typing import IO, Any
 
 from ._atomic import write_many
 from ._discovery import get_registry
-from ._errors import AmbiguousFormatError, OptionError, UnknownFormatError
+from ._errors import UnsupportedDataError
+from ._lookup import accepted_options, check_options, choose_writer, data_hint
 from ._reader import Reader
 from ._registry import Registry
-from ._select import Detection, open_reader, spec_by_name
-from ._source import Source, SourceLike, suffixes_of
-from ._specs import Signature, WriterSpec
+from ._select import Detection, open_reader
+from ._source import Source, SourceLike
+from ._specs import Signature
 
 __all__ = ["BackendInfo", "FormatInfo", "backends", "detect", "formats", "load", "save"]
 
@@ -96,7 +96,12 @@ def summarize(source: SourceLike, *, format: str | None = None, **options: Any) 
 
 @dataclass(frozen=True)
 class FormatInfo:
-    """A registered format: what it reads and writes, and which plugin provides it."""
+    """A registered format: what it reads and writes, and which plugin provides it.
+
+    ``extensions`` are the ones its reader claims, ``write_extensions`` the
+    ones :func:`save` chooses its writer by (they may differ: AEDAT reads
+    headerless ``.dat`` files but writes ``.aedat``).
+    """
 
     name: str
     extensions: tuple[str, ...]
@@ -107,6 +112,7 @@ class FormatInfo:
     distribution: str
     version: str
     description: str
+    write_extensions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,11 +134,10 @@ def formats() -> list[FormatInfo]:
         reader = registry.readers.get(name)
         writer = registry.writers.get(name)
         spec, plugin = reader or writer  # type: ignore[misc]
-        exts = tuple(dict.fromkeys((reader[0].extensions if reader else ()) + (writer[0].extensions if writer else ())))
         result.append(
             FormatInfo(
                 name=name,
-                extensions=exts,
+                extensions=reader[0].extensions if reader else (),
                 magic=reader[0].magic if reader else (),
                 can_read=reader is not None,
                 can_write=writer is not None,
@@ -140,6 +145,7 @@ def formats() -> list[FormatInfo]:
                 distribution=plugin.distribution,
                 version=plugin.version,
                 description=spec.description,
+                write_extensions=writer[0].extensions if writer else (),
             )
         )
     return result
@@ -152,46 +158,6 @@ def backends() -> list[BackendInfo]:
         BackendInfo(name, plugin.name, plugin.distribution, plugin.version, spec.description)
         for name, (spec, plugin) in sorted(registry.backends.items())
     ]
-
-
-def _choose_writer(registry: Registry, name: str, data: object, format: str | None) -> WriterSpec:
-    if format is not None:
-        if format in registry.writers:
-            return registry.writers[format][0]
-        if format in registry.readers:
-            raise UnknownFormatError(format, sorted(registry.writers), [])
-        spec_by_name(registry, format)  # raises with suggestions
-    suffixes = suffixes_of(name)
-    matches = []
-    for spec, _ in registry.writers.values():
-        ext = max((e for e in spec.extensions if e in suffixes), key=len, default=None)
-        if ext is not None and spec.accepts_data(data):
-            matches.append((len(ext), spec.priority, spec))
-    if not matches:
-        raise UnknownFormatError(
-            f"(none for {os.path.basename(name)!r} and {type(data).__name__})", sorted(registry.writers)
-        )
-    matches.sort(key=lambda m: m[:2], reverse=True)
-    if len(matches) > 1 and matches[0][:2] == matches[1][:2]:
-        names = [matches[0][2].name, matches[1][2].name]
-        raise AmbiguousFormatError(
-            f"both {names[0]!r} and {names[1]!r} write this extension; choose one with format=",
-            path=name,
-            candidates=names,
-        )
-    return matches[0][2]
-
-
-def _check_writer_options(writer: Any, name: str, options: dict[str, Any]) -> None:
-    params = list(inspect.signature(writer).parameters.values())[2:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return
-    accepted = {p.name for p in params} - {"path"}
-    unknown = sorted(set(options) - accepted)
-    if unknown:
-        raise OptionError(
-            f"writer {name!r} does not take option(s) {', '.join(unknown)}; it takes: {', '.join(sorted(accepted)) or 'none'}"
-        )
 
 
 def save(dest: str | os.PathLike[str] | IO[bytes], data: Any, *, format: str | None = None, **options: Any) -> None:
@@ -218,16 +184,26 @@ def save_many(
     for dest, data in jobs:
         is_path = isinstance(dest, (str, os.PathLike))
         name = os.fspath(dest) if is_path else str(getattr(dest, "name", ""))  # type: ignore[arg-type]
-        spec = _choose_writer(registry, name, data, format)
+        spec = choose_writer(registry, name, data, format)
         writer = spec.load_writer()
-        _check_writer_options(writer, spec.name, options)
+        check_options(f"writer {spec.name!r}", accepted_options(writer, skip=2, exclude={"path"}), options)
+        write = _bind(writer, data, options, "" if format is not None else data_hint(registry, data))
         if not is_path:
-            writer(dest, data, path=None, **options)
+            write(dest, None)
         else:
-            paths.append((dest, _bind(writer, data, options)))
+            paths.append((dest, write))
     write_many(paths)  # type: ignore[arg-type]
 
 
-def _bind(writer: Any, data: Any, options: dict[str, Any]) -> Any:
-    """``write(stream, path)`` for :func:`write_many`."""
-    return lambda stream, path: writer(stream, data, path=path, **options)
+def _bind(writer: Any, data: Any, options: dict[str, Any], hint: str) -> Any:
+    """``write(stream, path)`` for :func:`write_many`; a writer refusing the data also says what would take it."""
+
+    def write(stream: Any, path: Any) -> None:
+        try:
+            writer(stream, data, path=path, **options)
+        except UnsupportedDataError as exc:
+            if not hint:
+                raise
+            raise UnsupportedDataError(f"{exc}.{hint}" if not str(exc).endswith(".") else f"{exc}{hint}") from exc
+
+    return write

@@ -23,7 +23,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ._errors import OptionError, StorageError, StorageWarning
+from ._errors import StorageError, StorageWarning
+from ._errors import (  # re-exported: the classes live in _errors
+    BackendUnavailableError,
+    CorruptSessionError,
+    InvalidKeyError,
+    InvalidNameError,
+    SessionWriteError,
+    StoreFullError,
+    StoreManifestError,
+    StoreReadOnlyError,
+    UnsafeStoreFileError,
+    UnstorableKeyError,
+)
+from ._options import check_options
 
 __all__ = [
     "BackendUnavailableError",
@@ -50,37 +63,6 @@ __all__ = [
 ]
 
 
-# -- typed errors -------------------------------------------------------------------------------
-
-
-class InvalidKeyError(StorageError, TypeError):
-    """A session key that is not a ``str``."""
-
-
-class InvalidNameError(StorageError, ValueError):
-    """A key or session name that is empty, holds NUL, or would escape the data folder."""
-
-
-class UnstorableKeyError(InvalidKeyError, InvalidNameError):
-    """A ``str`` key that cannot be stored (a lone surrogate has no UTF-8 form); both a TypeError and a ValueError."""
-
-
-class UnsafeStoreFileError(StorageError, OSError):
-    """A store file that is a symbolic link, a FIFO, a device, or someone else's: never opened or written."""
-
-
-class SessionWriteError(StorageError, OSError):
-    """Writing a session failed (the message names the session and its file)."""
-
-
-class StoreFullError(SessionWriteError):
-    """The disk (or the file-size limit) is full: the write was refused, nothing committed was lost."""
-
-
-class StoreReadOnlyError(SessionWriteError, PermissionError):
-    """The store's folder or the session file cannot be written."""
-
-
 _FULL_ERRNOS = {errno.ENOSPC, errno.EFBIG, getattr(errno, "EDQUOT", errno.ENOSPC)}
 _READONLY_ERRNOS = {errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -103,26 +85,6 @@ def write_error(
     err = cls(f"{os.fspath(where)}: cannot {action} session {session!r}: {type(exc).__name__}: {exc}")
     err.errno = code if isinstance(code, int) else None
     return err
-
-
-class CorruptSessionError(StorageError, ValueError):
-    """A session's files cannot be read (crashed before its first commit, garbage, foreign)."""
-
-    def __init__(self, message: str, *, path: object = None) -> None:
-        self.path = path
-        super().__init__(f"{path}: {message}" if path is not None else message)
-
-
-class StoreManifestError(StorageError, ValueError):
-    """The store manifest is missing, unreadable, or disagrees with what was asked."""
-
-
-class BackendUnavailableError(StorageError, ImportError):
-    """The store needs a backend (or a flavour of one) that this Python lacks."""
-
-    def __init__(self, message: str, *, install_hint: str = "") -> None:
-        self.install_hint = install_hint
-        super().__init__(f"{message} Fix: {install_hint}" if install_hint else message)
 
 
 # -- names --------------------------------------------------------------------------------------
@@ -416,7 +378,7 @@ class StorageBackend:
     name: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
     #: Maximum read handles kept open (the rest are opened per use).
-    max_open_readers: ClassVar[int] = 256
+    max_open_readers: int = 256
 
     def __init__(self, basepath: Path, options: Mapping[str, Any]) -> None:
         self.basepath = Path(basepath)
@@ -436,14 +398,7 @@ class StorageBackend:
         backends extend it to check values. It runs before anything is
         created on disk.
         """
-        if cls.option_names is None:
-            return
-        unknown = sorted(set(options) - cls.option_names)
-        if unknown:
-            raise OptionError(
-                f"backend {cls.name!r} has no option {', '.join(map(repr, unknown))};"
-                f" accepted: {', '.join(sorted(cls.option_names)) or '(none)'}"
-            )
+        check_options(f"backend {cls.name!r}", cls.option_names, options)
 
     def check_key(self, key: str) -> None:
         """Refuse keys this backend cannot store safely (already a ``str`` with a UTF-8 form).

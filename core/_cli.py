@@ -81,21 +81,45 @@ def _warning_printer(command: str) -> Any:
     return show
 
 
+def _magic_text(magic: bytes) -> str:
+    """Magic bytes as text: printable ASCII as is, anything else (and backslash) as ``\\xNN``."""
+    return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02x}" for b in magic)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned columns as wide as their widest cell, two spaces apart (the last one unpadded)."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
+    return ["  ".join([*(c.ljust(w) for c, w in zip(r, widths)), r[-1]]).rstrip() for r in [header, *rows]]
+
+
 def _cmd_formats(args: argparse.Namespace) -> int:
     from . import _api
     from ._discovery import get_registry
 
     rows = _api.formats()
     if args.json:
-        _dump([r.__dict__ for r in rows])
+        _dump([
+            {**r.__dict__, "magic": [
+                {"offset": s.offset, "hex": s.magic.hex(), "text": _magic_text(s.magic)} for s in r.magic
+            ]}
+            for r in rows
+        ])
         return EXIT_OK
-    print(f"{'format':<16}{'read':<6}{'write':<7}{'extensions':<28}{'magic':<16}provided by")
-    for r in rows:
-        magic = ", ".join(repr(s.magic)[2:-1] for s in r.magic) or "-"
-        print(
-            f"{r.name:<16}{'yes' if r.can_read else '-':<6}{'yes' if r.can_write else '-':<7}"
-            f"{' '.join(r.extensions) or '-':<28}{magic:<16}{r.plugin} ({r.distribution} {r.version})"
-        )
+    table = [
+        [
+            r.name,
+            "yes" if r.can_read else "-",
+            "yes" if r.can_write else "-",
+            " ".join(r.extensions) or "-",
+            " ".join(r.write_extensions) or "-",
+            ", ".join(_magic_text(s.magic) + (f" @{s.offset}" if s.offset else "") for s in r.magic) or "-",
+            f"{r.plugin} ({r.distribution} {r.version})",
+        ]
+        for r in rows
+    ]
+    header = ["format", "read", "write", "reads", "writes", "magic", "provided by"]
+    for line in _table(header, table):
+        print(line)
     for broken in get_registry().broken:
         print(f"broken plugin {broken.plugin.name!r} ({broken.plugin.distribution}): {broken.error}")
     return EXIT_OK

@@ -23,16 +23,9 @@ import struct
 from typing import Any
 
 from ._errors import StorageError
+from ._errors import CorruptValueError, UnsupportedValueError  # re-exported
 
 __all__ = ["Codec", "CorruptValueError", "PickleCodec", "SafeCodec", "UnsupportedValueError", "get_codec"]
-
-
-class UnsupportedValueError(StorageError, TypeError):
-    """The codec cannot encode a value of this type."""
-
-
-class CorruptValueError(StorageError, ValueError):
-    """Stored bytes could not be decoded."""
 
 
 class Codec:

@@ -1,6 +1,7 @@
 """Scale-out collation: picklable partitions of sessions, any Executor, a Dask bag adapter.
 
-Only a :class:`PartitionSpec` (store location, backend name and options,
+Partitions are made by ``DataManager.partitions``; only a
+:class:`PartitionSpec` (store location, backend name and options,
 codec, session names) travels to a worker; the worker opens the sessions
 itself and returns only what ``fn`` returns. Per-task overhead is 0.2-1 ms in
 Dask and far more for a process pool start, so the default is a few coarse
@@ -9,92 +10,17 @@ partitions per core rather than one task per session.
 
 from __future__ import annotations
 
-import getpass
-import os
-import platform
-import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ._codec import get_codec
 from ._specs import import_object
 
 if TYPE_CHECKING:
-    from ._datamanager import DataManager
+    from ._datamanager import DataManager, PartitionSpec
 
-__all__ = ["PartitionSpec", "make_partitions", "map_partitions", "to_bag"]
+__all__ = ["map_partitions", "run_partition", "to_bag"]
 
 DASK_HINT = "pip install 'neurofiles[dask]'"
-
-
-@dataclass(frozen=True)
-class PartitionSpec:
-    """Everything a worker needs to open some sessions of a store, and nothing else."""
-
-    name: str
-    datapath: str
-    basepath: str
-    backend: str
-    codec: str
-    sessions: tuple[str, ...]
-    options: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def open(self) -> DataManager:
-        """A read-only DataManager view restricted to :attr:`sessions`."""
-        from ._datamanager import DataManager, _lookup_backend
-
-        view = DataManager.__new__(DataManager)
-        view.name = self.name
-        view.datapath = self.datapath
-        view.basepath = self.basepath
-        view.lock_timeout = 60.0
-        view.computer_name = getpass.getuser() + "." + platform.node()
-        view._only = self.sessions
-        view._writers = weakref.WeakSet()
-        view.backend_name = self.backend
-        view._codec = get_codec(self.codec)
-        view._backend = _lookup_backend(self.backend)(Path(self.basepath), self.options)
-        view._manifest = {"backend": self.backend, "codec": self.codec}
-        view.computer_session_filename = str(view._backend.session_path(view.computer_name))
-        return view
-
-    def __repr__(self) -> str:
-        first = self.sessions[0] if self.sessions else ""
-        return f"<PartitionSpec {len(self.sessions)} sessions from {first!r} of {self.basepath!r} ({self.backend})>"
-
-
-def make_partitions(
-    dm: DataManager, names: Sequence[str], *, npartitions: int | None = None, partition_size: int | None = None
-) -> list[PartitionSpec]:
-    """Split ``names`` into contiguous, picklable partitions."""
-    names = list(names)
-    if not names:
-        return []
-    if partition_size is not None:
-        if partition_size < 1:
-            raise ValueError(f"partition_size must be >= 1, got {partition_size}")
-        size = partition_size
-    else:
-        n = npartitions if npartitions is not None else 4 * (os.cpu_count() or 1)
-        if n < 1:
-            raise ValueError(f"npartitions must be >= 1, got {n}")
-        n = min(n, len(names))
-        size = -(-len(names) // n)
-    options = dict(dm.backend.options)
-    return [
-        PartitionSpec(
-            name=dm.name,
-            datapath=dm.datapath,
-            basepath=os.path.abspath(dm.basepath),
-            backend=dm.backend_name,
-            codec=dm.codec,
-            sessions=tuple(names[i : i + size]),
-            options=options,
-        )
-        for i in range(0, len(names), size)
-    ]
 
 
 def run_partition(fn: Callable[[DataManager], Any], spec: PartitionSpec) -> Any:
@@ -133,6 +59,6 @@ def to_bag(dm: DataManager, key: str | None = None, *, npartitions: int | None =
     db = import_object("dask.bag", needed_for="to_bag()", install_hint=DASK_HINT)
     specs = dm.partitions(npartitions)
     if not specs:
-        return db.from_sequence([], npartitions=1)  # type: ignore[no-untyped-call]
-    bag = db.from_sequence(specs, npartitions=len(specs))  # type: ignore[no-untyped-call]
+        return db.from_sequence([], npartitions=1)
+    bag = db.from_sequence(specs, npartitions=len(specs))
     return bag.map_partitions(_bag_records, key)

@@ -7,8 +7,9 @@ import os
 import platform
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 from urllib.parse import quote
@@ -23,51 +24,71 @@ from ._backend import (
     check_session_name,
 )
 from ._codec import Codec, CorruptValueError, get_codec
+from ._discovery import get_registry
 from ._errors import OptionError, StorageError, StorageWarning
+from ._errors import MergeTypeError, UnknownBackendError  # re-exported
+from ._locking import FileLock
+from ._lookup import backend_by_name, detect_backend
 from ._manifest import MANIFEST, read_manifest, write_manifest
 from ._session import Session
 
-__all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "UnknownBackendError"]
+__all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "PartitionSpec", "UnknownBackendError", "make_partitions"]
 
 DEFAULT_BACKEND = "sqlite"
 Match = Union[str, Callable[[str], bool]]
 
 
-class UnknownBackendError(StorageError, LookupError):
-    """No installed plugin provides the backend a caller or a manifest names."""
+@dataclass(frozen=True)
+class PartitionSpec:
+    """Everything a worker needs to open some sessions of a store, and nothing else."""
+
+    name: str
+    datapath: str
+    basepath: str
+    backend: str
+    codec: str
+    sessions: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def open(self) -> DataManager:
+        """A read-only DataManager view restricted to :attr:`sessions`."""
+        return DataManager.partition_view(self)
+
+    def __repr__(self) -> str:
+        first = self.sessions[0] if self.sessions else ""
+        return f"<PartitionSpec {len(self.sessions)} sessions from {first!r} of {self.basepath!r} ({self.backend})>"
 
 
-class MergeTypeError(StorageError, TypeError):
-    """``get_merged`` met a value that is not a list or a tuple."""
-
-
-def _lookup_backend(name: str) -> type[StorageBackend]:
-    from ._discovery import get_registry
-
-    backends = get_registry().backends
-    if name not in backends:
-        raise UnknownBackendError(
-            f"no storage backend {name!r} is installed; installed: {', '.join(sorted(backends)) or '(none)'}"
-            " (see neurofiles.backends())"
+def make_partitions(
+    dm: DataManager, names: Sequence[str], *, npartitions: int | None = None, partition_size: int | None = None
+) -> list[PartitionSpec]:
+    """Split ``names`` into contiguous, picklable partitions."""
+    names = list(names)
+    if not names:
+        return []
+    if partition_size is not None:
+        if partition_size < 1:
+            raise ValueError(f"partition_size must be >= 1, got {partition_size}")
+        size = partition_size
+    else:
+        n = npartitions if npartitions is not None else 4 * (os.cpu_count() or 1)
+        if n < 1:
+            raise ValueError(f"npartitions must be >= 1, got {n}")
+        n = min(n, len(names))
+        size = -(-len(names) // n)
+    options = dict(dm.backend.options)
+    return [
+        PartitionSpec(
+            name=dm.name,
+            datapath=dm.datapath,
+            basepath=os.path.abspath(dm.basepath),
+            backend=dm.backend_name,
+            codec=dm.codec,
+            sessions=tuple(names[i : i + size]),
+            options=options,
         )
-    spec, _plugin = backends[name]
-    cls = spec.load_backend()
-    if not (isinstance(cls, type) and issubclass(cls, StorageBackend)):
-        raise UnknownBackendError(f"backend {name!r} ({spec.backend}) is not a StorageBackend subclass")
-    return cls
-
-
-def _detect_backend(basepath: Path) -> str | None:
-    from ._discovery import get_registry
-
-    ordered = sorted(get_registry().backends.items(), key=lambda item: (-item[1][0].priority, item[0]))
-    for name, (spec, _plugin) in ordered:
-        try:
-            if _lookup_backend(name).detect(basepath):
-                return name
-        except Exception:  # noqa: BLE001, S112 - a broken third-party detect() must not stop the others
-            continue
-    return None
+        for i in range(0, len(names), size)
+    ]
 
 
 def _has_sessions(basepath: Path) -> bool:
@@ -157,15 +178,36 @@ class DataManager:
             raise InvalidKeyError(f"store name must be a str, got {type(name).__name__}")
         if not name or "\0" in name:
             raise InvalidNameError(f"store name must be non-empty and without NUL, got {name!r}")
+        self._setup(name, os.fspath(datapath), lock_timeout, only=None)
+        self._attach(backend, codec, options)  # creates the folder only once everything is accepted
+
+    def _setup(self, name: str, datapath: str, lock_timeout: float | None, *, only: tuple[str, ...] | None) -> None:
+        """The state every DataManager has, full store or partition view."""
         self.name = name
-        self.datapath = os.fspath(datapath)
+        self.datapath = datapath
         self.basepath = os.path.join(self.datapath, name + ".data")
         self.lock_timeout = lock_timeout
         self.computer_name = getpass.getuser() + "." + platform.node()
-        self._only: tuple[str, ...] | None = None
+        self._only = only
         self._writers: weakref.WeakSet[Session] = weakref.WeakSet()
-        self._attach(backend, codec, options)
-        self.computer_session_filename = self.session_filename(self.computer_name)
+
+    def _bind(self, backend_name: str, backend: StorageBackend, codec: Codec, manifest: dict[str, Any] | None) -> None:
+        """Attach the opened backend and codec (the second half of construction)."""
+        self.backend_name = backend_name
+        self._backend = backend
+        self._codec = codec
+        self._manifest = manifest
+        self.computer_session_filename = str(backend.session_path(self.computer_name))
+
+    @classmethod
+    def partition_view(cls, spec: PartitionSpec) -> DataManager:
+        """The read-only view of the sessions of ``spec``: how a worker opens its partition."""
+        view = cls.__new__(cls)
+        view._setup(spec.name, spec.datapath, 60.0, only=spec.sessions)
+        view.basepath = spec.basepath
+        backend = backend_by_name(get_registry(), spec.backend)(Path(spec.basepath), spec.options)
+        view._bind(spec.backend, backend, get_codec(spec.codec), {"backend": spec.backend, "codec": spec.codec})
+        return view
 
     # -- opening the store -----------------------------------------------------------------------
 
@@ -185,7 +227,7 @@ class DataManager:
                 )
             self.backend_name = manifest["backend"]
             codec_obj = codec_obj or get_codec(manifest["codec"])
-            cls = _lookup_backend(self.backend_name)
+            cls = backend_by_name(get_registry(), self.backend_name)
             try:
                 cls.check_options(manifest["options"])
             except OptionError as exc:
@@ -196,14 +238,14 @@ class DataManager:
         else:
             new = not _has_sessions(base)
             if backend is None:
-                backend = DEFAULT_BACKEND if new else _detect_backend(base)
+                backend = DEFAULT_BACKEND if new else detect_backend(get_registry(), base)
                 if backend is None:
                     raise StoreManifestError(
                         f"{base}: holds files but no store manifest, and no installed backend recognises"
                         " them; pass backend=... to say which backend wrote it"
                     )
             self.backend_name = backend
-            cls = _lookup_backend(backend)
+            cls = backend_by_name(get_registry(), backend)
             cls.check_options(options)
             codec_obj = codec_obj or get_codec(None)
             store_options = cls.manifest_options(options) if new else dict(options)
@@ -212,9 +254,7 @@ class DataManager:
             raise StoreManifestError(
                 f"backend {self.backend_name!r} stores only codec(s) {', '.join(allowed)}, not {codec_obj.name!r}"
             )
-        self._codec = codec_obj
-        self._backend = cls(base, store_options)
-        self._manifest = manifest
+        self._bind(self.backend_name, cls(base, store_options), codec_obj, manifest)
         created = _make_folder(self.basepath)  # only now: nothing is left behind by refused options
         try:
             if new:
@@ -275,7 +315,10 @@ class DataManager:
             raise StorageError("a partition view is read-only")
         name = check_session_name(self.session_name() if session_name is None else session_name)
         self._write_manifest()
-        session = Session(self, name, locking=locking, exclusive=exclusive)
+        lock = FileLock(self._lock_path(name), timeout=self.lock_timeout)
+        session = Session(
+            self._backend, name, self._codec, lock, locking=locking, exclusive=exclusive, on_close=self._forget_session
+        )
         self._writers.add(session)
         return session
 
@@ -431,8 +474,6 @@ class DataManager:
 
     def partitions(self, npartitions: int | None = None, *, partition_size: int | None = None) -> list[Any]:
         """Picklable :class:`PartitionSpec` objects covering every session (see ``map_sessions``)."""
-        from ._collate import make_partitions
-
         return make_partitions(self, self._names(), npartitions=npartitions, partition_size=partition_size)
 
     def map_sessions(

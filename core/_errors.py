@@ -1,4 +1,4 @@
-"""The exception and warning tree of neurofiles.
+"""The exception and warning tree of neurofiles: every exception and warning class is defined here.
 
 Every error raised on purpose derives from :class:`NeurofilesError`, and also
 from the standard type a caller would already catch::
@@ -27,17 +27,17 @@ from the standard type a caller would already catch::
     │   ├── PluginValidationError (ValueError)  a bad or duplicate spec
     │   └── MissingDependencyError (ImportError)  an optional extra is not installed
     └── StorageError ....................... DataManager and storage backends
-        ├── InvalidKeyError (TypeError) .... a non-string key              (_backend.py)
+        ├── InvalidKeyError (TypeError) .... a non-string key
         ├── InvalidNameError (ValueError) .. a key or name escaping the folder
         ├── CorruptSessionError (ValueError) a session file that cannot be read
         ├── StoreManifestError (ValueError)  a bad or contradicted _store.json
         ├── BackendUnavailableError (ImportError)  e.g. a missing dbm flavour
-        ├── UnsupportedValueError (TypeError)  the codec cannot encode a value (_codec.py)
+        ├── UnsupportedValueError (TypeError)  the codec cannot encode a value
         ├── CorruptValueError (ValueError) . stored bytes that do not decode
-        ├── LockTimeoutError (TimeoutError)  a lock not obtained in time   (_locking.py)
+        ├── LockTimeoutError (TimeoutError)  a lock not obtained in time
         ├── SessionBusyError (BlockingIOError)  a session held by another process
-        ├── SessionClosedError (ValueError)  use after close              (_session.py)
-        ├── UnknownBackendError (LookupError)  no backend of that name     (_datamanager.py)
+        ├── SessionClosedError (ValueError)  use after close
+        ├── UnknownBackendError (LookupError)  no backend of that name
         └── MergeTypeError (TypeError) ..... get_merged on non-list values
 
     FormatMismatch ......................... raised by a reader to say "not my file";
@@ -59,13 +59,20 @@ from collections.abc import Sequence
 
 __all__ = [
     "AmbiguousFormatError",
+    "BackendUnavailableError",
     "CorruptFileError",
+    "CorruptSessionError",
+    "CorruptValueError",
     "FormatError",
     "FormatMismatch",
     "FormatMismatchError",
     "FormatWarning",
+    "InvalidKeyError",
+    "InvalidNameError",
     "InvalidPathError",
     "LimitExceededError",
+    "LockTimeoutError",
+    "MergeTypeError",
     "MissingDependencyError",
     "MissingOptionError",
     "NeurofilesError",
@@ -79,13 +86,23 @@ __all__ = [
     "PluginValidationError",
     "PluginWarning",
     "ReadError",
+    "SessionBusyError",
+    "SessionClosedError",
+    "SessionWriteError",
     "SourceNotFoundError",
     "SourcePermissionError",
     "StorageError",
     "StorageWarning",
+    "StoreFullError",
+    "StoreManifestError",
+    "StoreReadOnlyError",
     "TruncatedFileError",
+    "UnknownBackendError",
     "UnknownFormatError",
+    "UnsafeStoreFileError",
+    "UnstorableKeyError",
     "UnsupportedDataError",
+    "UnsupportedValueError",
     "WriteError",
 ]
 
@@ -269,6 +286,82 @@ class MissingDependencyError(PluginError, ImportError):
 
 class StorageError(NeurofilesError):
     """A problem in the DataManager or one of its storage backends."""
+
+
+class InvalidKeyError(StorageError, TypeError):
+    """A session key that is not a ``str``."""
+
+
+class InvalidNameError(StorageError, ValueError):
+    """A key or session name that is empty, holds NUL, or would escape the data folder."""
+
+
+class CorruptSessionError(StorageError, ValueError):
+    """A session's files cannot be read (crashed before its first commit, garbage, foreign)."""
+
+    def __init__(self, message: str, *, path: object = None) -> None:
+        self.path = path
+        super().__init__(f"{path}: {message}" if path is not None else message)
+
+
+class StoreManifestError(StorageError, ValueError):
+    """The store manifest is missing, unreadable, or disagrees with what was asked."""
+
+
+class BackendUnavailableError(StorageError, ImportError):
+    """The store needs a backend (or a flavour of one) that this Python lacks."""
+
+    def __init__(self, message: str, *, install_hint: str = "") -> None:
+        self.install_hint = install_hint
+        super().__init__(f"{message} Fix: {install_hint}" if install_hint else message)
+
+
+class UnsupportedValueError(StorageError, TypeError):
+    """The codec cannot encode a value of this type."""
+
+
+class CorruptValueError(StorageError, ValueError):
+    """Stored bytes could not be decoded."""
+
+
+class LockTimeoutError(StorageError, TimeoutError):
+    """A lock was not acquired within the timeout."""
+
+
+class SessionBusyError(StorageError, BlockingIOError):
+    """A session is held for writing by another process (``computer_session``)."""
+
+
+class SessionClosedError(StorageError, ValueError):
+    """An operation on a session that was closed."""
+
+
+class UnknownBackendError(StorageError, LookupError):
+    """No installed plugin provides the backend a caller or a manifest names."""
+
+
+class MergeTypeError(StorageError, TypeError):
+    """``get_merged`` met a value that is not a list or a tuple."""
+
+
+class UnstorableKeyError(InvalidKeyError, InvalidNameError):
+    """A ``str`` key that cannot be stored (a lone surrogate has no UTF-8 form); both a TypeError and a ValueError."""
+
+
+class UnsafeStoreFileError(StorageError, OSError):
+    """A store file that is a symbolic link, a FIFO, a device, or someone else's: never opened or written."""
+
+
+class SessionWriteError(StorageError, OSError):
+    """Writing a session failed (the message names the session and its file)."""
+
+
+class StoreFullError(SessionWriteError):
+    """The disk (or the file-size limit) is full: the write was refused, nothing committed was lost."""
+
+
+class StoreReadOnlyError(SessionWriteError, PermissionError):
+    """The store's folder or the session file cannot be written."""
 
 
 class FormatMismatch(NeurofilesError):

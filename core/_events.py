@@ -120,7 +120,7 @@ class Events:
             index = slice(position, position + 1)
         return self._take(index)
 
-    def __iter__(self) -> None:  # type: ignore[override]
+    def __iter__(self) -> None:
         """Not iterable event by event (too slow for millions): use the arrays or ``iter_chunks``."""
         raise TypeError("Events is not iterable; use events.timestamps / events.addresses,"
                         " or neurofiles.iter_chunks() for pieces")

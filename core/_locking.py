@@ -35,16 +35,9 @@ from types import TracebackType
 
 from ._backend import UnsafeStoreFileError, open_regular, write_error
 from ._errors import StorageError
+from ._errors import LockTimeoutError, SessionBusyError  # re-exported
 
 __all__ = ["FileLock", "LockTimeoutError", "SessionBusyError"]
-
-
-class LockTimeoutError(StorageError, TimeoutError):
-    """A lock was not acquired within the timeout."""
-
-
-class SessionBusyError(StorageError, BlockingIOError):
-    """A session is held for writing by another process (``computer_session``)."""
 
 
 if os.name == "nt":  # pragma: no cover - exercised on Windows only

@@ -11,19 +11,24 @@ ones that are taken.
 from __future__ import annotations
 
 import difflib
-import inspect
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from ._errors import AmbiguousFormatError, NoWriterError, OptionError, UnknownFormatError
+from ._backend import StorageBackend
+from ._errors import AmbiguousFormatError, NoWriterError, UnknownBackendError, UnknownFormatError
+from ._options import accepted_options, check_options, unknown_options  # re-exported: the one option check
 from ._registry import PluginInfo, Registry
 from ._specs import ReaderSpec, WriterSpec
 
 __all__ = [
     "accepted_options",
+    "backend_by_name",
     "check_options",
     "choose_writer",
+    "data_hint",
+    "detect_backend",
     "reader_by_name",
     "suffixes_of",
     "unknown_options",
@@ -102,6 +107,12 @@ def _listing(specs: Iterable[WriterSpec]) -> str:
     return ", ".join(f"{s.name} ({', '.join(s.extensions) or 'format= only'})" for s in specs) or "(none)"
 
 
+def data_hint(registry: Registry, data: object) -> str:
+    """`` Formats that write <type>: ...`` for an error message (empty when none does)."""
+    fit = _writers_for(registry, data)
+    return f" Formats that write {_kind(data)}: {_listing(fit)}." if fit else ""
+
+
 def _writers_line(registry: Registry) -> str:
     specs = sorted((s for s, _ in registry.writers.values()), key=lambda s: s.name)
     return f"Formats that write: {_listing(specs)}; see neurofiles.formats()."
@@ -123,28 +134,35 @@ def _no_writer(registry: Registry, dest: str, data: object, claiming: list[Write
     return NoWriterError(what + hint, path=dest or None, writers=[s.name for s in fit])
 
 
-# -- options ------------------------------------------------------------------------------------
+# -- storage backends ---------------------------------------------------------------------------
 
 
-def accepted_options(func: Callable[..., Any], *, skip: int = 0, exclude: Iterable[str] = ()) -> set[str] | None:
-    """Keyword options ``func`` takes after its first ``skip`` parameters; None if it takes ``**kwargs``."""
-    params = list(inspect.signature(func).parameters.values())[skip:]
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params):
-        return None
-    taken = {p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)}
-    return taken - set(exclude)
+def backend_by_name(registry: Registry, name: str) -> type[StorageBackend]:
+    """The backend class called ``name``; :class:`UnknownBackendError` lists the installed ones."""
+    backends = registry.backends
+    if name not in backends:
+        close = difflib.get_close_matches(name, sorted(backends), n=3)
+        hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+        raise UnknownBackendError(
+            f"no storage backend {name!r} is installed{hint}; installed: {', '.join(sorted(backends)) or '(none)'}"
+            " (see neurofiles.backends())"
+        )
+    spec, _plugin = backends[name]
+    cls = spec.load_backend()
+    if not (isinstance(cls, type) and issubclass(cls, StorageBackend)):
+        raise UnknownBackendError(f"backend {name!r} ({spec.backend}) is not a StorageBackend subclass")
+    return cls
 
 
-def unknown_options(accepted: set[str] | frozenset[str] | None, options: Mapping[str, Any]) -> list[str]:
-    """The names in ``options`` that ``accepted`` (None: anything) does not hold, sorted."""
-    return [] if accepted is None else sorted(set(options) - set(accepted))
+def detect_backend(registry: Registry, basepath: Path) -> str | None:
+    """The first backend (by priority, then name) whose ``detect()`` recognises a folder without manifest."""
+    ordered = sorted(registry.backends.items(), key=lambda item: (-item[1][0].priority, item[0]))
+    for name, _ in ordered:
+        try:
+            if backend_by_name(registry, name).detect(basepath):
+                return name
+        except Exception:  # noqa: BLE001, S112 - a broken third-party detect() must not stop the others
+            continue
+    return None
 
 
-def check_options(
-    what: str, accepted: set[str] | frozenset[str] | None, options: Mapping[str, Any]
-) -> None:
-    """Raise :class:`OptionError` naming the options ``what`` does not take, and the ones it does."""
-    unknown = unknown_options(accepted, options)
-    if unknown:
-        takes = ", ".join(sorted(accepted or ())) or "none"
-        raise OptionError(f"{what} does not take option(s) {', '.join(unknown)}; it takes: {takes}")

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from ._backend import check_key, write_error
+from ._backend import StorageBackend, check_key, write_error
 from ._errors import NeurofilesError, StorageError
+from ._errors import SessionClosedError  # re-exported
 from ._locking import FileLock
 
 if TYPE_CHECKING:
-    from ._datamanager import DataManager
+    from ._codec import Codec
 
 __all__ = ["Session", "SessionClosedError"]
-
-
-class SessionClosedError(StorageError, ValueError):
-    """An operation on a session that was closed."""
 
 
 class Session(MutableMapping):  # type: ignore[type-arg]
@@ -41,12 +38,30 @@ class Session(MutableMapping):  # type: ignore[type-arg]
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __init__(self, manager: DataManager, name: str, *, locking: bool = False, exclusive: bool = False) -> None:
-        self._dm = manager
+    def __init__(
+        self,
+        backend: StorageBackend,
+        name: str,
+        codec: Codec,
+        lock: FileLock,
+        *,
+        locking: bool = False,
+        exclusive: bool = False,
+        on_close: Callable[[Session], None] | None = None,
+    ) -> None:
+        """Open session ``name`` of ``backend`` for writing.
+
+        The caller (the DataManager) hands over everything the session uses:
+        the backend that stores it, the codec for its values, its
+        inter-process lock, and ``on_close`` to hear when it closes.
+        """
         self.name = name
         self.locking = locking
-        self.path = str(manager._backend.session_path(name))
-        self._lock = FileLock(manager._lock_path(name), timeout=manager.lock_timeout)
+        self._backend = backend
+        self._codec = codec
+        self._on_close = on_close
+        self.path = str(backend.session_path(name))
+        self._lock = lock
         self._exclusive = exclusive
         self._store: Any = None
         self._in_block = False
@@ -56,10 +71,10 @@ class Session(MutableMapping):  # type: ignore[type-arg]
             with self._writing("create"):
                 if locking:  # creating the files races with other processes: do it under the lock
                     with self._lock:
-                        self._store = manager._backend.open_session(name, writable=True)
+                        self._store = backend.open_session(name, writable=True)
                         self._store.flush()
                 else:
-                    self._store = manager._backend.open_session(name, writable=True)
+                    self._store = backend.open_session(name, writable=True)
         except BaseException:
             if exclusive:
                 self._lock.release()
@@ -77,7 +92,7 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def _key(self, key: object) -> str:
         checked = check_key(key)
-        self._dm._backend.check_key(checked)
+        self._backend.check_key(checked)
         return checked
 
     # -- locking -------------------------------------------------------------------------------
@@ -130,11 +145,11 @@ class Session(MutableMapping):  # type: ignore[type-arg]
             data = store.get(key)
         if data is None:
             raise KeyError(key)
-        return self._dm._codec.decode(data)
+        return self._codec.decode(data)
 
     def __setitem__(self, key: str, value: Any) -> None:
         self._key(key)
-        data = self._dm._codec.encode(value)
+        data = self._codec.encode(value)
         with self._writing(), self._guard() as store:
             store.set(key, data)
 
@@ -161,7 +176,7 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def update_many(self, items: Any) -> None:
         """Store several ``(key, value)`` pairs in one transaction where the backend has them."""
-        encoded = [(self._key(k), self._dm._codec.encode(v)) for k, v in dict(items).items()]
+        encoded = [(self._key(k), self._codec.encode(v)) for k, v in dict(items).items()]
         with self._writing(), self._guard() as store:
             store.set_many(encoded)
 
@@ -190,7 +205,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         finally:
             if self._exclusive and self._lock.held:
                 self._lock.release()
-            self._dm._forget_session(self)
+            if self._on_close is not None:
+                self._on_close(self)
 
     def __enter__(self) -> Session:
         return self
@@ -204,6 +220,6 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         kind = "locking " if self.locking else ("exclusive " if self._exclusive else "")
         state = "closed" if self.closed else "open"
         return (
-            f"<{kind}Session {self.name!r} ({self._dm.backend_name}, {state})"
+            f"<{kind}Session {self.name!r} ({self._backend.name}, {state})"
             f" at {os.fspath(self.path)!r}>"
         )

@@ -54,6 +54,11 @@ Buffer = Union[bytes, bytearray, memoryview]
 class _EventSink:
     """Growable native arrays for one events stream."""
 
+    t: np.ndarray[Any, Any]
+    x: np.ndarray[Any, Any]
+    y: np.ndarray[Any, Any]
+    p: np.ndarray[Any, Any]
+
     def __init__(self, capacity: int) -> None:
         self.n = 0
         self._alloc(max(capacity, 1024))

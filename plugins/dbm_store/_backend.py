@@ -61,7 +61,7 @@ class DbmSession(SessionStore):
         return [Path(f"{self.path}{s}") for s in _flavours.suffixes(self._flavour)]
 
     def _signature(self) -> tuple[Any, ...]:
-        sig = []
+        sig: list[tuple[int, int, int] | None] = []
         for p in self._files():
             try:
                 st = os.stat(p)
@@ -231,9 +231,9 @@ class DbmBackend(StorageBackend):
     :class:`DbmSession`); the other flavours claim ``"none"``.
     """
 
-    option_names = frozenset({"flavour"})
 
     name = "dbm"
+    option_names = frozenset({"flavour"})
     extension = ".dbm"
     capabilities = Capabilities(
         concurrent_writers="per-session",
@@ -339,7 +339,9 @@ class DbmBackend(StorageBackend):
         for rel, entry in walk_files(self.basepath):
             if rel.endswith("/"):
                 folder = rel[:-1]
-                if any(s and folder.endswith(s) for s in self._suffixes) and self._session_of(folder):
+                # a folder is told from a group of sessions by a session extension or a flavour suffix
+                named_like = self.extension or any(s and folder.endswith(s) for s in self._suffixes)
+                if named_like and self._session_of(folder):
                     self.warn_foreign(entry.path, "a folder named like a session file")
                 continue
             name = self._session_of(rel)

@@ -39,7 +39,7 @@ def suffixes(flavour: str) -> tuple[str, ...]:
     return _SUFFIXES[flavour]
 
 
-def load(flavour: str, *, store: object = None) -> ModuleType:
+def load(flavour: str, *, store: str | os.PathLike[str] | None = None) -> ModuleType:
     """Import ``dbm.<flavour>``; a clear error naming the fix if it is missing."""
     if flavour not in _SUFFIXES:
         raise BackendUnavailableError(
@@ -77,8 +77,8 @@ def default_shelve_flavour() -> str:
     """The flavour ``shelve.open`` (via ``dbm.open``) would create here."""
     import dbm
 
-    for name in dbm._names:  # the stdlib's own preference order
-        flavour = name.split(".")[-1]
+    for name in getattr(dbm, "_names", ()):  # the stdlib's own preference order
+        flavour = str(name).split(".")[-1]
         if flavour in available():
             return flavour
     return "dumb"

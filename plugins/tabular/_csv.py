@@ -43,7 +43,8 @@ _NUMERIC_SEPARATORS = (",", "\t")
 def _cells(array: np.ndarray) -> list[str]:
     """Shortest exact text of each value (floats round-trip through ``repr``)."""
     if array.dtype == np.bool_:
-        return np.where(array, "1", "0").tolist()
+        bits: list[str] = np.where(array, "1", "0").tolist()
+        return bits
     if array.dtype.kind in "iu":
         return [str(v) for v in array.tolist()]
     if array.dtype.kind == "f":

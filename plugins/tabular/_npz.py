@@ -107,7 +107,10 @@ def write_npz(stream: IO[bytes], data: Any, *, path: Any = None, compress: bool 
         "metadata": table.metadata,
     }
     arrays[MEMBER] = np.array(dumps(head))
-    (np.savez_compressed if compress else np.savez)(stream, **arrays)
+    if compress:
+        np.savez_compressed(stream, **arrays)  # type: ignore[arg-type]  # no member is called allow_pickle
+    else:
+        np.savez(stream, **arrays)  # type: ignore[arg-type]  # no member is called allow_pickle
 
 
 class NpzReader(Reader):

@@ -132,7 +132,7 @@ def test_convert_refuses_to_overwrite_without_force(tmp_path):
     ("args", "message"),
     [
         (["convert", "{missing}", "{tmp}/o.npz"], "no such file"),
-        (["convert", "{sample}", "{tmp}/o.unknownext"], "unknown format"),
+        (["convert", "{sample}", "{tmp}/o.unknownext"], "no format writes '.unknownext' files"),
         (["convert", "{sample}", "{tmp}/o.npz", "--to", "nosuchformat"], "unknown format"),
         (["convert", "{sample}", "{tmp}/nofolder/o.npz"], "does not exist"),
         (["convert", "{sample}", "{tmp}/o.npz", "-O", "bogus=1"], "does not take option"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from neurofiles import UnknownFormatError, WriteError
-from neurofiles._api import _choose_writer
 from neurofiles._atomic import write_atomic as _atomic_write
+from neurofiles._lookup import choose_writer as _choose_writer
 
 from .conftest import make_registry
 
