@@ -17,8 +17,8 @@ TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._aer_api import iter_chunks as iter_chunks, load_aer as load_aer
-    from ._api import (
+    from ._frontend.aer_api import iter_chunks as iter_chunks, load_aer as load_aer
+    from ._frontend.api import (
         BackendInfo as BackendInfo,
         FormatInfo as FormatInfo,
         backends as backends,
@@ -27,9 +27,9 @@ if TYPE_CHECKING:
         load as load,
         save as save,
     )
-    from ._discovery import refresh_plugins as refresh_plugins
-    from ._plot import plot as plot
-    from ._progress import set_progress as set_progress
+    from ._framework.discovery import refresh_plugins as refresh_plugins
+    from ._frontend.plot import plot as plot
+    from .plugin._progress import set_progress as set_progress
     from ._errors import (
         AmbiguousFormatError as AmbiguousFormatError,
         CorruptFileError as CorruptFileError,
@@ -60,48 +60,53 @@ if TYPE_CHECKING:
         UnknownFormatError as UnknownFormatError,
         UnsupportedDataError as UnsupportedDataError,
         WriteError as WriteError,
+        SessionWriteError as SessionWriteError,
+        StoreFullError as StoreFullError,
+        StoreReadOnlyError as StoreReadOnlyError,
+        UnsafeStoreFileError as UnsafeStoreFileError,
+        UnstorableKeyError as UnstorableKeyError,
     )
-    from ._events import Events as Events
-    from ._select import Detection as Detection
-    from ._backend import (
+    from ._results.events import Events as Events
+    from ._framework.select import Detection as Detection
+    from ._framework.backend import (
         BackendUnavailableError as BackendUnavailableError,
         CorruptSessionError as CorruptSessionError,
         InvalidKeyError as InvalidKeyError,
         InvalidNameError as InvalidNameError,
         StoreManifestError as StoreManifestError,
     )
-    from ._codec import CorruptValueError as CorruptValueError, UnsupportedValueError as UnsupportedValueError
-    from ._datamanager import (
+    from ._storage.codec import CorruptValueError as CorruptValueError, UnsupportedValueError as UnsupportedValueError
+    from ._storage.datamanager import (
         DataManager as DataManager,
         PartitionSpec as PartitionSpec,
         MergeTypeError as MergeTypeError,
         UnknownBackendError as UnknownBackendError,
     )
-    from ._locking import LockTimeoutError as LockTimeoutError, SessionBusyError as SessionBusyError
-    from ._session import Session as Session, SessionClosedError as SessionClosedError
-    from ._traces import Traces as Traces
+    from ._storage.locking import LockTimeoutError as LockTimeoutError, SessionBusyError as SessionBusyError
+    from ._storage.session import Session as Session, SessionClosedError as SessionClosedError
+    from ._results.traces import Traces as Traces
     from .plugins.atf.brian1 import read_atf as read_atf
     from .plugins.neuron.brian1 import read_neuron_dat as read_neuron_dat
 
 _EXPORTS = {
-    "load": "_api",
-    "save": "_api",
-    "detect": "_api",
-    "formats": "_api",
-    "backends": "_api",
-    "FormatInfo": "_api",
-    "BackendInfo": "_api",
-    "Detection": "_select",
-    "Events": "_events",
-    "load_aer": "_aer_api",
-    "iter_chunks": "_aer_api",
-    "Traces": "_traces",
+    "load": "_frontend.api",
+    "save": "_frontend.api",
+    "detect": "_frontend.api",
+    "formats": "_frontend.api",
+    "backends": "_frontend.api",
+    "FormatInfo": "_frontend.api",
+    "BackendInfo": "_frontend.api",
+    "Detection": "_framework.select",
+    "Events": "_results.events",
+    "load_aer": "_frontend.aer_api",
+    "iter_chunks": "_frontend.aer_api",
+    "Traces": "_results.traces",
     # Brian 1's format-specific readers live with their formats
     "read_neuron_dat": "plugins.neuron.brian1",
     "read_atf": "plugins.atf.brian1",
-    "refresh_plugins": "_discovery",
-    "set_progress": "_progress",
-    "plot": "_plot",
+    "refresh_plugins": "_framework.discovery",
+    "set_progress": "plugin._progress",
+    "plot": "_frontend.plot",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",
@@ -131,12 +136,17 @@ _EXPORTS = {
     "UnknownFormatError": "_errors",
     "UnsupportedDataError": "_errors",
     "WriteError": "_errors",
-    "DataManager": "_datamanager",
+    "SessionWriteError": "_errors",
+    "StoreFullError": "_errors",
+    "StoreReadOnlyError": "_errors",
+    "UnsafeStoreFileError": "_errors",
+    "UnstorableKeyError": "_errors",
+    "DataManager": "_storage.datamanager",
     "MergeTypeError": "_errors",
     "UnknownBackendError": "_errors",
-    "Session": "_session",
+    "Session": "_storage.session",
     "SessionClosedError": "_errors",
-    "PartitionSpec": "_datamanager",
+    "PartitionSpec": "_storage.datamanager",
     "BackendUnavailableError": "_errors",
     "CorruptSessionError": "_errors",
     "InvalidKeyError": "_errors",

@@ -29,6 +29,11 @@ from the standard type a caller would already catch::
     └── StorageError ....................... DataManager and storage backends
         ├── InvalidKeyError (TypeError) .... a non-string key
         ├── InvalidNameError (ValueError) .. a key or name escaping the folder
+        │   └── UnstorableKeyError (also InvalidKeyError)  a key this backend cannot store
+        ├── UnsafeStoreFileError (OSError) . a store file that is a link, FIFO or device
+        ├── SessionWriteError (OSError) .... a session could not be written
+        │   ├── StoreFullError ............. no space left on the device
+        │   └── StoreReadOnlyError (PermissionError)  a read-only store
         ├── CorruptSessionError (ValueError) a session file that cannot be read
         ├── StoreManifestError (ValueError)  a bad or contradicted _store.json
         ├── BackendUnavailableError (ImportError)  e.g. a missing dbm flavour

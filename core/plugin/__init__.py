@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import importlib
 
-from .._backend import (
+from .._framework.backend import (
     BackendUnavailableError,
     Capabilities,
     CorruptSessionError,
@@ -68,21 +68,21 @@ from .._errors import (
     UnsupportedDataError,
     WriteError,
 )
-from .._hookspecs import hookimpl
-from .._reader import Reader
-from .._registry import Registrar
-from .._source import Source
-from .._specs import BackendSpec, Probe, ReaderSpec, Signature, WriterSpec, import_object
+from .._framework.hookspecs import hookimpl
+from .._framework.reader import Reader
+from .._framework.registry import Registrar
+from .._framework.source import Source
+from .._framework.specs import BackendSpec, Probe, ReaderSpec, Signature, WriterSpec, import_object
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: keep this module as light as a registration module
 if TYPE_CHECKING:
     from typing import Any
 
-    from .._events import Events
-    from .._traces import Traces, as_traces
+    from .._results.events import Events
+    from .._results.traces import Traces, as_traces
 
 #: names imported on first use (they need numpy)
-_LAZY = {"Events": "neurofiles._events", "Traces": "neurofiles._traces", "as_traces": "neurofiles._traces"}
+_LAZY = {"Events": "neurofiles._results.events", "Traces": "neurofiles._results.traces", "as_traces": "neurofiles._results.traces"}
 
 __all__ = [
     # registration

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from .._aer_decode import LAYOUTS, decode_addresses, encode_addresses
-from .._events import _tick_bounds as tick_bounds
+from .._results.aer_decode import LAYOUTS, decode_addresses, encode_addresses
+from .._results.events import _tick_bounds as tick_bounds
 
 __all__ = ["LAYOUTS", "decode_addresses", "encode_addresses", "tick_bounds"]

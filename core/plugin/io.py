@@ -21,7 +21,7 @@ another process truncated kills the interpreter. Use these instead:
 
 from __future__ import annotations
 
-from .._file_view import FileView, read_at, shrank
-from .._progress import Progress, progress
+from ._file_view import FileView, read_at, shrank
+from ._progress import Progress, progress
 
 __all__ = ["FileView", "Progress", "progress", "read_at", "shrank"]

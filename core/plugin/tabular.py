@@ -10,6 +10,6 @@ metadata JSON-safe.
 
 from __future__ import annotations
 
-from .._tabular import Table, dumps, from_table, jsonable_metadata, kind_of, split_label, to_table
+from .._results.tabular import Table, dumps, from_table, jsonable_metadata, kind_of, split_label, to_table
 
 __all__ = ["Table", "dumps", "from_table", "jsonable_metadata", "kind_of", "split_label", "to_table"]

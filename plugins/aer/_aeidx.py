@@ -20,8 +20,15 @@ import stat
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from neurofiles.plugin import CorruptFileError, FormatMismatch, LimitExceededError, Reader, Source
-from neurofiles._errors import NeurofilesError, NotARegularFileError, ReadError, SourceNotFoundError, SourcePermissionError
+from neurofiles import NotARegularFileError, ReadError, SourceNotFoundError, SourcePermissionError
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    LimitExceededError,
+    NeurofilesError,
+    Reader,
+    Source,
+)
 
 from ._options import check_bool, check_positive_int
 
@@ -235,7 +242,7 @@ class AeidxReader(Reader):
         Each entry is opened again without following links and must still be
         the file found when the index was opened.
         """
-        from neurofiles._api import load
+        from neurofiles import load
 
         if self._dir_fd is None and self.names:
             raise ReadError("the index reader is closed", path=self.source.name)

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
-from neurofiles._progress import Progress
 from neurofiles.plugin import TruncatedFileError
+from neurofiles.plugin.io import Progress
 
 __all__ = ["RECORDS", "Body", "Unwrapper"]
 

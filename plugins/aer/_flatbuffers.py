@@ -14,7 +14,7 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING, Union
 
-from neurofiles._errors import CorruptFileError
+from neurofiles.plugin import CorruptFileError
 
 if TYPE_CHECKING:
     import numpy as np

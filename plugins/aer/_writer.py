@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
-from neurofiles._errors import OptionError, UnsupportedDataError
-from neurofiles._events import Events
+from neurofiles.plugin import Events, OptionError, UnsupportedDataError
 
 from ._body import RECORDS, Unwrapper
 from ._options import check_tick
@@ -125,7 +124,7 @@ def _addresses(events: Events, layout: str | None) -> np.ndarray[Any, Any]:
         layout = (events.metadata.get("decode") or {}).get("layout")
         if layout is None:
             raise OptionError("events carry coordinates, not addresses: pass layout='dvs128', 'davis346'...")
-    from neurofiles._aer_decode import encode_addresses
+    from neurofiles.plugin.events import encode_addresses
 
     return encode_addresses(events.x, events.y, events.polarity, layout)
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from neurofiles._errors import CorruptFileError, LimitExceededError
-from neurofiles._text_table import MAX_COLUMNS, MAX_HEADER_LINE, Buffer, check_columns, line_head
+from neurofiles.plugin.text import Buffer, check_columns, line_head, MAX_COLUMNS, MAX_HEADER_LINE
+from neurofiles.plugin import CorruptFileError, LimitExceededError
 
 __all__ = ["AtfHeader", "parse_header", "parse_record", "split_title"]
 

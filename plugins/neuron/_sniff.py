@@ -8,7 +8,7 @@ and the reader must verify it), binary scores 0 for the text reader.
 
 from __future__ import annotations
 
-from neurofiles._specs import Probe
+from neurofiles.plugin import Probe
 
 from ._layout import EPS_MAGIC, PWM_HEADS, whole_fields, is_numeric_line
 from ._text_reader import looks_binary

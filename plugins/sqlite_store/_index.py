@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable
 
-from neurofiles._backend import check_regular
+from neurofiles.plugin.storage import check_regular
 
 from ._session import connect
 

@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from neurofiles._backend import CorruptSessionError, SessionStore, check_regular, write_error
+from neurofiles.plugin.storage import check_regular, write_error
+from neurofiles.plugin import CorruptSessionError, SessionStore
 
 __all__ = ["FORMAT", "SYNCHRONOUS", "SqliteSession", "connect"]
 

@@ -83,7 +83,7 @@ def test_formats_never_claims_a_write_extension_that_save_refuses(tmp_path):
         if info.name == "aedat":
             assert ".dat" not in info.write_extensions
     # every advertised write extension is one save() would choose this format for, for the data it accepts
-    from neurofiles._discovery import get_registry
+    from neurofiles._framework.discovery import get_registry
 
     registry = get_registry()
     for info in neurofiles.formats():

@@ -16,8 +16,8 @@ try:
 except ModuleNotFoundError:  # Python < 3.11
     import tomli as tomllib  # type: ignore[no-redef]
 from neurofiles import PluginLoadError, PluginWarning
-from neurofiles._discovery import GROUP, load_entry_points
-from neurofiles._registry import Registry
+from neurofiles._framework.discovery import GROUP, load_entry_points
+from neurofiles._framework.registry import Registry
 
 from tests.conftest import REPO
 
@@ -99,7 +99,7 @@ SCRIPT = """
 import json, warnings, neurofiles
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as caught:
-    from neurofiles._discovery import get_registry
+    from neurofiles._framework.discovery import get_registry
     registry = get_registry()
 print(json.dumps({
     "formats": sorted(registry.readers),

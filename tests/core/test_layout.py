@@ -80,7 +80,6 @@ def _group(module: str) -> str:
     return parts[1] if len(parts) > 1 else ""
 
 
-@pytest.mark.xfail(strict=True, reason="phase 2 of issue 12 regroups core/")
 def test_no_import_circles():
     graph = import_graph()
     cycles = []
@@ -120,7 +119,7 @@ def test_dependencies_point_one_way():
 
 @pytest.mark.parametrize(
     "package",
-    [p if p == "plugin" else pytest.param(p, marks=pytest.mark.xfail(strict=True, reason="phase 2")) for p in sorted(ALLOWED)],
+    sorted(ALLOWED),
 )
 def test_every_subpackage_has_a_contract(package):
     init = CORE / package / "__init__.py"
@@ -129,7 +128,6 @@ def test_every_subpackage_has_a_contract(package):
     assert len(doc.splitlines()) >= 3, f"core/{package}/__init__.py needs a contract docstring"
 
 
-@pytest.mark.xfail(strict=True, reason="phase 2 of issue 12 regroups core/")
 def test_core_is_grouped_not_flat():
     flat = sorted(p.name for p in CORE.glob("*.py"))
     assert flat == ["__init__.py", "__main__.py", "_errors.py", "brian2.py"], flat

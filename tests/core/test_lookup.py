@@ -6,8 +6,8 @@ import neurofiles
 import numpy as np
 import pytest
 from neurofiles import AmbiguousFormatError, NoWriterError, OptionError, UnknownFormatError
-from neurofiles._discovery import get_registry
-from neurofiles._lookup import accepted_options, check_options, choose_writer, reader_by_name, writer_by_name
+from neurofiles._framework.discovery import get_registry
+from neurofiles._framework.lookup import accepted_options, check_options, choose_writer, reader_by_name, writer_by_name
 
 from .conftest import make_registry
 

@@ -16,8 +16,8 @@ from neurofiles import (
     PluginWarning,
     UnknownFormatError,
 )
-from neurofiles._select import open_reader, rank
-from neurofiles._source import Source
+from neurofiles._framework.select import open_reader, rank
+from neurofiles._framework.source import Source
 
 from .conftest import make_registry
 
