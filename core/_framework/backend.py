@@ -376,7 +376,7 @@ class StorageBackend:
     """
 
     name: ClassVar[str] = ""
-    capabilities: ClassVar[Capabilities] = Capabilities()
+    capabilities: Capabilities = Capabilities()  # a backend may refine it per store (dbm.dumb)
     #: Maximum read handles kept open (the rest are opened per use).
     max_open_readers: int = 256
 

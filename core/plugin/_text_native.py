@@ -164,7 +164,8 @@ def parse_native(
     if contiguous and total >= len(out) * 7 // 8:
         return out[:total]  # no gaps, little unused room at the end: a view, no copy
     # blank or comment lines left gaps between the ranges, or much unused room: a compact copy
-    return np.concatenate([p for pieces in done for p in pieces]).reshape(-1, ncols)
+    compact: np.ndarray = np.concatenate([p for pieces in done for p in pieces]).reshape(-1, ncols)
+    return compact
 
 
 def _check(status: int, offset: int, path: str) -> None:

@@ -222,15 +222,15 @@ class AeidxReader(Reader):
                 os.close(current)
 
     def _os_error(self, exc: OSError, name: str, line: int) -> Exception:
-        where = {"path": self.source.name, "line": line}
+        path = self.source.name
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileNotFoundError):
-            return SourceNotFoundError(f"entry {name!r}: no such file", **where)
+            return SourceNotFoundError(f"entry {name!r}: no such file", path=path, line=line)
         if isinstance(exc, PermissionError):
-            return SourcePermissionError(f"entry {name!r}: permission denied", **where)
+            return SourcePermissionError(f"entry {name!r}: permission denied", path=path, line=line)
         if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            return CorruptFileError(f"entry {name!r} cannot be opened: {reason}", **where)
-        return ReadError(f"entry {name!r} cannot be opened: {reason}", **where)
+            return CorruptFileError(f"entry {name!r} cannot be opened: {reason}", path=path, line=line)
+        return ReadError(f"entry {name!r} cannot be opened: {reason}", path=path, line=line)
 
     # -- public --------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -247,6 +247,7 @@ class AeidxReader(Reader):
         if self._dir_fd is None and self.names:
             raise ReadError("the index reader is closed", path=self.source.name)
         results = []
+        options: dict[str, Any] = dict(self.options)
         for (line, name), path, ident in zip(self.names, self.entries, self._ids):
             fd = self._open_entry(name, line)
             if _identity(fd) != ident:
@@ -254,7 +255,7 @@ class AeidxReader(Reader):
                 raise CorruptFileError(f"entry {name!r} was replaced by another file after the index was opened",
                                        path=self.source.name, line=line)
             with _as_file(fd, str(path)) as handle:
-                results.append(load(handle, **self.options))
+                results.append(load(handle, **options))
         return results
 
     def close(self) -> None:
@@ -285,7 +286,7 @@ def _identity(handle: int | IO[bytes] | BinaryIO) -> tuple[int, int] | None:
 def _as_file(fd: int, name: str) -> BinaryIO:
     """A buffered binary file object reading descriptor ``fd`` (which it closes), named ``name``."""
     raw = io.FileIO(fd, "rb", closefd=True)
-    raw.name = name  # type: ignore[misc]
+    raw.name = name
     return io.BufferedReader(raw)
 
 

@@ -241,7 +241,8 @@ class NpzReader(Reader):
                         f"{where} ends after {got} of its {declared} data bytes", path=self.source.name
                     )
                 got += n
-        return array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
+        shaped: np.ndarray = array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
+        return shaped
 
     def _parse_head(self, array: np.ndarray) -> dict[str, Any]:
         """The ``__neurofiles__`` JSON, checked for depth and shape before and after parsing."""
