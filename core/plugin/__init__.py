@@ -24,14 +24,14 @@ This module (light: importing it pulls in neither numpy nor a reader)
     (``read_at``, ``FileView``) and progress bars (``Progress``).
 :mod:`neurofiles.plugin.text`
     the numeric text-table parser and its engines (native C, pyarrow, numpy),
-    and the matching writer helpers (``format_rows``).
+    its limits for hostile text, and the writer helpers (``format_rows``).
 :mod:`neurofiles.plugin.tabular`
     results as named columns and back (``to_table``, ``from_table``, ``Table``).
 :mod:`neurofiles.plugin.events`
     address-event helpers: AER address layouts, their encoder, tick windows.
 :mod:`neurofiles.plugin.storage`
     storage backends: base classes, key and name checks, file walking,
-    file-descriptor budget.
+    store-file checks, typed write errors, file-descriptor budget.
 
 See ``spec/plugins.md`` for the contract and the plugin-author guide.
 """
@@ -61,10 +61,19 @@ from .._errors import (
     MissingDependencyError,
     MissingOptionError,
     NeurofilesError,
+    NotARegularFileError,
     OptionError,
+    ReadError,
+    SessionWriteError,
+    SourceNotFoundError,
+    SourcePermissionError,
     StorageError,
     StorageWarning,
+    StoreFullError,
+    StoreReadOnlyError,
     TruncatedFileError,
+    UnsafeStoreFileError,
+    UnstorableKeyError,
     UnsupportedDataError,
     WriteError,
 )
@@ -119,11 +128,20 @@ __all__ = [
     "MissingDependencyError",
     "MissingOptionError",
     "NeurofilesError",
+    "NotARegularFileError",
     "OptionError",
+    "ReadError",
+    "SessionWriteError",
+    "SourceNotFoundError",
+    "SourcePermissionError",
     "StorageError",
     "StorageWarning",
+    "StoreFullError",
     "StoreManifestError",
+    "StoreReadOnlyError",
     "TruncatedFileError",
+    "UnsafeStoreFileError",
+    "UnstorableKeyError",
     "UnsupportedDataError",
     "WriteError",
 ]

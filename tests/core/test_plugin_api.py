@@ -36,7 +36,9 @@ EXPECTED = {
         + [
             "Events", "Traces", "as_traces", "import_object", "InvalidKeyError", "InvalidNameError",
             "MissingOptionError", "NeurofilesError", "OptionError", "StorageError", "StorageWarning",
-            "StoreManifestError", "UnsupportedDataError", "WriteError",
+            "StoreManifestError", "UnsupportedDataError", "WriteError", "NotARegularFileError", "ReadError",
+            "SessionWriteError", "SourceNotFoundError", "SourcePermissionError", "StoreFullError",
+            "StoreReadOnlyError", "UnsafeStoreFileError", "UnstorableKeyError",
         ]
     ),  # fmt: skip
     "neurofiles.plugin.io": ["FileView", "Progress", "progress", "read_at", "shrank"],
