@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import FormatWarning
+from .._errors import FormatWarning, UnsupportedDataError
 
 __all__ = ["Table", "dumps", "from_table", "jsonable_metadata", "kind_of", "split_label", "to_table"]
 
@@ -73,12 +73,12 @@ class Table:
 
 
 def kind_of(data: Any) -> str:
-    """``"Events"``, ``"Traces"``, or raise :class:`TypeError` for anything else."""
+    """``"Events"``, ``"Traces"``, or raise :class:`UnsupportedDataError` (a TypeError) for anything else."""
     if hasattr(data, "timestamps") and hasattr(data, "tick"):
         return "Events"
     if hasattr(data, "values") and hasattr(data, "columns") and hasattr(data, "units"):
         return "Traces"
-    raise TypeError(
+    raise UnsupportedDataError(
         f"cannot turn {type(data).__name__} into columns: expected Events or Traces"
         + (" (this is a list: convert one recording at a time)" if isinstance(data, (list, tuple)) else "")
     )

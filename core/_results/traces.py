@@ -12,6 +12,8 @@ from typing import Any, Union
 
 import numpy as np
 
+from .._errors import UnsupportedDataError
+
 __all__ = ["Traces", "as_traces"]
 
 Key = Union[int, str]
@@ -249,18 +251,21 @@ def as_traces(data: Any) -> Traces:
     """
     if isinstance(data, Traces):
         return data
-    if isinstance(data, tuple) and len(data) == 2:
-        times, values = data
-        values = np.asarray(values, dtype=np.float64)
-        return Traces(None if times is None else np.asarray(times, dtype=np.float64), values)
-    array = np.asarray(data, dtype=np.float64)
+    try:
+        if isinstance(data, tuple) and len(data) == 2:
+            times, values = data
+            values = np.asarray(values, dtype=np.float64)
+            return Traces(None if times is None else np.asarray(times, dtype=np.float64), values)
+        array = np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise UnsupportedDataError(f"cannot write {type(data).__name__} as traces: {exc}") from None
     if array.ndim == 1:
         return Traces(None, array.reshape(-1, 1))
     if array.ndim == 2 and array.shape[1] >= 2:
         return Traces(array[:, 0], array[:, 1:])
     if array.ndim == 2:
         return Traces(None, array)
-    raise TypeError(f"cannot write {type(data).__name__} of shape {array.shape} as traces")
+    raise UnsupportedDataError(f"cannot write {type(data).__name__} of shape {array.shape} as traces")
 
 
 Traces.__module__ = "neurofiles"  # its public name

@@ -28,6 +28,7 @@ from neurofiles.plugin import (
     NeurofilesError,
     Reader,
     Source,
+    UnsupportedDataError,
 )
 
 from ._options import check_bool, check_positive_int
@@ -297,7 +298,7 @@ def write_aeidx(stream: IO[bytes], data: Any, *, path: str | os.PathLike[str] | 
     (absolute elsewhere, ``..``) is refused so that the index reads back by default.
     """
     if isinstance(data, (str, bytes, os.PathLike)) or not hasattr(data, "__iter__"):
-        raise TypeError("an .aeidx index is written from a list of file names or paths")
+        raise UnsupportedDataError("an .aeidx index is written from a list of file names or paths")
     folder = Path(path).expanduser().resolve().parent if path is not None else None
     lines = []
     for item in data:

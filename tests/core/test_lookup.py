@@ -86,3 +86,21 @@ def test_one_option_check():
         check_options("writer 'w'", accepted, {"digts": 3})
     assert accepted_options(lambda stream, data, **kw: None, skip=2) is None
     check_options("anything", None, {"whatever": 1})
+
+
+@pytest.mark.parametrize(
+    ("dest", "data", "format"),
+    [
+        ("x.dat", "not traces", "neuron-dat"),
+        ("x.atf", {"a": 1}, "axon-atf"),
+        ("x.npz", "text", "npz"),
+        ("x.csv", [1, 2, 3], "csv"),
+        ("x.aeidx", 42, "aeidx"),
+        ("x.aedat", traces, None),  # replaced by Traces below
+    ],
+)
+def test_built_in_writers_refuse_data_with_unsupported_data_error(tmp_path, dest, data, format):
+    data = traces() if data is traces else data
+    with pytest.raises(neurofiles.UnsupportedDataError):
+        neurofiles.save(tmp_path / dest, data, format=format)
+    assert list(tmp_path.iterdir()) == []
