@@ -131,3 +131,23 @@ def test_every_subpackage_has_a_contract(package):
 def test_core_is_grouped_not_flat():
     flat = sorted(p.name for p in CORE.glob("*.py"))
     assert flat == ["__init__.py", "__main__.py", "_errors.py", "brian2.py"], flat
+
+
+def test_core_never_names_a_plugin_format():
+    """Format-specific machinery lives with its formats: no reader or writer name appears in core/.
+
+    ``neurofiles.brian2`` is the exception by purpose: the bridge between
+    Brian2 and AEDAT files, whose ``save_monitor`` defaults to ``format="aedat"``.
+    """
+    from neurofiles._framework.discovery import get_registry
+
+    registry = get_registry(third_party=False)
+    names = set(registry.readers) | set(registry.writers)
+    found = []
+    for path in sorted(CORE.rglob("*.py")):
+        if path.name == "brian2.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {node.value!r}")
+    assert found == [], found
