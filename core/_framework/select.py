@@ -23,9 +23,7 @@ from .source import Source
 from .specs import Probe, ReaderSpec
 from .warn import warn
 
-__all__ = ["Candidate", "Detection", "open_reader", "rank", "spec_by_name"]
-
-spec_by_name = reader_by_name  # the name core/_api.py uses until it imports from _lookup
+__all__ = ["Candidate", "Detection", "open_reader", "rank"]
 
 MAGIC, SNIFF, EXTENSION = 3, 2, 1
 TIER_NAMES = {MAGIC: "magic", SNIFF: "sniff", EXTENSION: "extension"}
