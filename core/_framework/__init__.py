@@ -8,7 +8,8 @@ Contract
 * ``hookspecs``, ``registry``, ``discovery``: entry points are loaded lazily,
   once per process, each plugin isolated; broken plugins are recorded.
 * ``lookup``: the one place that turns a name or a destination into a reader,
-  writer or backend, with the one option check.
+  writer or backend; ``options``: the one option check (readers, writers and
+  backends refuse an option they do not take with the same ``OptionError``).
 * ``select``: the detection algorithm of ``spec/plugins.md`` section 4.
 * ``source``, ``reader``: what a reader is given and what it implements.
 * ``backend``: the storage-backend contract (``StorageBackend``,
