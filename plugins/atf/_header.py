@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from neurofiles._errors import CorruptFileError, LimitExceededError
-from neurofiles._text_table import (
+from neurofiles.plugin import CorruptFileError, LimitExceededError
+from neurofiles.plugin.text import (
     MAX_COLUMNS,
     MAX_HEADER_LINE,
     Buffer,

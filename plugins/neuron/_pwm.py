@@ -16,9 +16,8 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFileError
-from neurofiles._text_table import Buffer, line_at, parse_block
-from neurofiles._traces import Traces
+from neurofiles.plugin import CorruptFileError, LimitExceededError, Traces, TruncatedFileError
+from neurofiles.plugin.text import Buffer, line_at, parse_block
 
 from ._layout import MAX_COUNT_DIGITS
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from neurofiles._specs import Probe
+from neurofiles.plugin import Probe
 
 from ._layout import EPS_MAGIC, PWM_HEADS, whole_fields, is_numeric_line
 from ._text_reader import looks_binary

@@ -9,8 +9,8 @@ import neurofiles
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from neurofiles._file_view import WINDOW, FileView
-from neurofiles._source import Source
+from neurofiles.plugin._file_view import WINDOW, FileView
+from neurofiles._framework.source import Source
 
 
 def _view(tmp_path, data: bytes) -> FileView:
