@@ -45,7 +45,7 @@ EXPECTED = {
     "neurofiles.plugin.text": [
         "ENGINES", "Buffer", "TableBlock", "check_engine", "detect_separator", "fast_engine_available",
         "first_nonblank", "format_number", "format_rows", "line_at", "native_available", "parse_block",
-        "read_buffer", "read_whole", "split_fields", "LINE_PROBE", "MAX_COLUMNS", "MAX_HEADER_LINE",
+        "read_buffer", "read_whole", "skip_blank_lines", "split_fields", "LINE_PROBE", "MAX_COLUMNS", "MAX_HEADER_LINE",
         "check_columns", "count_fields", "line_head", "text_column",
     ],  # fmt: skip
     "neurofiles.plugin.tabular": [
