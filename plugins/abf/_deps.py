@@ -1,20 +1,25 @@
 """Everything the ABF plugin takes from neurofiles, in one place.
 
-Public names come from :mod:`neurofiles.plugin`; the result type and the
-operating-system error classes come from the private modules the ATF plugin
-uses too, so a toolkit refactoring touches only this file.
+Every name is public: :mod:`neurofiles.plugin` for the toolkit (errors, the
+reader base class, the result type) and top-level :func:`neurofiles.load`
+for opening the companion stimulus files, so a toolkit refactoring touches
+only this file.
 """
 
-from neurofiles._errors import NotARegularFileError, ReadError  # not (yet) in neurofiles.plugin
-from neurofiles import NeurofilesError, OptionError, SourceNotFoundError, load
-from neurofiles._traces import Traces  # the result type the ATF reader returns
+from neurofiles import load
 from neurofiles.plugin import (
     CorruptFileError,
     FormatMismatch,
     FormatWarning,
     LimitExceededError,
+    NeurofilesError,
+    NotARegularFileError,
+    OptionError,
+    ReadError,
     Reader,
     Source,
+    SourceNotFoundError,
+    Traces,
     TruncatedFileError,
 )
 
@@ -24,12 +29,12 @@ __all__ = [
     "FormatWarning",
     "LimitExceededError",
     "NeurofilesError",
-    "SourceNotFoundError",
     "NotARegularFileError",
     "OptionError",
     "ReadError",
     "Reader",
     "Source",
+    "SourceNotFoundError",
     "Traces",
     "TruncatedFileError",
     "load",

@@ -10,7 +10,7 @@ import neurofiles
 import numpy as np
 import pytest
 from neurofiles._errors import MissingDependencyError, OptionError
-from neurofiles._exports import events_to_neo, events_to_pandas
+from neurofiles._results.exports import events_to_neo, events_to_pandas
 
 from tests.conftest import need
 

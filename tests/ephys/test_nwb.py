@@ -10,7 +10,7 @@ import neurofiles
 import numpy as np
 import pytest
 from neurofiles import OptionError
-from neurofiles._cli import main as cli
+from neurofiles._commandline.main import main as cli
 
 from tests.conftest import need
 
