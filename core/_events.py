@@ -10,7 +10,7 @@ import numpy as np
 
 from ._errors import OptionError
 
-__all__ = ["Events"]
+__all__ = ["FRAME_FIELDS", "Events", "Frames", "stack_frames"]
 
 _Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
@@ -23,6 +23,85 @@ def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
     if result.ndim != 1:
         raise OptionError(f"Events: {name} must be one-dimensional, got shape {result.shape}")
     return result.astype(dtype, copy=False)
+
+
+#: Per-frame arrays of a ``streams["frames"]`` mapping (besides ``images``), all of length ``n``.
+FRAME_FIELDS = ("timestamps", "frame_start", "frame_end", "exposure_start", "exposure_end",
+                "position_x", "position_y", "width", "height")
+
+
+class Frames:
+    """Intensity frames (APS images) of a recording, as numpy arrays.
+
+    Attributes
+    ----------
+    images
+        ``(n, height, width)`` (or ``(n, height, width, channels)`` for colour)
+        array, ``uint8`` or ``uint16`` as stored in the file. A frame that covers
+        only a region sits at ``[:height[i], :width[i]]`` (zero padding after).
+    timestamps
+        Central timestamp of each frame (int64, ticks of the recording, µs).
+    frame_start, frame_end, exposure_start, exposure_end
+        Start/end of readout and of exposure (int64 ticks; -1 when unknown).
+    position_x, position_y, width, height
+        Where each frame's region sits on the sensor and its size (int32).
+    """
+
+    __slots__ = ("exposure_end", "exposure_start", "frame_end", "frame_start", "height", "images",
+                 "position_x", "position_y", "timestamps", "width")
+
+    def __init__(self, arrays: Mapping[str, Any]) -> None:
+        images = np.asarray(arrays["images"])
+        if images.ndim not in (3, 4):
+            raise OptionError(f"Frames: images must be (n, height, width[, channels]), got shape {images.shape}")
+        n = images.shape[0]
+        self.images: np.ndarray[Any, Any] = images
+        for name in FRAME_FIELDS:
+            default = np.full(n, -1, np.int64)
+            if name in ("position_x", "position_y"):
+                default = np.zeros(n, np.int64)
+            elif name == "width":
+                default = np.full(n, images.shape[2], np.int64)
+            elif name == "height":
+                default = np.full(n, images.shape[1], np.int64)
+            value = np.asarray(arrays.get(name, default))
+            if value.shape != (n,):
+                raise OptionError(f"Frames: {name} must have {n} items, got shape {value.shape}")
+            kind = np.int64 if name in FRAME_FIELDS[:5] else np.int32
+            setattr(self, name, value.astype(kind, copy=False))
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def to_dict(self) -> dict[str, np.ndarray[Any, Any]]:
+        """The arrays by name (``images`` plus :data:`FRAME_FIELDS`), as stored in ``streams["frames"]``."""
+        return {"images": self.images, **{name: getattr(self, name) for name in FRAME_FIELDS}}
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(s) for s in self.images.shape[1:])
+        return f"<Frames {len(self)} x {shape} {self.images.dtype}>"
+
+
+def stack_frames(frames: list[dict[str, Any]], height: int, width: int) -> dict[str, np.ndarray[Any, Any]]:
+    """A ``streams["frames"]`` mapping from per-frame dicts (``image`` plus :data:`FRAME_FIELDS`).
+
+    Every image is placed at the top-left of a ``height x width`` canvas (regions keep their own
+    ``width``/``height`` fields). All images must share dtype and channel count.
+    """
+    n = len(frames)
+    first = np.asarray(frames[0]["image"]) if n else np.empty((0, 0), np.uint8)
+    extra = first.shape[2:]
+    images = np.zeros((n, height, width, *extra), dtype=first.dtype)
+    out: dict[str, np.ndarray[Any, Any]] = {"images": images}
+    for name in FRAME_FIELDS:
+        out[name] = np.empty(n, np.int64 if name in FRAME_FIELDS[:5] else np.int32)
+    for i, frame in enumerate(frames):
+        image = np.asarray(frame["image"])
+        h, w = image.shape[:2]
+        images[i, :h, :w] = image
+        for name in FRAME_FIELDS:
+            out[name][i] = frame.get(name, -1)
+    return out
 
 
 class Events:
@@ -106,6 +185,14 @@ class Events:
         ts = self.timestamps
         return bool(len(ts) < 2 or np.all(ts[1:] >= ts[:-1]))
 
+    @property
+    def frames(self) -> Frames | None:
+        """The recording's intensity frames (:class:`Frames`), or None when it has none."""
+        content = self.streams.get("frames")
+        if isinstance(content, Mapping) and "images" in content:
+            return Frames(content)
+        return None
+
     # -- selection ---------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -188,11 +275,28 @@ class Events:
         if chip:
             parts.append(f"chip {chip}")
         if self.streams:
-            parts.append("streams " + ", ".join(sorted(self.streams)))
+            parts.append("streams " + ", ".join(_stream_label(k, v) for k, v in sorted(self.streams.items())))
+        skipped = self.metadata.get("frames_skipped")
+        if skipped:
+            parts.append(f"frames skipped: {skipped}")
         source = self.metadata.get("source")
         if source:
             parts.append(f"from {os.path.basename(str(source))!r}")
         return "<Events " + "; ".join(parts) + ">"
+
+
+def _stream_label(name: str, content: Any) -> str:
+    """``name (count)`` for one stream, with the image shape for frames."""
+    if isinstance(content, Mapping):
+        if "images" in content:
+            images = np.asarray(content["images"])
+            return f"{name} ({images.shape[0]} x {'x'.join(str(s) for s in images.shape[1:])} {images.dtype})"
+        ts = content.get("timestamps")
+        return f"{name} ({len(ts)})" if ts is not None else name
+    try:
+        return f"{name} ({len(content)})"
+    except TypeError:
+        return name
 
 
 def _first_tick_at_or_after(t: float, tick: float) -> int:

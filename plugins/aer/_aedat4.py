@@ -1,4 +1,4 @@
-"""Decode AEDAT 4.0 files (DV): events, triggers and IMU samples; frames are counted and skipped.
+"""Decode AEDAT 4.0 files (DV): events, frames, triggers and IMU samples.
 
 Layout (see ``spec/formats/aedat4.md``): ``#!AER-DAT4.0\\r\\n``, a uint32 IOHeader
 size, the IOHeader flatbuffer, then packets ``int32 stream, int32 size, body``.
@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Union
 import numpy as np
 
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
+from neurofiles._events import stack_frames
 from neurofiles._source import Source
 
 from ._aedat4_header import IOHeader, read_ioheader
@@ -47,6 +48,10 @@ _IMU_FIELDS = ("temperature", "accelerometer_x", "accelerometer_y", "acceleromet
 IMU_DTYPE = np.dtype([("timestamp", "i8")] + [(name, "f4") for name in _IMU_FIELDS])
 
 _HEADER = struct.Struct("<ii")
+_I8 = struct.Struct("<b")
+_I16 = struct.Struct("<h")
+#: DV FrameFormat codes (OpenCV CV_8UCx) -> channels.
+_FRAME_CHANNELS = {0: 1, 16: 3, 24: 4}
 _I64 = struct.Struct("<q")
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -148,6 +153,34 @@ def _decode_table_rows(fb: FlatBuffer, kind: str) -> np.ndarray:
     for slot, name in enumerate(_IMU_FIELDS, start=1):
         out[name] = cols.column(slot, "<f4", 0.0)
     return out
+
+
+def _decode_frame(fb: FlatBuffer) -> tuple[dict[str, Any] | None, str]:
+    """One DV ``Frame`` table as a per-frame dict, or ``(None, reason)`` for a layout not supported.
+
+    Slots (dv-processing ``frame.fbs``): 0 timestamp, 1 start of frame, 2 end of frame,
+    3 start of exposure, 4 end of exposure, 5 format (int8), 6 sizeX, 7 sizeY,
+    8 positionX, 9 positionY (int16), 10 pixels (``[uint8]``, row-major, OpenCV channel order).
+    """
+    root = fb.root(size_prefixed=True)
+    stamps = [int(root.scalar(slot, _I64, 0)) for slot in range(5)]
+    fmt = int(root.scalar(5, _I8, 0))
+    w, h = int(root.scalar(6, _I16, 0)), int(root.scalar(7, _I16, 0))
+    px, py = int(root.scalar(8, _I16, 0)), int(root.scalar(9, _I16, 0))
+    channels = _FRAME_CHANNELS.get(fmt)
+    if channels is None:
+        return None, f"frame format {fmt}"
+    if w < 0 or h < 0:
+        return None, f"frame size {w}x{h}"
+    pos, count = root.vector(10, 1)
+    if count != w * h * channels:
+        return None, f"{count} pixel bytes for a {w}x{h}x{channels} frame"
+    pixels = np.frombuffer(fb.data, np.uint8, count=count, offset=pos) if count else np.empty(0, np.uint8)
+    image = pixels.reshape((h, w, channels) if channels > 1 else (h, w)).copy()
+    frame = {"image": image, "timestamps": stamps[0], "frame_start": stamps[1], "frame_end": stamps[2],
+             "exposure_start": stamps[3], "exposure_end": stamps[4], "position_x": px, "position_y": py,
+             "width": w, "height": h}
+    return frame, ""
 
 
 def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
@@ -300,6 +333,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     evts = sorted(sid for sid, s in header.streams.items() if s.type == "EVTS")
     if evts:
         main_stream = evts[0]
+    frames: dict[int, list[dict[str, Any]]] = {}
     packets = _packet_index(body, header.first_packet, end, path, strict, meta)
     # The data table only sizes the arrays; never let it ask for more than the packets could
     # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
@@ -326,9 +360,23 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             meta["elements"][sid] = meta["elements"].get(sid, 0) + len(part)
         elif kind == "FRME":
             meta["frames"] += 1
+            frame, why = _decode_frame(fb)
+            if frame is None:
+                _skip_frame(meta, sid, pos, why, path, strict)
+            else:
+                frames.setdefault(sid, []).append(frame)
         else:
             meta["skipped_packets"][kind] = meta["skipped_packets"].get(kind, 0) + 1
-    return _result(meta, header, sinks, rows, main_stream)
+    return _result(meta, header, sinks, rows, main_stream, frames)
+
+
+def _skip_frame(meta: dict[str, Any], sid: int, pos: int, why: str, path: str, strict: bool) -> None:
+    """Record (and warn about, or raise for, under ``strict``) a frame packet that is not decoded."""
+    skipped = meta.setdefault("frames_skipped", {})
+    skipped[why] = skipped.get(why, 0) + 1
+    _problem(strict, CorruptFileError(f"frame packet (stream {sid}) not decoded: {why}", path=path, offset=pos),
+             f"{path}: frame packet (stream {sid}) at byte {pos} not decoded: {why}; it is skipped"
+             " (metadata['frames_skipped'])")
 
 
 def _truncated(meta: dict[str, Any], strict: bool, path: str, pos: int, end: int, where: str) -> None:
@@ -339,8 +387,23 @@ def _truncated(meta: dict[str, Any], strict: bool, path: str, pos: int, end: int
 
 
 def _result(meta: dict[str, Any], header: IOHeader, sinks: dict[int, _EventSink],
-            rows: dict[str, list[np.ndarray]], main_stream: int | None) -> dict[str, Any]:
+            rows: dict[str, list[np.ndarray]], main_stream: int | None,
+            frames: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     streams: dict[str, Any] = {}
+    for i, (sid, items) in enumerate(sorted(frames.items())):
+        info = header.streams.get(sid)
+        attrs = info.attrs if info is not None else {}
+        width = max([int(attrs.get("sizeX", 0) or 0)] + [f["position_x"] + f["width"] for f in items] +
+                    [f["width"] for f in items])
+        height = max([int(attrs.get("sizeY", 0) or 0)] + [f["position_y"] + f["height"] for f in items] +
+                     [f["height"] for f in items])
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for f in items:
+            groups.setdefault((f["image"].dtype.str, f["image"].shape[2:]), []).append(f)
+        for j, (key, group) in enumerate(groups.items()):
+            name = "frames" if i == 0 and j == 0 else f"frames_{sid}_{j}"
+            streams[name] = stack_frames(group, max(f["height"] for f in group), max(f["width"] for f in group))
+        meta.setdefault("frame_streams", {})[sid] = {"frames": len(items), "sensor": [width, height]}
     if rows["TRIG"]:
         streams["triggers"] = np.concatenate(rows["TRIG"])
     if rows["IMUS"]:
