@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Union
 import numpy as np
 
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
+from neurofiles._aer_decode import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE
 from neurofiles._events import stack_frames
 from neurofiles._source import Source
 
@@ -40,12 +41,10 @@ _COPY_DTYPE = np.dtype(
     {"names": ["t", "x", "y", "p"], "formats": ["<i8", "<u2", "<u2", "u1"], "offsets": [0, 8, 10, 12],
      "itemsize": 16}
 )
-#: ``streams["triggers"]``: timestamp (us) and DV TriggerType code.
-TRIGGER_DTYPE = np.dtype([("timestamp", "i8"), ("type", "i1")])
-_IMU_FIELDS = ("temperature", "accelerometer_x", "accelerometer_y", "accelerometer_z", "gyroscope_x",
-               "gyroscope_y", "gyroscope_z", "magnetometer_x", "magnetometer_y", "magnetometer_z")
-#: ``streams["imu"]``: timestamp (us), temperature (C), acceleration (g), rotation (deg/s), field (uT).
-IMU_DTYPE = np.dtype([("timestamp", "i8")] + [(name, "f4") for name in _IMU_FIELDS])
+# ``streams["triggers"]`` / ``streams["imu"]`` share their dtypes with AEDAT 1.0-3.x (neurofiles._aer_decode):
+# timestamp (us) and DV TriggerType code; timestamp (us), temperature (C), acceleration (g),
+# rotation (deg/s), field (uT).
+_IMU_FIELDS = IMU_FIELDS
 
 _HEADER = struct.Struct("<ii")
 _I8 = struct.Struct("<b")

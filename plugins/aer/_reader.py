@@ -59,6 +59,8 @@ class AedatReader(Reader):
         Read only events with ``t_start <= times < t_stop`` (seconds).
     decode
         Decode addresses with a layout (``"dvs128"``, ``"davis240"``, ``"davis346"``...).
+        Default (None): automatic when the header names the chip (jAER ``AEChip`` or
+        ``HardwareInterface`` line); ``False`` keeps the raw addresses of every record.
     max_packet_bytes
         AEDAT 4.0: largest decompressed packet (default 256 MiB).
     max_decompressed_bytes
@@ -79,7 +81,7 @@ class AedatReader(Reader):
         strict: bool = False,
         t_start: float | None = None,
         t_stop: float | None = None,
-        decode: str | None = None,
+        decode: str | bool | None = None,
         max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
         max_decompressed_bytes: int | None = None,
         threads: int | None = None,
@@ -114,6 +116,16 @@ class AedatReader(Reader):
             raise CorruptFileError(f"unsupported AEDAT version {self.version}", path=source.name, offset=0)
         self.major = major
         self.tick, self.tick_source = self._choose_tick(tick)
+        self.decode_source = "option" if isinstance(self.decode_layout, str) else None
+        if self.decode_layout is None and major in (1, 2):
+            from neurofiles._aer_decode import layout_for_chip
+
+            fields = self.header.fields
+            self.decode_layout = layout_for_chip(fields.get("AEChip"), fields.get("HardwareInterface"))
+            if self.decode_layout is not None:
+                self.decode_source = "header"
+        if self.decode_layout is False:
+            self.decode_layout = None
         self.body: Body | None = None
         self.leftover = 0
         if major in (1, 2):
@@ -196,7 +208,9 @@ class AedatReader(Reader):
 
     def summary(self) -> dict[str, Any]:
         meta = self.metadata()
-        keep = ("version", "version_source", "tick", "header_size", "chip", "hardware_interface",
+        if self.decode_layout is not None:
+            meta["decoded_as"] = self.decode_layout
+        keep = ("version", "version_source", "tick", "header_size", "chip", "hardware_interface", "decoded_as",
                 "events_in_file", "leftover_bytes", "line_ending", "end_marker", "start_time_ms")
         return {k: meta[k] for k in keep if k in meta}
 
@@ -210,6 +224,7 @@ class AedatReader(Reader):
             events = self._read_records()
         if self.decode_layout is not None:
             events = events.decode(self.decode_layout)
+            events.metadata["decode_source"] = self.decode_source
         return events
 
     def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:

@@ -159,7 +159,9 @@ def test_info_header_only_and_metadata(testdata):
     quick = json.loads(run_cli("info", "--json", "--header-only", str(path)).stdout)[0]
     assert quick["events_in_file"] == 196608 and "rows" not in quick
     deep = json.loads(run_cli("info", "--json", "--metadata", str(path)).stdout)[0]
-    assert deep["rows"] == 196608 and deep["metadata"]["chip"].endswith("DAVIS240C")
+    # the header names the DAVIS240C, so the load decodes: 162771 DVS events, the IMU words become samples
+    assert deep["rows"] == 162771 and deep["metadata"]["chip"].endswith("DAVIS240C")
+    assert "imu" in deep["streams"]
     assert deep["time_span"].endswith(" s")
 
 
