@@ -3,8 +3,10 @@
 After the ASCII header the body is a sequence of packets, each a 28-byte
 header (see ``spec/formats/aedat3-packets.md``) followed by
 ``eventCapacity * eventSize`` bytes. Polarity packets (type 1) are decoded;
-special events (type 0) are exposed in ``streams["special"]``; every other
-type is skipped by its declared size and counted in ``metadata``.
+special events (type 0) are exposed in ``streams["special"]`` (and the trigger-like
+ones in ``streams["triggers"]``), frame packets (type 2) in ``streams["frames"]``,
+IMU packets (types 3 and 4) in ``streams["imu"]``; every other type is skipped by
+its declared size and counted in ``metadata``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from neurofiles._aer_decode import IMU_DTYPE, TRIGGER_DTYPE
 from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError
+from neurofiles._events import stack_frames
 from neurofiles._source import Source
 
 from ._filebody import FileBody
@@ -30,6 +34,17 @@ EVENT_TYPE_NAMES = {0: "special", 1: "polarity", 2: "frame", 3: "imu6", 4: "imu9
                     13: "matrix4x4"}
 #: ``streams["special"]``: 64-bit timestamp, special-event type (bits 1-7), data (bits 8-31).
 SPECIAL_DTYPE = np.dtype([("timestamp", "i8"), ("type", "u1"), ("data", "u4")])
+
+_DECODED = (0, 1, 2, 3, 4)
+#: libcaer special-event types that are triggers -> DV TriggerType codes (AEDAT 4's ``streams["triggers"]``).
+SPECIAL_TO_TRIGGER = {1: 0, 2: 1, 3: 2, 4: 3, 12: 4, 13: 5, 14: 6, 15: 7, 16: 8, 17: 9}
+#: libcaer frame event header: info, SOF, EOF, SOE, EOE, lengthX, lengthY, positionX, positionY (int32 each).
+_FRAME_HEADER = np.dtype([("info", "<u4"), ("sof", "<i4"), ("eof", "<i4"), ("soe", "<i4"), ("eoe", "<i4"),
+                          ("lx", "<i4"), ("ly", "<i4"), ("px", "<i4"), ("py", "<i4")])
+#: libcaer IMU6 (36 bytes) / IMU9 (48 bytes) events: info, timestamp, accel xyz (g), gyro xyz (deg/s),
+#: temperature (C), compass xyz (uT, IMU9 only).
+_IMU_NAMES = ("accelerometer_x", "accelerometer_y", "accelerometer_z", "gyroscope_x", "gyroscope_y",
+              "gyroscope_z", "temperature", "magnetometer_x", "magnetometer_y", "magnetometer_z")
 
 # (y shift, y mask, x shift, x mask) of a polarity event's uint32 data word.
 _LAYOUTS = {"3.1": (2, 0x7FFF, 17, 0x7FFF), "3.0": (4, 0x3FFF, 18, 0x3FFF)}
@@ -75,7 +90,7 @@ def _walk(body: FileBody, start: int, size: int, path: str, strict: bool,
             _truncated(meta, strict, path, pos, size, f"inside a packet of type {etype} ({length} bytes of events)")
             break
         packets.append((etype, pos + PACKET_HEADER_SIZE, esize, tsoff, overflow, number))
-        if etype not in (0, 1):
+        if etype not in _DECODED:
             name = EVENT_TYPE_NAMES.get(etype, f"type{etype}")
             skipped = meta["skipped"].setdefault(name, {"packets": 0, "events": 0})
             skipped["packets"] += 1
@@ -174,9 +189,26 @@ def decode_aedat3(source: Source, *, header_end: int, version: str, strict: bool
             if n != total:
                 t, x, y, pl = t[:n].copy(), x[:n].copy(), y[:n].copy(), pl[:n].copy()
             special = _special(body, spe, meta)
+            frames = _frames(body, [p for p in packets if p[0] == 2], meta, path, strict)
+            imu = _imu(body, [p for p in packets if p[0] in (3, 4)], meta)
         finally:
             body.close()
-    streams = {"special": special} if special is not None else {}
+    streams: dict[str, Any] = {"special": special} if special is not None else {}
+    if special is not None:
+        kind = special["type"].astype(np.int64)
+        is_trigger = np.isin(kind, list(SPECIAL_TO_TRIGGER))
+        if is_trigger.any():
+            trig = np.empty(int(is_trigger.sum()), TRIGGER_DTYPE)
+            trig["timestamp"] = special["timestamp"][is_trigger]
+            lookup = np.zeros(max(SPECIAL_TO_TRIGGER) + 1, np.int8)
+            for k, v in SPECIAL_TO_TRIGGER.items():
+                lookup[k] = v
+            trig["type"] = lookup[kind[is_trigger]]
+            streams["triggers"] = trig
+    if frames is not None:
+        streams["frames"] = frames
+    if imu is not None:
+        streams["imu"] = imu
     return {"timestamps": t, "x": x, "y": y, "polarity": pl, "tick": 1e-6, "metadata": meta, "streams": streams}
 
 
@@ -199,3 +231,87 @@ def _special(body: FileBody, packets: list[tuple[int, int, int, int, int, int]],
         parts.append(out)
         del rec, d
     return np.concatenate(parts) if parts else np.empty(0, SPECIAL_DTYPE)
+
+
+def _ts(raw: Any, overflow: int) -> np.ndarray:
+    return (np.asarray(raw).astype(np.int64) & 0x7FFFFFFF) | (overflow << 31)
+
+
+def _frames(body: FileBody, packets: list[tuple[int, int, int, int, int, int]], meta: dict[str, Any],
+            path: str, strict: bool) -> dict[str, np.ndarray] | None:
+    """Frame events (type 2) as a ``streams["frames"]`` mapping of ``uint16`` images (as stored)."""
+    items: list[dict[str, Any]] = []
+    skipped: dict[str, int] = {}
+    first_bad: int | None = None
+    for _, off, esize, tsoff, overflow, number in packets:
+        if not number:
+            continue
+        if esize < _FRAME_HEADER.itemsize:
+            skipped[f"eventSize {esize} smaller than a frame header"] = number
+            first_bad = off if first_bad is None else first_bad
+            continue
+        raw = body.read(off, number * esize)
+        for i in range(number):
+            base = i * esize
+            head = np.frombuffer(raw, _FRAME_HEADER, count=1, offset=base)[0]
+            if not int(head["info"]) & 1:
+                meta["invalid_frames"] = meta.get("invalid_frames", 0) + 1
+                continue
+            channels = (int(head["info"]) >> 1) & 0x7
+            lx, ly = int(head["lx"]), int(head["ly"])
+            need = lx * ly * channels * 2
+            if channels not in (1, 3, 4) or lx < 0 or ly < 0 or _FRAME_HEADER.itemsize + need > esize:
+                why = f"frame of {lx}x{ly} pixels, {channels} channel(s) in a {esize}-byte event"
+                skipped[why] = skipped.get(why, 0) + 1
+                first_bad = off + base if first_bad is None else first_bad
+                continue
+            pixels = np.frombuffer(raw, "<u2", count=lx * ly * channels, offset=base + _FRAME_HEADER.itemsize)
+            shape = (ly, lx, channels) if channels > 1 else (ly, lx)
+            stamps = {"frame_start": int(_ts(head["sof"], overflow)), "frame_end": int(_ts(head["eof"], overflow)),
+                      "exposure_start": int(_ts(head["soe"], overflow)),
+                      "exposure_end": int(_ts(head["eoe"], overflow))}
+            main = {4: "frame_start", 8: "frame_end", 12: "exposure_start", 16: "exposure_end"}.get(tsoff,
+                                                                                                     "exposure_start")
+            items.append({"image": pixels.reshape(shape).astype(np.uint16), "timestamps": stamps[main], **stamps,
+                          "position_x": int(head["px"]), "position_y": int(head["py"]), "width": lx, "height": ly})
+    if skipped:
+        meta["frames_skipped"] = skipped
+        message = f"{path}: AEDAT 3 frame events not decoded: " + "; ".join(f"{n} x {k}" for k, n in skipped.items())
+        if strict:
+            raise CorruptFileError("frame events not decoded: " + "; ".join(skipped), path=path, offset=first_bad)
+        warnings.warn(message + " (metadata['frames_skipped'])", FormatWarning, stacklevel=4)
+    if not items:
+        return None
+    groups: dict[Any, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["image"].shape[2:], []).append(item)
+    shape_key, group = max(groups.items(), key=lambda kv: len(kv[1]))
+    if len(groups) > 1:
+        meta.setdefault("frames_skipped", {})["other channel count"] = len(items) - len(group)
+        warnings.warn(f"{path}: frames with differing channel counts: kept the {len(group)} with"
+                      f" {shape_key or 1} channel(s)", FormatWarning, stacklevel=4)
+    return stack_frames(group, max(f["height"] for f in group), max(f["width"] for f in group))
+
+
+def _imu(body: FileBody, packets: list[tuple[int, int, int, int, int, int]],
+         meta: dict[str, Any]) -> np.ndarray | None:
+    """IMU6/IMU9 events (already in g, deg/s, C, uT in libcaer) as :data:`IMU_DTYPE` rows."""
+    parts = []
+    for etype, off, esize, tsoff, overflow, number in packets:
+        fields = 7 if etype == 3 else 10
+        if not number or esize < 8 + 4 * fields or not 0 <= tsoff <= esize - 4:
+            continue
+        dt = np.dtype({"names": ["info", "t", *_IMU_NAMES[:fields]],
+                       "formats": ["<u4", "<i4"] + ["<f4"] * fields,
+                       "offsets": [0, tsoff] + [8 + 4 * k for k in range(fields)], "itemsize": esize})
+        rec = np.frombuffer(body.read(off, number * esize), dt, count=number)
+        rec = rec[(rec["info"] & 1).astype(bool)]
+        out = np.empty(len(rec), IMU_DTYPE)
+        out["timestamp"] = _ts(rec["t"], overflow)
+        for name in _IMU_NAMES:
+            out[name] = rec[name] if name in rec.dtype.names else np.nan
+        parts.append(out)
+    if not parts:
+        return None
+    meta["imu_samples"] = int(sum(len(p) for p in parts))
+    return np.concatenate(parts)
