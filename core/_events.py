@@ -10,7 +10,7 @@ import numpy as np
 
 from ._errors import OptionError
 
-__all__ = ["FRAME_FIELDS", "Events", "Frames", "stack_frames"]
+__all__ = ["FRAME_FIELDS", "STRUCTURED_DTYPE", "Events", "Frames", "stack_frames"]
 
 _Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
@@ -26,6 +26,9 @@ def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
 
 
 #: Per-frame arrays of a ``streams["frames"]`` mapping (besides ``images``), all of length ``n``.
+STRUCTURED_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "?")])
+"""``Events.to_structured()`` layout: tonic's ``events_struct`` (x, y int16; t int64 µs; p bool)."""
+
 FRAME_FIELDS = ("timestamps", "frame_start", "frame_end", "exposure_start", "exposure_end",
                 "position_x", "position_y", "width", "height")
 
@@ -229,12 +232,25 @@ class Events:
             streams=self.streams,
         )
 
-    def window(self, t_start: float | None = None, t_stop: float | None = None) -> Events:
+    def window(self, t_start: float | None = None, t_stop: float | None = None, *,
+               relative: bool = False) -> Events:
         """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`).
 
-        Uses a binary search when the timestamps are sorted, a mask otherwise.
+        With ``relative=True`` the bounds count from the first event (``timestamps[0]``), so
+        ``window(0, 0.01, relative=True)`` is the first 10 ms whatever the clock (AEDAT 4 stores
+        Unix time). Uses a binary search when the timestamps are sorted, a mask otherwise.
         """
         lo, hi = _tick_bounds(t_start, t_stop, self.tick)
+        if relative is not False and relative is not True:
+            raise OptionError(f"relative must be True or False, got {relative!r}")
+        if relative and len(self.timestamps):
+            origin = int(self.timestamps[0])
+            lo = None if lo is None else lo + origin
+            hi = None if hi is None else hi + origin
+        return self._window_ticks(lo, hi)
+
+    def _window_ticks(self, lo: int | None, hi: int | None) -> Events:
+        """Events with ``lo <= timestamps < hi`` (integer ticks; None = unbounded)."""
         ts = self.timestamps
         if self.is_sorted():
             first = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
@@ -246,6 +262,94 @@ class Events:
         if hi is not None:
             mask &= ts < hi
         return self._take(mask)
+
+    # -- ecosystem shapes --------------------------------------------------------------------
+    @property
+    def sensor_size(self) -> tuple[int, int, int] | None:
+        """``(width, height, polarities)`` as tonic expects, or None when unknown.
+
+        From the file (AEDAT 4 stream size, decoded chip layout), else from the largest
+        coordinates; ``polarities`` is 2 when polarity is known, else 1.
+        """
+        if self.x is None or self.y is None:
+            return None
+        size = self.metadata.get("sensor_size")
+        if size is None and "width" in self.metadata and "height" in self.metadata:
+            size = (self.metadata["width"], self.metadata["height"])
+        try:
+            width, height = (int(v) for v in size)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            width = int(self.x.max()) + 1 if len(self.x) else 0
+            height = int(self.y.max()) + 1 if len(self.y) else 0
+        return width, height, 2 if self.polarity is not None else 1
+
+    def to_structured(self) -> np.ndarray[Any, Any]:
+        """The events as one structured array in tonic's layout (``tonic.io.events_struct``).
+
+        Fields ``x``, ``y`` (int16), ``t`` (int64 microseconds, the file's clock) and ``p``
+        (bool, True = ON), the layout of ``tonic.io.make_structured_array``, so tonic's
+        transforms (``ToFrame(sensor_size=events.sensor_size, ...)``) take it unchanged.
+
+        Raises
+        ------
+        OptionError
+            The events are not decoded (no ``x``/``y``; use :meth:`decode` first), or a
+            coordinate does not fit int16.
+        """
+        if self.x is None or self.y is None:
+            raise OptionError("to_structured needs decoded events (x, y): call events.decode(layout) first")
+        for name, column in (("x", self.x), ("y", self.y)):
+            if len(column) and int(column.max()) > 32767:
+                raise OptionError(f"to_structured: {name} coordinate {int(column.max())} does not fit int16")
+        out = np.empty(len(self), STRUCTURED_DTYPE)
+        out["x"] = self.x
+        out["y"] = self.y
+        if self.tick == 1e-6:
+            out["t"] = self.timestamps
+        else:
+            out["t"] = np.rint(self.timestamps * (self.tick * 1e6)).astype(np.int64)
+        out["p"] = self.polarity if self.polarity is not None else True
+        return out
+
+    def to_frame(self, *, time_bins: int | None = None, split_polarity: bool = True) -> np.ndarray[Any, Any]:
+        """Event counts per pixel: ``(polarities, height, width)`` (``int64``), indexed ``[p, y, x]``.
+
+        Parameters
+        ----------
+        time_bins
+            Split the time span (first to last event) into this many equal bins; the result
+            gets a leading axis: ``(time_bins, polarities, height, width)``.
+        split_polarity
+            Two planes (OFF = 0, ON = 1); False sums both into one plane.
+        """
+        size = self.sensor_size
+        if size is None:
+            raise OptionError("to_frame needs decoded events (x, y): call events.decode(layout) first")
+        width, height, planes = size
+        if not split_polarity or self.polarity is None:
+            planes = 1
+        bins = 1
+        if time_bins is not None:
+            if isinstance(time_bins, bool) or not isinstance(time_bins, (int, np.integer)) or time_bins < 1:
+                raise OptionError(f"time_bins must be a whole number >= 1, got {time_bins!r}")
+            bins = int(time_bins)
+        assert self.x is not None and self.y is not None
+        x = self.x.astype(np.int64)
+        y = self.y.astype(np.int64)
+        inside = (x < width) & (y < height)
+        index = y * width + x
+        if planes == 2:
+            assert self.polarity is not None
+            index = index + self.polarity.astype(np.int64) * (width * height)
+        if bins > 1 and len(self):
+            ts = self.timestamps
+            t0, t1 = int(ts.min()), int(ts.max())
+            span = max(t1 - t0, 1)
+            which = np.minimum((ts - t0) * bins // span, bins - 1)
+            index = index + which * (planes * width * height)
+        counts = np.bincount(index[inside], minlength=bins * planes * width * height)
+        shape = (planes, height, width) if time_bins is None else (bins, planes, height, width)
+        return counts.reshape(shape)
 
     # -- decoding ----------------------------------------------------------------------------
     def decode(self, layout: str) -> Events:

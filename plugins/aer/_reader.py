@@ -57,6 +57,9 @@ class AedatReader(Reader):
         Raise :class:`TruncatedFileError` on a trailing partial record instead of warning.
     t_start, t_stop
         Read only events with ``t_start <= times < t_stop`` (seconds).
+    relative
+        With True, ``t_start``/``t_stop`` count from the first event of the file
+        (its first record / first decoded event) instead of the file's clock.
     decode
         Decode addresses with a layout (``"dvs128"``, ``"davis240"``, ``"davis346"``...).
         Default (None): automatic when the header names the chip (jAER ``AEChip`` or
@@ -81,6 +84,7 @@ class AedatReader(Reader):
         strict: bool = False,
         t_start: float | None = None,
         t_stop: float | None = None,
+        relative: bool = False,
         decode: str | bool | None = None,
         max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
         max_decompressed_bytes: int | None = None,
@@ -89,6 +93,7 @@ class AedatReader(Reader):
         super().__init__(source)
         self.strict = bool(check_bool("strict", strict))
         self.t_start, self.t_stop = check_seconds("t_start", t_start), check_seconds("t_stop", t_stop)
+        self.relative = bool(check_bool("relative", relative))
         self.decode_layout = check_layout(decode)
         tick = check_tick(tick)
         self.packet_options: dict[str, Any] = {
@@ -257,7 +262,7 @@ class AedatReader(Reader):
             chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
                            metadata={**meta, "first_event": first})
             if mask:
-                chunk = chunk.window(self.t_start, self.t_stop)
+                chunk = chunk._window_ticks(*self._tick_window())
             yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
 
     def records(self) -> np.ndarray[Any, Any]:
@@ -326,8 +331,20 @@ class AedatReader(Reader):
         meta["wraps"] = wraps
         events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
         if window and meta["window_method"] == "mask":
-            events = events.window(self.t_start, self.t_stop)
+            events = events._window_ticks(*self._tick_window())
         return events
+
+    def _tick_window(self) -> tuple[int | None, int | None]:
+        """``[lo, hi)`` tick bounds of the window; shifted by the first record's timestamp when relative."""
+        from neurofiles._events import _tick_bounds
+
+        lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
+        if self.relative and self.body is not None and self.body.count:
+            with self.body.open_for_probes() as handle:
+                origin = int(self.body.raw_timestamp(handle, 0))
+            lo = None if lo is None else lo + origin
+            hi = None if hi is None else hi + origin
+        return lo, hi
 
     def _bisect_window(self) -> tuple[int, int] | None:
         """Record range of the time window by binary search, or None if the file is not sorted.
@@ -335,14 +352,13 @@ class AedatReader(Reader):
         Sortedness is judged from 257 evenly spaced timestamps (first and last
         included): a file whose samples never decrease is taken as sorted.
         """
-        from neurofiles._events import _tick_bounds
 
         body = self.body
         assert body is not None
         n = body.count
         if n == 0:
             return 0, 0
-        lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
+        lo, hi = self._tick_window()
         with body.open_for_probes() as handle:
             picks = sorted(set(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.int64).tolist()))
             values = [body.raw_timestamp(handle, i) for i in picks]
@@ -393,6 +409,6 @@ class AedatReader(Reader):
             result.setdefault("tick", self.tick)
             events = Events(metadata=meta, **result)
         if self.t_start is not None or self.t_stop is not None:
-            events = events.window(self.t_start, self.t_stop)
-            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop)
+            events = events.window(self.t_start, self.t_stop, relative=self.relative)
+            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop, relative=self.relative)
         return events
