@@ -104,8 +104,11 @@ def _problem(strict: bool, error: Exception, message: str) -> None:
 
 
 def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], budget: DecompressionBudget, path: str,
-                       offset: int) -> dict[int, int]:
-    """Sum of NumElements per stream from the FileDataTable at ``offset``."""
+                       offset: int) -> tuple[dict[int, int], dict[str, np.ndarray]]:
+    """Sum of NumElements per stream from the FileDataTable at ``offset``, and the entries as columns.
+
+    The columns are ``offset`` (packet body), ``stream``, ``size``, ``n``, ``t0``, ``t1`` (one per packet).
+    """
     data = budget.run(decompress, body, budget.limit(), path, offset)
     budget.spend(len(data), path, offset)
     fb = FlatBuffer(data, path=path, where=offset, what="FileDataTable")
@@ -122,10 +125,16 @@ def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], budget: 
         idx = info[present][:, None] + np.arange(4)
         stream[present] = np.ascontiguousarray(u8[idx]).view("<i4").reshape(-1)
     n = cols.column(2, "<i8", 0)
+    size = np.full(count, -1, np.int64)
+    if present.any():
+        idx = info[present][:, None] + 4 + np.arange(4)
+        size[present] = np.ascontiguousarray(u8[idx]).view("<i4").reshape(-1)
+    entries = {"offset": cols.column(0, "<i8", -1), "stream": stream, "size": size, "n": n,
+               "t0": cols.column(3, "<i8", 0), "t1": cols.column(4, "<i8", 0)}
     counts: dict[int, int] = {}
     for sid in np.unique(stream):
         counts[int(sid)] = int(n[stream == sid].clip(min=0).sum())
-    return counts
+    return counts, entries
 
 
 def _packet_kind(header: IOHeader, sid: int, fb: FlatBuffer) -> str:
@@ -183,7 +192,8 @@ def _decode_frame(fb: FlatBuffer) -> tuple[dict[str, Any] | None, str]:
 
 
 def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
-                  max_decompressed_bytes: int | None = None, threads: int | None = None) -> dict[str, Any]:
+                  max_decompressed_bytes: int | None = None, threads: int | None = None,
+                  window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
     """Decode an AEDAT 4.0 file into keyword arguments for ``Events``.
 
     Parameters
@@ -209,6 +219,11 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         LZ4/ZSTD release the GIL, so more threads can help on an idle
         multi-core machine; on the 2-core benchmark VM they gave no gain.
         Uncompressed files never use threads.
+    window
+        ``(lo, hi, relative)``: only packets whose FileDataTable time range meets
+        ``[lo, hi)`` (ticks, µs; relative to the first event when ``relative``) are
+        decompressed; every stream is limited to them. The caller still windows the
+        events exactly. Without a usable data table the whole file is walked.
 
     Returns
     -------
@@ -232,7 +247,7 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
             if header.compression == 0:
                 threads = 1
             budget = DecompressionBudget(size, max_packet_bytes, max_decompressed_bytes)
-            return _walk(body, header, decompress, size, path, strict, budget, threads)
+            return _walk(body, header, decompress, size, path, strict, budget, threads, window)
         finally:
             body.close()
 
@@ -293,8 +308,67 @@ def _decompressed(body: _Body, packets: list[tuple[int, int, int]], decompress: 
                 fut.cancel()
 
 
+def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader, window: tuple[int | None, int | None, bool],
+                    end: int) -> tuple[list[tuple[int, int, int]], dict[int, tuple[int, int]]] | None:
+    """Packets whose data-table time range meets the window, or None when the table cannot be used.
+
+    ``window`` is ``(lo, hi, relative)`` in ticks (µs), ``[lo, hi)``; relative bounds count from the
+    first event of the first events packet (the caller windows exactly). The table must list every
+    packet back to back (each entry matching the packet header at its offset), with events packets
+    in time order; every events packet read, plus the first one and its neighbours outside the
+    selection, is checked against its decoded first/last timestamps (see ``_walk``); any mismatch
+    drops the table and walks every packet. Returns ``(packets, {header offset: (t first, t last)})``.
+    """
+    lo, hi, relative = window
+    offset, stream, size = table["offset"], table["stream"], table["size"]
+    t0, t1 = table["t0"], table["t1"]
+    n = len(offset)
+    if n == 0 or (offset[1:] <= offset[:-1]).any() or offset[0] < header.first_packet + 8:
+        return None
+    if ((offset + size) > end).any() or (size < 0).any():
+        return None
+    if offset[0] != header.first_packet + 8 or (offset[1:] != offset[:-1] + size[:-1] + 8).any() \
+            or int(offset[-1] + size[-1]) != end:
+        return None  # the table must list every packet, back to back, up to itself
+    kinds = [header.streams[int(s)].type if int(s) in header.streams else "" for s in stream]
+    evts = [i for i, k in enumerate(kinds) if k == "EVTS"]
+    if not evts:
+        return None
+    first = evts[0]
+    et0, et1 = t0[evts], t1[evts]
+    if (et1 < et0).any() or (et0[1:] < et1[:-1]).any():
+        return None  # events packets overlap in time: select nothing by range, walk them all
+        origin = int(t0[first])
+        lo = None if lo is None else lo + origin
+        hi = None if hi is None else hi + origin
+    keep = np.ones(n, bool)
+    if lo is not None:
+        keep &= (t1 >= lo) | (t1 < t0)
+    if hi is not None:
+        keep &= (t0 < hi) | (t1 < t0)
+    # probes: the first events packet and the events packets just outside the selection are read
+    # too, so that a table whose time ranges do not match the packets is caught (see ``_walk``)
+    keep[first] = True
+    chosen = [k for k, i in enumerate(evts) if keep[i]]
+    for k in (chosen[0] - 1, chosen[-1] + 1) if chosen else ():
+        if 0 <= k < len(evts):
+            keep[evts[k]] = True
+    packets: list[tuple[int, int, int]] = []
+    ranges: dict[int, tuple[int, int]] = {}
+    for i in np.flatnonzero(keep):
+        pos = int(offset[i]) - 8
+        sid, length = _HEADER.unpack_from(body.read(pos, 8))
+        if sid != int(stream[i]) or length != int(size[i]):
+            return None
+        packets.append((pos, sid, length))
+        if kinds[i] == "EVTS":
+            ranges[pos] = (int(t0[i]), int(t1[i]))
+    return packets, ranges
+
+
 def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size: int, path: str,
-          strict: bool, budget: DecompressionBudget, threads: int) -> dict[str, Any]:
+          strict: bool, budget: DecompressionBudget, threads: int,
+          window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "version": "4.0",
         "compression": COMPRESSION_NAMES.get(header.compression, str(header.compression)),
@@ -307,6 +381,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     }
     end = size
     counts: dict[int, int] = {}
+    table: dict[str, np.ndarray] | None = None
     dtp = header.data_table_position
     if dtp >= 0:
         if dtp < header.first_packet or dtp > size:
@@ -319,7 +394,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
         else:
             end = dtp
             try:
-                counts = _data_table_counts(body.read(dtp, size - dtp), decompress, budget, path, dtp)
+                counts, table = _data_table_counts(body.read(dtp, size - dtp), decompress, budget, path, dtp)
                 meta["data_table"] = True
             except LimitExceededError:
                 raise
@@ -333,7 +408,18 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     if evts:
         main_stream = evts[0]
     frames: dict[int, list[dict[str, Any]]] = {}
-    packets = _packet_index(body, header.first_packet, end, path, strict, meta)
+    ranges: dict[int, tuple[int, int]] = {}
+    packets: list[tuple[int, int, int]] | None = None
+    if window is not None and table is not None:
+        picked = _window_packets(body, table, header, window, end)
+        if picked is not None:
+            packets, ranges = picked
+            meta["window_packets"] = {"read": len(packets), "in_file": len(table["offset"])}
+            chosen = np.isin(table["offset"], [p[0] + 8 for p in packets])
+            counts = {int(sid): int(table["n"][chosen & (table["stream"] == sid)].clip(min=0).sum())
+                      for sid in np.unique(table["stream"])}
+    if packets is None:
+        packets = _packet_index(body, header.first_packet, end, path, strict, meta)
     # The data table only sizes the arrays; never let it ask for more than the packets could
     # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
     plausible = max(0, end - header.first_packet) // 2
@@ -351,7 +437,15 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             if sink is None:
                 sink = sinks[sid] = _EventSink(counts.get(sid, 0))
             if n:
-                sink.add(np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos))
+                rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos)
+                expect = ranges.get(pos)
+                if expect is not None and (int(rec["t"][0]), int(rec["t"][-1])) != expect:
+                    # the data table does not describe this packet: forget it, walk every packet
+                    result = _walk(body, header, decompress, size, path, strict, budget, threads, None)
+                    result["metadata"]["data_table_error"] = (f"packet at byte {pos}: time range differs from"
+                                                              " the data table")
+                    return result
+                sink.add(rec)
             meta["elements"][sid] = meta["elements"].get(sid, 0) + n
         elif kind in rows:
             part = _decode_table_rows(fb, kind)

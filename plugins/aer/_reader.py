@@ -224,7 +224,13 @@ class AedatReader(Reader):
         if self.major == 3:
             events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version)
         elif self.major == 4:
-            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, **self.packet_options)
+            window = None
+            if self.t_start is not None or self.t_stop is not None:
+                from neurofiles._events import _tick_bounds
+
+                window = (*_tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, window=window,
+                                        **self.packet_options)
         else:
             events = self._read_records()
         if self.decode_layout is not None:

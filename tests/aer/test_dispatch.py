@@ -54,7 +54,7 @@ def test_aedat4_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path.write_bytes(b"#!AER-DAT4.0\r\n" + b"\x10\x00\x00\x00" + b"#" * 16)
     events = neurofiles.load(path, strict=True)
     assert calls[0][1] == {"strict": True, "max_packet_bytes": 256 * 1024 * 1024, "max_decompressed_bytes": None,
-                           "threads": None}
+                           "threads": None, "window": None}
     assert len(events) == 3 and events.metadata["header_size"] == 14
 
 

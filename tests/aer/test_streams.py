@@ -210,3 +210,53 @@ def test_relative_windows(testdata: Path) -> None:
     assert len(a) > 0 and np.array_equal(a.timestamps, b.timestamps)
     with pytest.raises(OptionError):
         whole.window(0, 1, relative="yes")  # type: ignore[arg-type]
+
+
+# ----------------------------------------------------------------------------- windows by packet
+
+def _many_packets(shift: int = 0) -> bytes:
+    content = B.random_aedat4_content(4000, seed=8, frames=0)
+    content.events["t"] += shift
+    return B.build_aedat4(content, compression="none", events_per_packet=40)
+
+
+def test_aedat4_window_reads_only_the_packets_it_needs(tmp_path: Path) -> None:
+    path = tmp_path / "many.aedat4"
+    path.write_bytes(_many_packets())
+    whole = neurofiles.load(path)
+    span = int(whole.timestamps[-1] - whole.timestamps[0])
+    t_stop = 0.01 * span * 1e-6
+    part = neurofiles.load(path, t_start=0.0, t_stop=t_stop, relative=True)
+    assert np.array_equal(part.timestamps, whole.window(0.0, t_stop, relative=True).timestamps)
+    read = part.metadata["window_packets"]
+    assert read["in_file"] > 100 and read["read"] <= 5  # 1 % of the time: a few packets, not all
+    mid = int(whole.timestamps[2000]) * 1e-6
+    part = neurofiles.load(path, t_start=mid, t_stop=mid + 0.002)
+    assert np.array_equal(part.timestamps, whole.window(mid, mid + 0.002).timestamps)
+    assert part.metadata["window_packets"]["read"] < 20
+
+
+def test_aedat4_window_with_a_lying_data_table_walks_every_packet(tmp_path: Path) -> None:
+    """A data table whose time ranges do not match the packets is dropped, not trusted."""
+    honest = _many_packets()
+    shifted = _many_packets(shift=123_456)  # same sizes (uncompressed), other timestamps
+    dtp = struct.unpack_from("<I", honest, 14)[0]
+    header_end = 18 + dtp
+    table_at = len(honest) - (len(honest) - len(shifted)) if len(honest) == len(shifted) else None
+    assert table_at is not None
+    # header + table of `honest`, packet bodies of `shifted`
+    from neurofiles.plugins.aer._aedat4_header import read_ioheader
+    from neurofiles._source import Source
+
+    path = tmp_path / "honest.aedat4"
+    path.write_bytes(honest)
+    with Source(path).open() as fh:
+        position = read_ioheader(fh, path=path, file_size=len(honest), strict=False).data_table_position
+    mixed = honest[:header_end] + shifted[header_end:position] + honest[position:]
+    path = tmp_path / "lying.aedat4"
+    path.write_bytes(mixed)
+    whole = neurofiles.load(path)
+    t = int(whole.timestamps[1000]) * 1e-6
+    part = neurofiles.load(path, t_start=t, t_stop=t + 0.003)
+    assert np.array_equal(part.timestamps, whole.window(t, t + 0.003).timestamps) and len(part)
+    assert "data_table_error" in part.metadata and "window_packets" not in part.metadata
