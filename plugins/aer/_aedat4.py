@@ -10,6 +10,7 @@ offsets: the packets are always walked.
 
 from __future__ import annotations
 
+import os
 import struct
 import warnings
 from collections import deque
@@ -86,6 +87,18 @@ class _EventSink:
         self.p.view(np.uint8)[self.n : end] = rec["p"]
         self.n = end
 
+    def add_columns(self, cols: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        t, x, y, p = cols
+        k = len(t)
+        end = self.n + k
+        if end > len(self.t):
+            self._alloc(max(end, len(self.t) * 2))
+        self.t[self.n : end] = t
+        self.x[self.n : end] = x
+        self.y[self.n : end] = y
+        self.p.view(np.uint8)[self.n : end] = p
+        self.n = end
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = self.n
         raw = self.p.view(np.uint8)[:n]
@@ -94,6 +107,15 @@ class _EventSink:
         if n == len(self.t):
             return self.t, self.x, self.y, self.p
         return self.t[:n].copy(), self.x[:n].copy(), self.y[:n].copy(), self.p[:n].copy()
+
+
+def default_threads() -> int:
+    """Decompression threads when ``threads=`` is not given: the usable cores, at most 8."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return max(1, min(8, cores))
 
 
 def _problem(strict: bool, error: Exception, message: str) -> None:
@@ -215,10 +237,11 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         :class:`~neurofiles.LimitExceededError` naming the packet where the
         budget ran out.
     threads
-        Decompression threads (default 1: everything in the calling thread).
-        LZ4/ZSTD release the GIL, so more threads can help on an idle
-        multi-core machine; on the 2-core benchmark VM they gave no gain.
-        Uncompressed files never use threads.
+        Worker threads that decompress packets and split events packets into
+        columns (LZ4/ZSTD and numpy's copies release the GIL). Default: the
+        usable cores, at most 8 (:func:`default_threads`); 1 does everything in
+        the calling thread. At most ``2 * threads`` packets are in flight, each
+        within the decompression budget. Uncompressed files never use threads.
     window
         ``(lo, hi, relative)``: only packets whose FileDataTable time range meets
         ``[lo, hi)`` (ticks, µs; relative to the first event when ``relative``) are
@@ -243,7 +266,7 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         body = _Body(source, fh, size)
         try:
             if threads is None:
-                threads = 1
+                threads = default_threads()
             if header.compression == 0:
                 threads = 1
             budget = DecompressionBudget(size, max_packet_bytes, max_decompressed_bytes)
@@ -271,40 +294,82 @@ def _packet_index(body: _Body, pos: int, end: int, path: str, strict: bool,
     return packets
 
 
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _split_events(data: Buffer, sid: int, pos: int, path: str) -> Columns:
+    """The events of one EVTS packet body as contiguous ``t, x, y, p`` arrays (run in a worker thread).
+
+    The strided field copies release the GIL, so several packets are split at once.
+    """
+    fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
+    vpos, n = fb.root(size_prefixed=True).vector(0, EVENT_DTYPE.itemsize)
+    rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos) if n else np.empty(0, _COPY_DTYPE)
+    return (np.ascontiguousarray(rec["t"]), np.ascontiguousarray(rec["x"]), np.ascontiguousarray(rec["y"]),
+            np.ascontiguousarray(rec["p"]))
+
+
 def _decompressed(body: _Body, packets: list[tuple[int, int, int]], decompress: Callable[..., Buffer],
-                  budget: DecompressionBudget, path: str, threads: int) -> Iterator[tuple[int, int, Buffer]]:
-    """Yield ``(offset, stream, decompressed body)`` in file order, within ``budget``.
+                  budget: DecompressionBudget, path: str, threads: int, split: set[int] | None = None
+                  ) -> Iterator[tuple[int, int, Buffer, Columns | None]]:
+    """Yield ``(offset, stream, decompressed body, event columns or None)`` in file order, within ``budget``.
 
     With ``threads > 1`` the bodies are decompressed by a thread pool (LZ4 and
     ZSTD release the GIL) at most ``2 * threads`` packets ahead of the consumer,
-    each bounded by what was left of the budget when it was submitted, so memory
-    stays bounded. Bodies are read in the calling thread.
+    each bounded by an equal share of half of what is left of the budget (a packet larger
+    than its share is decompressed again in the calling thread, with the limit a
+    serial read would have), so the packets in flight never exceed the budget.
+    Threads are used only when the budget can hold ``4 * threads`` packets of
+    ``max_packet_bytes`` (files of some 32 MiB and more with the defaults); packets of the streams in ``split`` (EVTS) are also split into
+    columns by the workers. Bodies are read in the calling thread.
     """
-    if threads <= 1 or len(packets) < 4:
+    wanted = split or set()
+
+    def task(raw: Buffer, limit: int, pos: int, sid: int) -> tuple[Buffer, int, Columns | None]:
+        data = budget.run(decompress, raw, limit, path, pos)
+        if isinstance(data, memoryview):
+            data = bytes(data)
+        if sid not in wanted:
+            return data, len(data), None
+        return b"", len(data), _split_events(data, sid, pos, path)  # the body is not needed any more
+
+    depth = 2 * threads
+    # threads only when the budget holds 2 x depth packets of the largest allowed size: a tight budget
+    # (a small file, or a small max_decompressed_bytes) is spent packet by packet in this thread
+    if threads <= 1 or len(packets) < 4 or budget.total - budget.used < 2 * depth * budget.per_packet:
         for pos, sid, length in packets:
             data = budget.run(decompress, body.read(pos + 8, length), budget.limit(), path, pos)
             budget.spend(len(data), path, pos)
-            yield pos, sid, (bytes(data) if isinstance(data, memoryview) else data)
+            yield pos, sid, (bytes(data) if isinstance(data, memoryview) else data), None
         return
-    window: deque[tuple[int, int, Future[Buffer]]] = deque()
-    it = iter(packets)
+    window: deque[tuple[int, int, Buffer, int, Future[tuple[Buffer, int, Columns | None]]]] = deque()
+
+    def collect() -> tuple[int, int, Buffer, Columns | None]:
+        p, s, raw, limit, fut = window.popleft()
+        try:
+            data, size, cols = fut.result()
+        except LimitExceededError:
+            if limit >= budget.limit():
+                raise
+            # its share of the budget was too small: do it again here with what a serial read would allow
+            data, size, cols = task(raw, budget.limit(), p, s)
+        budget.spend(size, path, p)
+        return p, s, data, cols
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
-            for pos, sid, length in it:
-                window.append((pos, sid, pool.submit(budget.run, decompress, body.read(pos + 8, length),
-                                                     budget.limit(), path, pos)))
-                if len(window) >= 2 * threads:
-                    p, s, fut = window.popleft()
-                    data = fut.result()
-                    budget.spend(len(data), path, p)
-                    yield p, s, data
+            for pos, sid, length in packets:
+                raw = body.read(pos + 8, length)
+                # each packet in flight gets an equal share of what is left of the total budget,
+                # so the packets decompressed ahead of the consumer never hold more than the budget
+                share = min(budget.per_packet, max(0, budget.total - budget.used) // (2 * depth))
+                window.append((pos, sid, raw, share, pool.submit(task, raw, share, pos, sid)))
+                if len(window) >= depth:
+                    yield collect()
             while window:
-                p, s, fut = window.popleft()
-                data = fut.result()
-                budget.spend(len(data), path, p)
-                yield p, s, data
+                yield collect()
         finally:
-            for _, _, fut in window:
+            for *_, fut in window:
                 fut.cancel()
 
 
@@ -424,28 +489,41 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
     plausible = max(0, end - header.first_packet) // 2
     counts = {sid: min(max(n, 0), plausible) for sid, n in counts.items()}
-    for pos, sid, data in _decompressed(body, packets, decompress, budget, path, threads):
-        fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
-        kind = _packet_kind(header, sid, fb)
+    split = {sid for sid, s in header.streams.items() if s.type == "EVTS"}
+    for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, threads, split):
+        if cols is not None:
+            kind, fb = "EVTS", None
+        else:
+            fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
+            kind = _packet_kind(header, sid, fb)
         meta["packets"][sid] = meta["packets"].get(sid, 0) + 1
         if kind == "EVTS":
             if main_stream is None:
                 main_stream = sid
-            root = fb.root(size_prefixed=True)
-            vpos, n = root.vector(0, EVENT_DTYPE.itemsize)
+            if cols is None:
+                assert fb is not None
+                root = fb.root(size_prefixed=True)
+                vpos, n = root.vector(0, EVENT_DTYPE.itemsize)
+                rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos) if n else None
+                first_last = (int(rec["t"][0]), int(rec["t"][-1])) if rec is not None else None
+            else:
+                n = len(cols[0])
+                first_last = (int(cols[0][0]), int(cols[0][-1])) if n else None
             sink = sinks.get(sid)
             if sink is None:
                 sink = sinks[sid] = _EventSink(counts.get(sid, 0))
             if n:
-                rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos)
                 expect = ranges.get(pos)
-                if expect is not None and (int(rec["t"][0]), int(rec["t"][-1])) != expect:
+                if expect is not None and first_last != expect:
                     # the data table does not describe this packet: forget it, walk every packet
                     result = _walk(body, header, decompress, size, path, strict, budget, threads, None)
                     result["metadata"]["data_table_error"] = (f"packet at byte {pos}: time range differs from"
                                                               " the data table")
                     return result
-                sink.add(rec)
+                if cols is None:
+                    sink.add(rec)
+                else:
+                    sink.add_columns(cols)
             meta["elements"][sid] = meta["elements"].get(sid, 0) + n
         elif kind in rows:
             part = _decode_table_rows(fb, kind)

@@ -260,3 +260,31 @@ def test_aedat4_window_with_a_lying_data_table_walks_every_packet(tmp_path: Path
     part = neurofiles.load(path, t_start=t, t_stop=t + 0.003)
     assert np.array_equal(part.timestamps, whole.window(t, t + 0.003).timestamps) and len(part)
     assert "data_table_error" in part.metadata and "window_packets" not in part.metadata
+
+
+# ----------------------------------------------------------------------------- AEDAT 4 on every core
+
+@pytest.mark.parametrize("compression", ["lz4", "zstd"])
+def test_threaded_decode_equals_serial(tmp_path: Path, compression: str) -> None:
+    pytest.importorskip("lz4" if compression == "lz4" else "zstandard")
+    content = B.random_aedat4_content(6000, seed=12, frames=3)
+    path = tmp_path / f"t.{compression}.aedat4"
+    path.write_bytes(B.build_aedat4(content, compression=compression, events_per_packet=50))
+    # a small max_packet_bytes lets the budget hold the packets in flight, so threads are used
+    serial = neurofiles.load(path, threads=1)
+    threaded = neurofiles.load(path, threads=3, max_packet_bytes=1 << 16)
+    for name in ("timestamps", "x", "y", "polarity"):
+        assert np.array_equal(getattr(serial, name), getattr(threaded, name))
+    assert np.array_equal(serial.frames.images, threaded.frames.images)
+    assert np.array_equal(serial.streams["imu"], threaded.streams["imu"])
+    assert len(serial) == 6000
+
+
+def test_threaded_decode_keeps_the_total_budget(tmp_path: Path) -> None:
+    content = B.random_aedat4_content(6000, seed=13, frames=0)
+    path = tmp_path / "budget.aedat4"
+    path.write_bytes(B.build_aedat4(content, compression="lz4", events_per_packet=50, with_data_table=False))
+    from neurofiles._errors import LimitExceededError
+
+    with pytest.raises(LimitExceededError, match="max_decompressed_bytes"):
+        neurofiles.load(path, threads=2, max_packet_bytes=1 << 13, max_decompressed_bytes=70_000)
