@@ -403,6 +403,7 @@ def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader,
     et0, et1 = t0[evts], t1[evts]
     if (et1 < et0).any() or (et0[1:] < et1[:-1]).any():
         return None  # events packets overlap in time: select nothing by range, walk them all
+    if relative:
         origin = int(t0[first])
         lo = None if lo is None else lo + origin
         hi = None if hi is None else hi + origin
@@ -413,11 +414,11 @@ def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader,
         keep &= (t0 < hi) | (t1 < t0)
     # probes: the first events packet and the events packets just outside the selection are read
     # too, so that a table whose time ranges do not match the packets is caught (see ``_walk``)
-    keep[first] = True
     chosen = [k for k, i in enumerate(evts) if keep[i]]
     for k in (chosen[0] - 1, chosen[-1] + 1) if chosen else ():
         if 0 <= k < len(evts):
             keep[evts[k]] = True
+    keep[first] = True
     packets: list[tuple[int, int, int]] = []
     ranges: dict[int, tuple[int, int]] = {}
     for i in np.flatnonzero(keep):

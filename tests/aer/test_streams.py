@@ -230,6 +230,12 @@ def test_aedat4_window_reads_only_the_packets_it_needs(tmp_path: Path) -> None:
     assert np.array_equal(part.timestamps, whole.window(0.0, t_stop, relative=True).timestamps)
     read = part.metadata["window_packets"]
     assert read["in_file"] > 100 and read["read"] <= 5  # 1 % of the time: a few packets, not all
+    # a relative window in the middle of the recording (the data table is shifted to the first event)
+    a, b = 0.5 * span * 1e-6, 0.51 * span * 1e-6
+    part = neurofiles.load(path, t_start=a, t_stop=b, relative=True)
+    expected = whole.window(a, b, relative=True).timestamps
+    assert len(expected) > 10 and np.array_equal(part.timestamps, expected)
+    assert part.metadata["window_packets"]["read"] <= 6
     mid = int(whole.timestamps[2000]) * 1e-6
     part = neurofiles.load(path, t_start=mid, t_stop=mid + 0.002)
     assert np.array_equal(part.timestamps, whole.window(mid, mid + 0.002).timestamps)
