@@ -112,7 +112,8 @@ def _truncated(meta: dict[str, Any], strict: bool, path: str, pos: int, end: int
     )
 
 
-def decode_aedat3(source: Source, *, header_end: int, version: str, strict: bool = False) -> dict[str, Any]:
+def decode_aedat3(source: Source, *, header_end: int, version: str, strict: bool = False,
+                  window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
     """Decode an AEDAT 3.0/3.1 body into keyword arguments for ``Events``.
 
     Parameters
@@ -127,6 +128,10 @@ def decode_aedat3(source: Source, *, header_end: int, version: str, strict: bool
         Raise :class:`~neurofiles.TruncatedFileError` when the file ends inside
         a packet; otherwise the complete packets are returned with a
         :class:`~neurofiles.FormatWarning`.
+    window
+        ``(lo, hi, relative)`` in ticks (µs): only the packets whose first..last
+        event time (read from the packet's first and last event) meets ``[lo, hi)``
+        are decoded (see :func:`_select_packets`); the caller windows exactly.
 
     Returns
     -------
@@ -155,6 +160,8 @@ def decode_aedat3(source: Source, *, header_end: int, version: str, strict: bool
         body = FileBody(source, fh, size)
         try:
             packets = _walk(body, header_end, size, path, strict, meta)
+            if window is not None:
+                packets = _select_packets(body, packets, window, meta)
             pol = [p for p in packets if p[0] == 1]
             spe = [p for p in packets if p[0] == 0]
             meta["polarity_packets"] = len(pol)
@@ -315,3 +322,51 @@ def _imu(body: FileBody, packets: list[tuple[int, int, int, int, int, int]],
         return None
     meta["imu_samples"] = int(sum(len(p) for p in parts))
     return np.concatenate(parts)
+
+
+def _select_packets(body: FileBody, packets: list[tuple[int, int, int, int, int, int]],
+                    window: tuple[int | None, int | None, bool], meta: dict[str, Any]
+                    ) -> list[tuple[int, int, int, int, int, int]]:
+    """The packets a time window needs, judged from each packet's first and last event.
+
+    Two 8-byte reads per packet: the first and last event's data word and timestamp. A packet
+    is kept when its ``[first, last]`` time meets ``[lo, hi)``, or when either event is invalid
+    (its timestamp cannot be trusted). The selection is used only when the polarity packets
+    are in time order (each packet's first time >= the previous one's last); otherwise every
+    packet is decoded. ``relative`` bounds count from the first polarity event (which must then
+    be valid). ``metadata["window_packets"]`` gives ``read`` and ``in_file``.
+    """
+    lo, hi, relative = window
+    spans: list[tuple[int, int] | None] = []
+    for etype, off, esize, tsoff, overflow, number in packets:
+        if not number or esize < 8 or not 0 <= tsoff <= esize - 4:
+            spans.append(None)
+            continue
+        first = body.read(off, esize)
+        last = body.read(off + (number - 1) * esize, esize)
+        d0, t0 = struct.unpack_from("<I", first, 0)[0], struct.unpack_from("<i", first, tsoff)[0]
+        d1, t1 = struct.unpack_from("<I", last, 0)[0], struct.unpack_from("<i", last, tsoff)[0]
+        if not (d0 & 1 and d1 & 1):
+            spans.append(None)
+            continue
+        spans.append(((t0 & 0x7FFFFFFF) | (overflow << 31), (t1 & 0x7FFFFFFF) | (overflow << 31)))
+    pol = [spans[i] for i, p in enumerate(packets) if p[0] == 1 and spans[i] is not None]
+    if any(a > b for a, b in pol) or any(b[0] < a[1] for a, b in zip(pol, pol[1:])):
+        return packets
+    if relative:
+        first_pol = next((i for i, p in enumerate(packets) if p[0] == 1 and p[5]), None)
+        if first_pol is None or spans[first_pol] is None:
+            return packets
+        origin = spans[first_pol][0]  # type: ignore[index]
+        lo = None if lo is None else lo + origin
+        hi = None if hi is None else hi + origin
+        first_kept = first_pol
+    else:
+        first_kept = -1
+    keep = []
+    for i, (packet, span) in enumerate(zip(packets, spans)):
+        outside = span is not None and ((lo is not None and span[1] < lo) or (hi is not None and span[0] >= hi))
+        if not outside or i == first_kept:  # the origin of a relative window is always decoded
+            keep.append(packet)
+    meta["window_packets"] = {"read": len(keep), "in_file": len(packets)}
+    return keep

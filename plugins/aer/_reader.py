@@ -222,7 +222,13 @@ class AedatReader(Reader):
     def read(self) -> Events:
         """Read the events (the whole file, or the ``t_start``/``t_stop`` window)."""
         if self.major == 3:
-            events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version)
+            window3 = None
+            if self.t_start is not None or self.t_stop is not None:
+                from neurofiles._events import _tick_bounds
+
+                window3 = (*_tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+            events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version,
+                                        window=window3)
         elif self.major == 4:
             window = None
             if self.t_start is not None or self.t_stop is not None:

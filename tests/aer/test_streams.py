@@ -294,3 +294,25 @@ def test_threaded_decode_keeps_the_total_budget(tmp_path: Path) -> None:
 
     with pytest.raises(LimitExceededError, match="max_decompressed_bytes"):
         neurofiles.load(path, threads=2, max_packet_bytes=1 << 13, max_decompressed_bytes=70_000)
+
+
+def test_aedat3_window_decodes_only_the_packets_it_needs(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    packets, t = [], 0
+    for _ in range(100):
+        ts = t + np.sort(rng.integers(0, 1000, 50))
+        t = int(ts[-1]) + 1
+        packets.append(B.polarity_packet(rng.integers(0, 346, 50), rng.integers(0, 260, 50), rng.integers(0, 2, 50),
+                                         ts, np.ones(50, bool), "3.1", overflow=0))
+    data, _ = B.build_aedat3(packets, "3.1")
+    path = tmp_path / "w.aedat"
+    path.write_bytes(data)
+    whole = neurofiles.load(path)
+    span = (int(whole.timestamps[-1]) - int(whole.timestamps[0])) * 1e-6
+    for a, b, relative in ((0.5 * span, 0.51 * span, True), (0.0, 0.01 * span, True),
+                           (int(whole.timestamps[3000]) * 1e-6, int(whole.timestamps[3100]) * 1e-6, False)):
+        part = neurofiles.load(path, t_start=a, t_stop=b, relative=relative)
+        expected = whole.window(a, b, relative=relative)
+        assert len(expected) and np.array_equal(part.timestamps, expected.timestamps)
+        assert np.array_equal(part.x, expected.x)
+        assert part.metadata["window_packets"]["read"] <= 4 and part.metadata["window_packets"]["in_file"] == 100
