@@ -38,7 +38,7 @@ def test_aedat31_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path.write_bytes(HEADER31 + b"\x00" * 28)
     events = neurofiles.load(path, t_start=15e-6)
     (source, kwargs), = calls
-    assert kwargs == {"header_end": len(HEADER31), "version": "3.1", "window": None}
+    assert kwargs == {"header_end": len(HEADER31), "version": "3.1", "window": (15, None, False)}
     assert source.name == str(path)
     assert events.timestamps.tolist() == [20, 30] and events.x.tolist() == [2, 3]
     assert events.addresses is None
