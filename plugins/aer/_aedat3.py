@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._aer_decode import IMU_DTYPE, TRIGGER_DTYPE
 from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError
-from neurofiles._events import stack_frames
 from neurofiles._source import Source
 
+from ._deps import IMU_DTYPE, TRIGGER_DTYPE, stack_frames
 from ._filebody import FileBody
 
 __all__ = ["EVENT_TYPE_NAMES", "PACKET_HEADER_SIZE", "SPECIAL_DTYPE", "decode_aedat3"]

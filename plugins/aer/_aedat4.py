@@ -20,11 +20,10 @@ from typing import Any, Callable, Iterator, Union
 import numpy as np
 
 from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
-from neurofiles._aer_decode import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE
-from neurofiles._events import stack_frames
 from neurofiles._source import Source
 
 from ._aedat4_header import IOHeader, read_ioheader
+from ._deps import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE, stack_frames
 from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, DecompressionBudget, decompressor_for
 from ._filebody import FileBody as _Body
 from ._flatbuffers import FlatBuffer, TableColumns

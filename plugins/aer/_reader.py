@@ -21,6 +21,7 @@ from neurofiles.plugin import (
 
 from ._body import RECORDS, Body
 from ._compression import DEFAULT_MAX_PACKET_BYTES
+from ._deps import layout_for_chip, tick_bounds
 from ._header import Header, parse_header
 from ._options import check_bool, check_layout, check_positive_int, check_seconds, check_tick, check_version
 
@@ -123,8 +124,6 @@ class AedatReader(Reader):
         self.tick, self.tick_source = self._choose_tick(tick)
         self.decode_source = "option" if isinstance(self.decode_layout, str) else None
         if self.decode_layout is None and major in (1, 2):
-            from neurofiles._aer_decode import layout_for_chip
-
             fields = self.header.fields
             self.decode_layout = layout_for_chip(fields.get("AEChip"), fields.get("HardwareInterface"))
             if self.decode_layout is not None:
@@ -224,17 +223,13 @@ class AedatReader(Reader):
         if self.major == 3:
             window3 = None
             if self.t_start is not None or self.t_stop is not None:
-                from neurofiles._events import _tick_bounds
-
-                window3 = (*_tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+                window3 = (*tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
             events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version,
                                         window=window3)
         elif self.major == 4:
             window = None
             if self.t_start is not None or self.t_stop is not None:
-                from neurofiles._events import _tick_bounds
-
-                window = (*_tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+                window = (*tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
             events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, window=window,
                                         **self.packet_options)
         else:
@@ -348,9 +343,7 @@ class AedatReader(Reader):
 
     def _tick_window(self) -> tuple[int | None, int | None]:
         """``[lo, hi)`` tick bounds of the window; shifted by the first record's timestamp when relative."""
-        from neurofiles._events import _tick_bounds
-
-        lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
+        lo, hi = tick_bounds(self.t_start, self.t_stop, self.tick)
         if self.relative and self.body is not None and self.body.count:
             with self.body.open_for_probes() as handle:
                 origin = int(self.body.raw_timestamp(handle, 0))

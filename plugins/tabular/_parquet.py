@@ -13,9 +13,8 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from neurofiles._errors import CorruptFileError
 from neurofiles._tabular import Table, dumps, from_table, to_table
-from neurofiles.plugin import FormatMismatch, Reader, Source
+from neurofiles.plugin import CorruptFileError, FormatMismatch, Reader, Source
 
 __all__ = ["ParquetReader", "write_parquet"]
 
