@@ -316,3 +316,18 @@ def test_aedat3_window_decodes_only_the_packets_it_needs(tmp_path: Path) -> None
         assert len(expected) and np.array_equal(part.timestamps, expected.timestamps)
         assert np.array_equal(part.x, expected.x)
         assert part.metadata["window_packets"]["read"] <= 4 and part.metadata["window_packets"]["in_file"] == 100
+
+
+def test_davis_vector_regenerates_byte_identically(tmp_path: Path) -> None:
+    import importlib.util
+    import shutil
+
+    script = tmp_path / "generate.py"
+    shutil.copy(DAVIS_VECTOR / "generate.py", script)
+    spec = importlib.util.spec_from_file_location("davis_vector_generate", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main()  # writes next to the copied script
+    for name in ("davis128_aps_imu.aedat", "davis128_aps_imu.json"):
+        assert (tmp_path / name).read_bytes() == (DAVIS_VECTOR / name).read_bytes()
