@@ -61,7 +61,7 @@ def bare_decompress(path: Path) -> int:
 
     data = path.read_bytes()
     pos = 18 + struct.unpack_from("<I", data, 14)[0]
-    from neurofiles._source import Source
+    from neurofiles._framework.source import Source
     from neurofiles.plugins.aer._aedat4_header import read_ioheader
 
     with Source(path).open() as fh:
@@ -77,14 +77,14 @@ def bare_decompress(path: Path) -> int:
 
 
 def ours(path: Path) -> int:
-    from neurofiles._source import Source
+    from neurofiles._framework.source import Source
     from neurofiles.plugins.aer._aedat4 import decode_aedat4
 
     return len(decode_aedat4(Source(path))["timestamps"])
 
 
 def ours_single(path: Path) -> int:
-    from neurofiles._source import Source
+    from neurofiles.plugin import Source
     from neurofiles.plugins.aer._aedat4 import decode_aedat4
 
     return len(decode_aedat4(Source(path), threads=1)["timestamps"])
@@ -109,7 +109,7 @@ _SPANS: dict[Path, float] = {}
 
 
 def _table_range(path: Path) -> tuple[int, int]:
-    from neurofiles._source import Source
+    from neurofiles.plugin import Source
     from neurofiles.plugins.aer import _aedat4
     from neurofiles.plugins.aer._aedat4_header import read_ioheader
     from neurofiles.plugins.aer._compression import DecompressionBudget, decompressor_for

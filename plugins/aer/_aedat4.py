@@ -19,8 +19,7 @@ from typing import Any, Callable, Iterator, Union
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
-from neurofiles._source import Source
+from neurofiles.plugin import CorruptFileError, FormatWarning, LimitExceededError, Source, TruncatedFileError
 
 from ._aedat4_header import IOHeader, read_ioheader
 from ._deps import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE, stack_frames
@@ -41,7 +40,7 @@ _COPY_DTYPE = np.dtype(
     {"names": ["t", "x", "y", "p"], "formats": ["<i8", "<u2", "<u2", "u1"], "offsets": [0, 8, 10, 12],
      "itemsize": 16}
 )
-# ``streams["triggers"]`` / ``streams["imu"]`` share their dtypes with AEDAT 1.0-3.x (neurofiles._aer_decode):
+# ``streams["triggers"]`` / ``streams["imu"]`` share their dtypes with AEDAT 1.0-3.x (neurofiles.plugin.events):
 # timestamp (us) and DV TriggerType code; timestamp (us), temperature (C), acceleration (g),
 # rotation (deg/s), field (uT).
 _IMU_FIELDS = IMU_FIELDS
@@ -57,6 +56,11 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 class _EventSink:
     """Growable native arrays for one events stream."""
+
+    t: np.ndarray[Any, Any]
+    x: np.ndarray[Any, Any]
+    y: np.ndarray[Any, Any]
+    p: np.ndarray[Any, Any]
 
     def __init__(self, capacity: int) -> None:
         self.n = 0
@@ -228,7 +232,7 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
     Parameters
     ----------
     source
-        The file (a :class:`neurofiles._source.Source`).
+        The file (a :class:`neurofiles.plugin.Source`).
     strict
         Raise instead of warning: a truncated file gives
         :class:`~neurofiles.TruncatedFileError`, an unreadable data table or

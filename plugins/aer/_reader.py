@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from neurofiles._events import Events
 from neurofiles.plugin import (
     CorruptFileError,
+    Events,
     FormatMismatch,
     FormatWarning,
     MissingDependencyError,

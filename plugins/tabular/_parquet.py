@@ -13,8 +13,8 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from neurofiles._tabular import Table, dumps, from_table, to_table
 from neurofiles.plugin import CorruptFileError, FormatMismatch, Reader, Source
+from neurofiles.plugin.tabular import Table, dumps, from_table, to_table
 
 __all__ = ["ParquetReader", "write_parquet"]
 

@@ -85,7 +85,7 @@ def test_davis240_imu_separation(aer_dir: Path):
     assert round(float(events.polarity.mean()), 2) == 0.51
     imu = events.streams["imu"]
     assert len(imu) == 4833
-    from neurofiles._aer_decode import IMU_DTYPE
+    from neurofiles.plugin.events import IMU_DTYPE
 
     assert imu.dtype == IMU_DTYPE  # the same dtype and units as AEDAT 4 (g, °/s, °C)
 
@@ -139,7 +139,7 @@ def test_aeidx_sample(aer_dir: Path):
 
 @pytest.mark.parametrize("name", ["sample.aedat4", "davis.aedat4"])
 def test_aedat4_samples_detected_with_header_only(aer_dir: Path, name: str):
-    from neurofiles._api import summarize
+    from neurofiles._frontend.api import summarize
 
     detection, summary = summarize(aer_dir / name)
     assert detection.format == "aedat" and detection.reason.startswith("magic")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import neurofiles
-from neurofiles._aer_decode import IMU_DTYPE, TRIGGER_DTYPE
+from neurofiles.plugin.events import IMU_DTYPE, TRIGGER_DTYPE
 from neurofiles._errors import FormatWarning, OptionError
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -252,7 +252,7 @@ def test_aedat4_window_with_a_lying_data_table_walks_every_packet(tmp_path: Path
     assert table_at is not None
     # header + table of `honest`, packet bodies of `shifted`
     from neurofiles.plugins.aer._aedat4_header import read_ioheader
-    from neurofiles._source import Source
+    from neurofiles.plugin import Source
 
     path = tmp_path / "honest.aedat4"
     path.write_bytes(honest)
