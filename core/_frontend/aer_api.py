@@ -49,7 +49,8 @@ def load_aer(
     reinit_time
         Shift times so that the earliest event is at 0.
     **options
-        Reader options (``version=``, ``tick=``, ``strict=``...).
+        Reader options (``version=``, ``tick=``, ``strict=``...). Addresses stay raw
+        (``decode=False``) unless ``decode=`` names a layout.
 
     Returns
     -------
@@ -58,6 +59,7 @@ def load_aer(
     """
     from .api import load
 
+    options.setdefault("decode", False)  # Brian 1's contract: every record's raw address
     result = load(filename, **options)
     if isinstance(result, list):
         return [_as_tuple(ev, check_sorted, reinit_time) for ev in result]

@@ -4,7 +4,8 @@ Contract
 --------
 * ``events``: :class:`Events` (address events: integer timestamps, addresses
   or coordinates, a tick in seconds); ``aer_decode`` holds the address
-  layouts ``Events.decode`` uses.
+  layouts ``Events.decode`` uses; ``frames`` the ``streams["frames"]``
+  fields and ``stack_frames`` (shared by both, so neither imports the other).
 * ``traces``: :class:`Traces` (sampled signals: times, values, names, units,
   sweeps x channels).
 * ``tabular``: either result as named columns and back (npz, CSV, Parquet,

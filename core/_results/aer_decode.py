@@ -23,7 +23,7 @@ from .._errors import OptionError
 if TYPE_CHECKING:
     from .events import Events
 
-__all__ = ["LAYOUTS", "decode_addresses", "encode_addresses"]
+__all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip"]
 
 #: Sensor sizes (width, height) of the known layouts.
 LAYOUTS: dict[str, tuple[str, int, int]] = {
@@ -32,9 +32,46 @@ LAYOUTS: dict[str, tuple[str, int, int]] = {
     "davis240": ("davis", 240, 180),
     "davis346": ("davis", 346, 260),
     "davis640": ("davis", 640, 480),
+    "davis208": ("davis", 208, 192),
 }
 
-_IMU_FIELDS = ("ax", "ay", "az", "temperature", "gx", "gy", "gz")
+
+def layout_for_chip(*names: object) -> str | None:
+    """The address layout a jAER ``AEChip``/``HardwareInterface`` name (or DV camera name) implies, or None."""
+    for name in names:
+        if not name:
+            continue
+        key = str(name).lower().replace("-", "").replace("_", "").replace(" ", "")
+        for needle, layout in _CHIP_LAYOUTS:
+            if needle in key:
+                return layout
+    return None
+
+#: IMU fields of every AEDAT version, in physical units: temperature (°C), acceleration (g),
+#: rotation (°/s), magnetic field (µT); NaN where the file has no such value.
+IMU_FIELDS = ("temperature", "accelerometer_x", "accelerometer_y", "accelerometer_z", "gyroscope_x",
+              "gyroscope_y", "gyroscope_z", "magnetometer_x", "magnetometer_y", "magnetometer_z")
+#: ``streams["imu"]`` of every AEDAT version: timestamp (ticks, µs) then :data:`IMU_FIELDS` as float32.
+IMU_DTYPE = np.dtype([("timestamp", "i8")] + [(name, "f4") for name in IMU_FIELDS])
+#: ``streams["triggers"]`` of every AEDAT version: timestamp (ticks, µs) and DV ``TriggerType`` code.
+TRIGGER_DTYPE = np.dtype([("timestamp", "i8"), ("type", "i1")])
+#: DV TriggerType code given to jAER external/sync events (AEDAT 1.0/2.0), which carry no edge.
+TRIGGER_EXTERNAL_PULSE = 3
+#: Order of the 7 IMU words of a jAER AEDAT 2.0 IMU sample (MPU-6x50 register order).
+_IMU_WORDS = ("accelerometer_x", "accelerometer_y", "accelerometer_z", "temperature", "gyroscope_x",
+              "gyroscope_y", "gyroscope_z")
+#: jAER defaults when the header does not state the full scale: ±8 g (4096 LSB/g), ±1000 °/s (32.8 LSB/(°/s)).
+_ACCEL_LSB_PER_G = {2: 16384.0, 4: 8192.0, 8: 4096.0, 16: 2048.0}
+_GYRO_LSB_PER_DPS = {250: 131.0, 500: 65.5, 1000: 32.8, 2000: 16.4}
+_DEFAULT_ACCEL_G = 8
+_DEFAULT_GYRO_DPS = 1000
+#: jAER AEChip / HardwareInterface names -> layout (first match wins, case-insensitive).
+_CHIP_LAYOUTS = (("davis346", "davis346"), ("davis240", "davis240"), ("davis640", "davis640"),
+                 ("davis128", "davis128"), ("dvs128", "dvs128"), ("davis208", "davis208"))
+#: APS readout order of DAVIS chips (jAER ``firstFrameAddress``/``lastFrameAddress``, decoded coordinates):
+#: ``(first x, first y, last x, last y)`` with -1 meaning width-1 / height-1.
+_APS_ORDER = {"davis346": (0, -1, -1, 0)}
+_APS_ORDER_DEFAULT = (-1, -1, 0, 0)
 
 
 def decode_addresses(events: Events, layout: str) -> Events:
@@ -85,9 +122,10 @@ def _decode_dvs128(events: Events, name: str, width: int, height: int) -> Events
     y = ((a[dvs] >> 8) & 0x7F).astype(np.uint16)
     x = (width - 1 - raw_x).astype(np.uint16)
     pol = (a[dvs] & 1) == 0  # jAER: raw 0 = ON
-    streams = {}
+    streams: dict[str, Any] = {}
     if special.any():
         streams["special"] = {"timestamps": events.timestamps[special], "addresses": a[special]}
+        streams["triggers"] = _triggers(events.timestamps[special])
     info = {
         "layout": name, "width": width, "height": height, "dvs": int(dvs.sum()),
         "special": int(special.sum()), "out_of_range": int((foreign & ~special).sum()),
@@ -114,7 +152,9 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
     streams: dict[str, Any] = {}
     if ext.any():
         streams["special"] = {"timestamps": ts[ext], "addresses": a[ext]}
+        streams["triggers"] = _triggers(ts[ext])
     aps_inside = aps & inside
+    frame_info: dict[str, Any] = {}
     if aps.any():
         streams["aps"] = {
             "timestamps": ts[aps_inside],
@@ -123,20 +163,106 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
             "readout": ((a[aps_inside] >> 10) & 0x3).astype(np.uint8),
             "adc": (a[aps_inside] & 0x3FF).astype(np.uint16),
         }
-    imu_info: dict[str, int] = {}
+        frames, frame_info = assemble_aps_frames(streams["aps"], name, width, height)
+        if frames is not None:
+            streams["frames"] = frames
+    if not aps.any():
+        frame_info = {"aps_frames": 0, "frames_note": "no APS samples in the file (APS readout was off):"
+                      " no frames to assemble"}
+    imu_info: dict[str, Any] = {}
     if imu.any():
-        streams["imu"], imu_info = _imu_samples(a[imu], ts[imu])
+        scales = _imu_scales(events.metadata)
+        streams["imu"], imu_info = _imu_samples(a[imu], ts[imu], scales)
     info = {
         "layout": name, "width": width, "height": height, "dvs": int(dvs.sum()),
         "special": int(ext.sum()), "aps": int(aps_inside.sum()), "imu_words": int(imu.sum()),
         "out_of_range": int((dvs_candidate & ~inside).sum() + (aps & ~inside).sum()),
-        **imu_info,
+        **imu_info, **frame_info,
     }
     return _result(events, dvs, x, y, pol, streams, info)
 
 
-def _imu_samples(words: np.ndarray[Any, Any], ts: np.ndarray[Any, Any]) -> tuple[dict[str, Any], dict[str, int]]:
-    """Group IMU words into complete 7-word samples (codes 0..6 in order)."""
+def _triggers(ts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    out = np.empty(len(ts), TRIGGER_DTYPE)
+    out["timestamp"] = ts
+    out["type"] = TRIGGER_EXTERNAL_PULSE
+    return out
+
+
+def _imu_scales(metadata: dict[str, Any]) -> dict[str, Any]:
+    """Accelerometer (g) and gyroscope (°/s) full scales from jAER's ``ImuAccelScale``/``ImuGyroScale`` prefs."""
+    accel, gyro, source = _DEFAULT_ACCEL_G, _DEFAULT_GYRO_DPS, "jAER default"
+    for line in metadata.get("header_lines", ()) or ():
+        text = str(line)
+        if 'key="ImuAccelScale"' in text or 'key="ImuGyroScale"' in text:
+            value = text.split('value="', 1)[-1].split('"', 1)[0]
+            digits = "".join(ch if ch.isdigit() else " " for ch in value).split()
+            if not digits:
+                continue
+            number = int(digits[-1])
+            if "Accel" in text and number in _ACCEL_LSB_PER_G:
+                accel, source = number, "header"
+            elif "Gyro" in text and number in _GYRO_LSB_PER_DPS:
+                gyro, source = number, "header"
+    return {"accel_full_scale_g": accel, "gyro_full_scale_dps": gyro, "scale_source": source}
+
+
+def assemble_aps_frames(aps: dict[str, Any], layout: str, width: int, height: int
+                        ) -> tuple[dict[str, np.ndarray[Any, Any]] | None, dict[str, Any]]:
+    """Assemble DAVIS APS samples into frames the way jAER does (see ``spec/formats/aedat.md``).
+
+    A frame starts at the reset read (readout 0) of the chip's first readout pixel and ends at
+    the signal read (readout 1) of its last readout pixel; each pixel's value is
+    ``reset - signal`` clipped at 0 (``uint16``, 10-bit ADC counts), indexed ``[y, x]`` in the
+    decoded (jAER, origin bottom-left) coordinates. Frame start/end are the timestamps of those
+    two reads; exposure starts at the first pixel's reset read and ends at its signal read.
+    Incomplete frames (the recording starts or ends inside one) are dropped and counted.
+    """
+    from .frames import stack_frames
+
+    fx, fy, lx, ly = _APS_ORDER.get(layout, _APS_ORDER_DEFAULT)
+    fx, lx = (width - 1 if v == -1 else v for v in (fx, lx))
+    fy, ly = (height - 1 if v == -1 else v for v in (fy, ly))
+    ts, x, y = aps["timestamps"], aps["x"].astype(np.intp), aps["y"].astype(np.intp)
+    readout, adc = aps["readout"], aps["adc"].astype(np.int32)
+    first = (x == fx) & (y == fy)
+    starts = np.flatnonzero(first & (readout == 0))
+    ends = np.flatnonzero((x == lx) & (y == ly) & (readout == 1))
+    frames: list[dict[str, Any]] = []
+    incomplete = 0
+    for k, s in enumerate(starts):
+        stop_at = starts[k + 1] if k + 1 < len(starts) else len(ts)
+        e = ends[(ends > s) & (ends < stop_at)]
+        if not len(e):
+            incomplete += 1
+            continue
+        sl = slice(int(s), int(e[0]) + 1)
+        reset = np.zeros((height, width), np.int32)
+        signal = np.zeros((height, width), np.int32)
+        r = readout[sl] == 0
+        g = readout[sl] == 1
+        reset[y[sl][r], x[sl][r]] = adc[sl][r]
+        signal[y[sl][g], x[sl][g]] = adc[sl][g]
+        image = np.clip(reset - signal, 0, None).astype(np.uint16)
+        sig_first = np.flatnonzero(g & first[sl])
+        frames.append({"image": image, "timestamps": int(ts[s]), "frame_start": int(ts[s]),
+                       "frame_end": int(ts[e[0]]), "exposure_start": int(ts[s]),
+                       "exposure_end": int(ts[sl][sig_first[0]]) if len(sig_first) else -1,
+                       "position_x": 0, "position_y": 0, "width": width, "height": height})
+    info: dict[str, Any] = {"aps_frames": len(frames), "aps_frames_incomplete": incomplete
+                            + int(len(starts) == 0 and len(ts) > 0)}
+    if not frames:
+        return None, info
+    return stack_frames(frames, height, width), info
+
+
+def _imu_samples(words: np.ndarray[Any, Any], ts: np.ndarray[Any, Any],
+                 scales: dict[str, Any]) -> tuple[np.ndarray[Any, Any], dict[str, Any]]:
+    """Group IMU words into complete 7-word samples (codes 0..6 in order), in physical units.
+
+    Raw counts are divided by the sensitivity of the full scale (``scales``); the temperature
+    is ``raw / 340 + 35`` °C (MPU-6x50 datasheet, as jAER). Returns an :data:`IMU_DTYPE` array.
+    """
     code = ((words >> 28) & 0x7).astype(np.int8)
     value = ((words >> 12) & 0xFFFF).astype(np.uint16).view(np.int16)
     n = len(code)
@@ -146,11 +272,20 @@ def _imu_samples(words: np.ndarray[Any, Any], ts: np.ndarray[Any, Any]) -> tuple
         expected = np.arange(7, dtype=np.int8)
         block = code[starts[:, None] + np.arange(7)]
         starts = starts[np.all(block == expected, axis=1)]
-    sample = {"timestamps": ts[starts]}
-    for k, field in enumerate(_IMU_FIELDS):
-        sample[field] = value[starts + k]
-    info = {"imu_samples": len(starts), "imu_words_unpaired": int(n - 7 * len(starts))}
-    return sample, info
+    out = np.empty(len(starts), IMU_DTYPE)
+    out["timestamp"] = ts[starts]
+    for field in IMU_FIELDS:
+        out[field] = np.nan
+    accel = _ACCEL_LSB_PER_G[scales["accel_full_scale_g"]]
+    gyro = _GYRO_LSB_PER_DPS[scales["gyro_full_scale_dps"]]
+    for k, field in enumerate(_IMU_WORDS):
+        raw = value[starts + k].astype(np.float32)
+        if field == "temperature":
+            out[field] = raw / np.float32(340.0) + np.float32(35.0)
+        else:
+            out[field] = raw / np.float32(accel if field.startswith("acc") else gyro)
+    info = {"imu_samples": len(starts), "imu_words_unpaired": int(n - 7 * len(starts)), "imu_scales": scales}
+    return out, info
 
 
 def encode_addresses(x: Any, y: Any, polarity: Any, layout: str) -> np.ndarray[Any, Any]:

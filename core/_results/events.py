@@ -9,8 +9,9 @@ from typing import Any, Union
 import numpy as np
 
 from .._errors import OptionError
+from .frames import FRAME_FIELDS, stack_frames
 
-__all__ = ["Events"]
+__all__ = ["FRAME_FIELDS", "STRUCTURED_DTYPE", "Events", "Frames", "stack_frames"]
 
 _Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
@@ -23,6 +24,62 @@ def _native(array: Any, dtype: Any, name: str) -> np.ndarray[Any, Any] | None:
     if result.ndim != 1:
         raise OptionError(f"Events: {name} must be one-dimensional, got shape {result.shape}")
     return result.astype(dtype, copy=False)
+
+
+STRUCTURED_DTYPE = np.dtype([("x", "<i2"), ("y", "<i2"), ("t", "<i8"), ("p", "?")])
+"""``Events.to_structured()`` layout: tonic's ``events_struct`` (x, y int16; t int64 µs; p bool)."""
+
+
+class Frames:
+    """Intensity frames (APS images) of a recording, as numpy arrays.
+
+    Attributes
+    ----------
+    images
+        ``(n, height, width)`` (or ``(n, height, width, channels)`` for colour)
+        array, ``uint8`` or ``uint16`` as stored in the file. A frame that covers
+        only a region sits at ``[:height[i], :width[i]]`` (zero padding after).
+    timestamps
+        Central timestamp of each frame (int64, ticks of the recording, µs).
+    frame_start, frame_end, exposure_start, exposure_end
+        Start/end of readout and of exposure (int64 ticks; -1 when unknown).
+    position_x, position_y, width, height
+        Where each frame's region sits on the sensor and its size (int32).
+    """
+
+    __slots__ = ("exposure_end", "exposure_start", "frame_end", "frame_start", "height", "images",
+                 "position_x", "position_y", "timestamps", "width")
+
+    def __init__(self, arrays: Mapping[str, Any]) -> None:
+        images = np.asarray(arrays["images"])
+        if images.ndim not in (3, 4):
+            raise OptionError(f"Frames: images must be (n, height, width[, channels]), got shape {images.shape}")
+        n = images.shape[0]
+        self.images: np.ndarray[Any, Any] = images
+        for name in FRAME_FIELDS:
+            default = np.full(n, -1, np.int64)
+            if name in ("position_x", "position_y"):
+                default = np.zeros(n, np.int64)
+            elif name == "width":
+                default = np.full(n, images.shape[2], np.int64)
+            elif name == "height":
+                default = np.full(n, images.shape[1], np.int64)
+            value = np.asarray(arrays.get(name, default))
+            if value.shape != (n,):
+                raise OptionError(f"Frames: {name} must have {n} items, got shape {value.shape}")
+            kind = np.int64 if name in FRAME_FIELDS[:5] else np.int32
+            setattr(self, name, value.astype(kind, copy=False))
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def to_dict(self) -> dict[str, np.ndarray[Any, Any]]:
+        """The arrays by name (``images`` plus :data:`FRAME_FIELDS`), as stored in ``streams["frames"]``."""
+        return {"images": self.images, **{name: getattr(self, name) for name in FRAME_FIELDS}}
+
+    def __repr__(self) -> str:
+        shape = "x".join(str(s) for s in self.images.shape[1:])
+        return f"<Frames {len(self)} x {shape} {self.images.dtype}>"
 
 
 class Events:
@@ -106,6 +163,14 @@ class Events:
         ts = self.timestamps
         return bool(len(ts) < 2 or np.all(ts[1:] >= ts[:-1]))
 
+    @property
+    def frames(self) -> Frames | None:
+        """The recording's intensity frames (:class:`Frames`), or None when it has none."""
+        content = self.streams.get("frames")
+        if isinstance(content, Mapping) and "images" in content:
+            return Frames(content)
+        return None
+
     # -- selection ---------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self.timestamps)
@@ -142,12 +207,25 @@ class Events:
             streams=self.streams,
         )
 
-    def window(self, t_start: float | None = None, t_stop: float | None = None) -> Events:
+    def window(self, t_start: float | None = None, t_stop: float | None = None, *,
+               relative: bool = False) -> Events:
         """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`).
 
-        Uses a binary search when the timestamps are sorted, a mask otherwise.
+        With ``relative=True`` the bounds count from the first event (``timestamps[0]``), so
+        ``window(0, 0.01, relative=True)`` is the first 10 ms whatever the clock (AEDAT 4 stores
+        Unix time). Uses a binary search when the timestamps are sorted, a mask otherwise.
         """
         lo, hi = _tick_bounds(t_start, t_stop, self.tick)
+        if relative is not False and relative is not True:
+            raise OptionError(f"relative must be True or False, got {relative!r}")
+        if relative and len(self.timestamps):
+            origin = int(self.timestamps[0])
+            lo = None if lo is None else lo + origin
+            hi = None if hi is None else hi + origin
+        return self._window_ticks(lo, hi)
+
+    def _window_ticks(self, lo: int | None, hi: int | None) -> Events:
+        """Events with ``lo <= timestamps < hi`` (integer ticks; None = unbounded)."""
         ts = self.timestamps
         if self.is_sorted():
             first = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
@@ -159,6 +237,94 @@ class Events:
         if hi is not None:
             mask &= ts < hi
         return self._take(mask)
+
+    # -- ecosystem shapes --------------------------------------------------------------------
+    @property
+    def sensor_size(self) -> tuple[int, int, int] | None:
+        """``(width, height, polarities)`` as tonic expects, or None when unknown.
+
+        From the file (AEDAT 4 stream size, decoded chip layout), else from the largest
+        coordinates; ``polarities`` is 2 when polarity is known, else 1.
+        """
+        if self.x is None or self.y is None:
+            return None
+        size = self.metadata.get("sensor_size")
+        if size is None and "width" in self.metadata and "height" in self.metadata:
+            size = (self.metadata["width"], self.metadata["height"])
+        try:
+            width, height = (int(v) for v in size)  # type: ignore[union-attr]
+        except (TypeError, ValueError):
+            width = int(self.x.max()) + 1 if len(self.x) else 0
+            height = int(self.y.max()) + 1 if len(self.y) else 0
+        return width, height, 2 if self.polarity is not None else 1
+
+    def to_structured(self) -> np.ndarray[Any, Any]:
+        """The events as one structured array in tonic's layout (``tonic.io.events_struct``).
+
+        Fields ``x``, ``y`` (int16), ``t`` (int64 microseconds, the file's clock) and ``p``
+        (bool, True = ON), the layout of ``tonic.io.make_structured_array``, so tonic's
+        transforms (``ToFrame(sensor_size=events.sensor_size, ...)``) take it unchanged.
+
+        Raises
+        ------
+        OptionError
+            The events are not decoded (no ``x``/``y``; use :meth:`decode` first), or a
+            coordinate does not fit int16.
+        """
+        if self.x is None or self.y is None:
+            raise OptionError("to_structured needs decoded events (x, y): call events.decode(layout) first")
+        for name, column in (("x", self.x), ("y", self.y)):
+            if len(column) and int(column.max()) > 32767:
+                raise OptionError(f"to_structured: {name} coordinate {int(column.max())} does not fit int16")
+        out = np.empty(len(self), STRUCTURED_DTYPE)
+        out["x"] = self.x
+        out["y"] = self.y
+        if self.tick == 1e-6:
+            out["t"] = self.timestamps
+        else:
+            out["t"] = np.rint(self.timestamps * (self.tick * 1e6)).astype(np.int64)
+        out["p"] = self.polarity if self.polarity is not None else True
+        return out
+
+    def to_frame(self, *, time_bins: int | None = None, split_polarity: bool = True) -> np.ndarray[Any, Any]:
+        """Event counts per pixel: ``(polarities, height, width)`` (``int64``), indexed ``[p, y, x]``.
+
+        Parameters
+        ----------
+        time_bins
+            Split the time span (first to last event) into this many equal bins; the result
+            gets a leading axis: ``(time_bins, polarities, height, width)``.
+        split_polarity
+            Two planes (OFF = 0, ON = 1); False sums both into one plane.
+        """
+        size = self.sensor_size
+        if size is None:
+            raise OptionError("to_frame needs decoded events (x, y): call events.decode(layout) first")
+        width, height, planes = size
+        if not split_polarity or self.polarity is None:
+            planes = 1
+        bins = 1
+        if time_bins is not None:
+            if isinstance(time_bins, bool) or not isinstance(time_bins, (int, np.integer)) or time_bins < 1:
+                raise OptionError(f"time_bins must be a whole number >= 1, got {time_bins!r}")
+            bins = int(time_bins)
+        assert self.x is not None and self.y is not None
+        x = self.x.astype(np.int64)
+        y = self.y.astype(np.int64)
+        inside = (x < width) & (y < height)
+        index = y * width + x
+        if planes == 2:
+            assert self.polarity is not None
+            index = index + self.polarity.astype(np.int64) * (width * height)
+        if bins > 1 and len(self):
+            ts = self.timestamps
+            t0, t1 = int(ts.min()), int(ts.max())
+            span = max(t1 - t0, 1)
+            which = np.minimum((ts - t0) * bins // span, bins - 1)
+            index = index + which * (planes * width * height)
+        counts = np.bincount(index[inside], minlength=bins * planes * width * height)
+        shape = (planes, height, width) if time_bins is None else (bins, planes, height, width)
+        return counts.reshape(shape)
 
     # -- decoding ----------------------------------------------------------------------------
     def decode(self, layout: str) -> Events:
@@ -188,7 +354,10 @@ class Events:
         if chip:
             parts.append(f"chip {chip}")
         if self.streams:
-            parts.append("streams " + ", ".join(sorted(self.streams)))
+            parts.append("streams " + ", ".join(_stream_label(k, v) for k, v in sorted(self.streams.items())))
+        skipped = self.metadata.get("frames_skipped")
+        if skipped:
+            parts.append(f"frames skipped: {skipped}")
         source = self.metadata.get("source")
         if source:
             parts.append(f"from {os.path.basename(str(source))!r}")
@@ -206,6 +375,20 @@ class Events:
         from .exports import MAX_TRAINS, events_to_neo
 
         return events_to_neo(self, max_trains=MAX_TRAINS if max_trains is None else max_trains)
+
+
+def _stream_label(name: str, content: Any) -> str:
+    """``name (count)`` for one stream, with the image shape for frames."""
+    if isinstance(content, Mapping):
+        if "images" in content:
+            images = np.asarray(content["images"])
+            return f"{name} ({images.shape[0]} x {'x'.join(str(s) for s in images.shape[1:])} {images.dtype})"
+        ts = content.get("timestamps")
+        return f"{name} ({len(ts)})" if ts is not None else name
+    try:
+        return f"{name} ({len(content)})"
+    except TypeError:
+        return name
 
 
 def _first_tick_at_or_after(t: float, tick: float) -> int:

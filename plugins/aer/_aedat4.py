@@ -1,4 +1,4 @@
-"""Decode AEDAT 4.0 files (DV): events, triggers and IMU samples; frames are counted and skipped.
+"""Decode AEDAT 4.0 files (DV): events, frames, triggers and IMU samples.
 
 Layout (see ``spec/formats/aedat4.md``): ``#!AER-DAT4.0\\r\\n``, a uint32 IOHeader
 size, the IOHeader flatbuffer, then packets ``int32 stream, int32 size, body``.
@@ -10,6 +10,7 @@ offsets: the packets are always walked.
 
 from __future__ import annotations
 
+import os
 import struct
 import warnings
 from collections import deque
@@ -21,6 +22,7 @@ import numpy as np
 from neurofiles.plugin import CorruptFileError, FormatWarning, LimitExceededError, Source, TruncatedFileError
 
 from ._aedat4_header import IOHeader, read_ioheader
+from ._deps import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE, stack_frames
 from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, DecompressionBudget, decompressor_for
 from ._filebody import FileBody as _Body
 from ._flatbuffers import FlatBuffer, TableColumns
@@ -38,14 +40,16 @@ _COPY_DTYPE = np.dtype(
     {"names": ["t", "x", "y", "p"], "formats": ["<i8", "<u2", "<u2", "u1"], "offsets": [0, 8, 10, 12],
      "itemsize": 16}
 )
-#: ``streams["triggers"]``: timestamp (us) and DV TriggerType code.
-TRIGGER_DTYPE = np.dtype([("timestamp", "i8"), ("type", "i1")])
-_IMU_FIELDS = ("temperature", "accelerometer_x", "accelerometer_y", "accelerometer_z", "gyroscope_x",
-               "gyroscope_y", "gyroscope_z", "magnetometer_x", "magnetometer_y", "magnetometer_z")
-#: ``streams["imu"]``: timestamp (us), temperature (C), acceleration (g), rotation (deg/s), field (uT).
-IMU_DTYPE = np.dtype([("timestamp", "i8")] + [(name, "f4") for name in _IMU_FIELDS])
+# ``streams["triggers"]`` / ``streams["imu"]`` share their dtypes with AEDAT 1.0-3.x (neurofiles.plugin.events):
+# timestamp (us) and DV TriggerType code; timestamp (us), temperature (C), acceleration (g),
+# rotation (deg/s), field (uT).
+_IMU_FIELDS = IMU_FIELDS
 
 _HEADER = struct.Struct("<ii")
+_I8 = struct.Struct("<b")
+_I16 = struct.Struct("<h")
+#: DV FrameFormat codes (OpenCV CV_8UCx) -> channels.
+_FRAME_CHANNELS = {0: 1, 16: 3, 24: 4}
 _I64 = struct.Struct("<q")
 Buffer = Union[bytes, bytearray, memoryview]
 
@@ -86,6 +90,18 @@ class _EventSink:
         self.p.view(np.uint8)[self.n : end] = rec["p"]
         self.n = end
 
+    def add_columns(self, cols: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> None:
+        t, x, y, p = cols
+        k = len(t)
+        end = self.n + k
+        if end > len(self.t):
+            self._alloc(max(end, len(self.t) * 2))
+        self.t[self.n : end] = t
+        self.x[self.n : end] = x
+        self.y[self.n : end] = y
+        self.p.view(np.uint8)[self.n : end] = p
+        self.n = end
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         n = self.n
         raw = self.p.view(np.uint8)[:n]
@@ -96,6 +112,23 @@ class _EventSink:
         return self.t[:n].copy(), self.x[:n].copy(), self.y[:n].copy(), self.p[:n].copy()
 
 
+def default_threads() -> int:
+    """Decompression threads when ``threads=`` is not given: the idle usable cores, 1 to 8.
+
+    Idle = usable cores minus the 1-minute load average (rounded): on a busy machine extra
+    threads only contend for the same cores (measured 1.5-2x slower on a loaded 2-core VM).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = int(round(os.getloadavg()[0]))
+    except (AttributeError, OSError):
+        busy = 0
+    return max(1, min(8, cores - busy))
+
+
 def _problem(strict: bool, error: Exception, message: str) -> None:
     """Raise ``error`` when strict, else emit a FormatWarning with ``message``."""
     if strict:
@@ -104,8 +137,11 @@ def _problem(strict: bool, error: Exception, message: str) -> None:
 
 
 def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], budget: DecompressionBudget, path: str,
-                       offset: int) -> dict[int, int]:
-    """Sum of NumElements per stream from the FileDataTable at ``offset``."""
+                       offset: int) -> tuple[dict[int, int], dict[str, np.ndarray]]:
+    """Sum of NumElements per stream from the FileDataTable at ``offset``, and the entries as columns.
+
+    The columns are ``offset`` (packet body), ``stream``, ``size``, ``n``, ``t0``, ``t1`` (one per packet).
+    """
     data = budget.run(decompress, body, budget.limit(), path, offset)
     budget.spend(len(data), path, offset)
     fb = FlatBuffer(data, path=path, where=offset, what="FileDataTable")
@@ -122,10 +158,16 @@ def _data_table_counts(body: Buffer, decompress: Callable[..., Buffer], budget: 
         idx = info[present][:, None] + np.arange(4)
         stream[present] = np.ascontiguousarray(u8[idx]).view("<i4").reshape(-1)
     n = cols.column(2, "<i8", 0)
+    size = np.full(count, -1, np.int64)
+    if present.any():
+        idx = info[present][:, None] + 4 + np.arange(4)
+        size[present] = np.ascontiguousarray(u8[idx]).view("<i4").reshape(-1)
+    entries = {"offset": cols.column(0, "<i8", -1), "stream": stream, "size": size, "n": n,
+               "t0": cols.column(3, "<i8", 0), "t1": cols.column(4, "<i8", 0)}
     counts: dict[int, int] = {}
     for sid in np.unique(stream):
         counts[int(sid)] = int(n[stream == sid].clip(min=0).sum())
-    return counts
+    return counts, entries
 
 
 def _packet_kind(header: IOHeader, sid: int, fb: FlatBuffer) -> str:
@@ -154,8 +196,37 @@ def _decode_table_rows(fb: FlatBuffer, kind: str) -> np.ndarray:
     return out
 
 
+def _decode_frame(fb: FlatBuffer) -> tuple[dict[str, Any] | None, str]:
+    """One DV ``Frame`` table as a per-frame dict, or ``(None, reason)`` for a layout not supported.
+
+    Slots (dv-processing ``frame.fbs``): 0 timestamp, 1 start of frame, 2 end of frame,
+    3 start of exposure, 4 end of exposure, 5 format (int8), 6 sizeX, 7 sizeY,
+    8 positionX, 9 positionY (int16), 10 pixels (``[uint8]``, row-major, OpenCV channel order).
+    """
+    root = fb.root(size_prefixed=True)
+    stamps = [int(root.scalar(slot, _I64, 0)) for slot in range(5)]
+    fmt = int(root.scalar(5, _I8, 0))
+    w, h = int(root.scalar(6, _I16, 0)), int(root.scalar(7, _I16, 0))
+    px, py = int(root.scalar(8, _I16, 0)), int(root.scalar(9, _I16, 0))
+    channels = _FRAME_CHANNELS.get(fmt)
+    if channels is None:
+        return None, f"frame format {fmt}"
+    if w < 0 or h < 0:
+        return None, f"frame size {w}x{h}"
+    pos, count = root.vector(10, 1)
+    if count != w * h * channels:
+        return None, f"{count} pixel bytes for a {w}x{h}x{channels} frame"
+    pixels = np.frombuffer(fb.data, np.uint8, count=count, offset=pos) if count else np.empty(0, np.uint8)
+    image = pixels.reshape((h, w, channels) if channels > 1 else (h, w)).copy()
+    frame = {"image": image, "timestamps": stamps[0], "frame_start": stamps[1], "frame_end": stamps[2],
+             "exposure_start": stamps[3], "exposure_end": stamps[4], "position_x": px, "position_y": py,
+             "width": w, "height": h}
+    return frame, ""
+
+
 def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
-                  max_decompressed_bytes: int | None = None, threads: int | None = None) -> dict[str, Any]:
+                  max_decompressed_bytes: int | None = None, threads: int | None = None,
+                  window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
     """Decode an AEDAT 4.0 file into keyword arguments for ``Events``.
 
     Parameters
@@ -177,10 +248,17 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         :class:`~neurofiles.LimitExceededError` naming the packet where the
         budget ran out.
     threads
-        Decompression threads (default 1: everything in the calling thread).
-        LZ4/ZSTD release the GIL, so more threads can help on an idle
-        multi-core machine; on the 2-core benchmark VM they gave no gain.
-        Uncompressed files never use threads.
+        Worker threads that decompress packets and split events packets into
+        columns (LZ4/ZSTD and numpy's copies release the GIL). Default: the
+        idle usable cores (cores minus the load average), 1 to 8
+        (:func:`default_threads`); 1 does everything in
+        the calling thread. At most ``2 * threads`` packets are in flight, each
+        within the decompression budget. Uncompressed files never use threads.
+    window
+        ``(lo, hi, relative)``: only packets whose FileDataTable time range meets
+        ``[lo, hi)`` (ticks, µs; relative to the first event when ``relative``) are
+        decompressed; every stream is limited to them. The caller still windows the
+        events exactly. Without a usable data table the whole file is walked.
 
     Returns
     -------
@@ -200,11 +278,11 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         body = _Body(source, fh, size)
         try:
             if threads is None:
-                threads = 1
+                threads = default_threads()
             if header.compression == 0:
                 threads = 1
             budget = DecompressionBudget(size, max_packet_bytes, max_decompressed_bytes)
-            return _walk(body, header, decompress, size, path, strict, budget, threads)
+            return _walk(body, header, decompress, size, path, strict, budget, threads, window)
         finally:
             body.close()
 
@@ -228,45 +306,147 @@ def _packet_index(body: _Body, pos: int, end: int, path: str, strict: bool,
     return packets
 
 
+Columns = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+def _split_events(data: Buffer, sid: int, pos: int, path: str) -> Columns:
+    """The events of one EVTS packet body as contiguous ``t, x, y, p`` arrays (run in a worker thread).
+
+    The strided field copies release the GIL, so several packets are split at once.
+    """
+    fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
+    vpos, n = fb.root(size_prefixed=True).vector(0, EVENT_DTYPE.itemsize)
+    rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos) if n else np.empty(0, _COPY_DTYPE)
+    return (np.ascontiguousarray(rec["t"]), np.ascontiguousarray(rec["x"]), np.ascontiguousarray(rec["y"]),
+            np.ascontiguousarray(rec["p"]))
+
+
 def _decompressed(body: _Body, packets: list[tuple[int, int, int]], decompress: Callable[..., Buffer],
-                  budget: DecompressionBudget, path: str, threads: int) -> Iterator[tuple[int, int, Buffer]]:
-    """Yield ``(offset, stream, decompressed body)`` in file order, within ``budget``.
+                  budget: DecompressionBudget, path: str, threads: int, split: set[int] | None = None
+                  ) -> Iterator[tuple[int, int, Buffer, Columns | None]]:
+    """Yield ``(offset, stream, decompressed body, event columns or None)`` in file order, within ``budget``.
 
     With ``threads > 1`` the bodies are decompressed by a thread pool (LZ4 and
     ZSTD release the GIL) at most ``2 * threads`` packets ahead of the consumer,
-    each bounded by what was left of the budget when it was submitted, so memory
-    stays bounded. Bodies are read in the calling thread.
+    each bounded by an equal share of half of what is left of the budget (a packet larger
+    than its share is decompressed again in the calling thread, with the limit a
+    serial read would have), so the packets in flight never exceed the budget.
+    Threads are used only when the budget can hold ``4 * threads`` packets of
+    ``max_packet_bytes`` (files of some 32 MiB and more with the defaults); packets of the streams in ``split`` (EVTS) are also split into
+    columns by the workers. Bodies are read in the calling thread.
     """
-    if threads <= 1 or len(packets) < 4:
+    wanted = split or set()
+
+    def task(raw: Buffer, limit: int, pos: int, sid: int) -> tuple[Buffer, int, Columns | None]:
+        data = budget.run(decompress, raw, limit, path, pos)
+        if isinstance(data, memoryview):
+            data = bytes(data)
+        if sid not in wanted:
+            return data, len(data), None
+        return b"", len(data), _split_events(data, sid, pos, path)  # the body is not needed any more
+
+    depth = 2 * threads
+    # threads only when the budget holds 2 x depth packets of the largest allowed size: a tight budget
+    # (a small file, or a small max_decompressed_bytes) is spent packet by packet in this thread
+    if threads <= 1 or len(packets) < 4 or budget.total - budget.used < 2 * depth * budget.per_packet:
         for pos, sid, length in packets:
             data = budget.run(decompress, body.read(pos + 8, length), budget.limit(), path, pos)
             budget.spend(len(data), path, pos)
-            yield pos, sid, (bytes(data) if isinstance(data, memoryview) else data)
+            yield pos, sid, (bytes(data) if isinstance(data, memoryview) else data), None
         return
-    window: deque[tuple[int, int, Future[Buffer]]] = deque()
-    it = iter(packets)
+    window: deque[tuple[int, int, Buffer, int, Future[tuple[Buffer, int, Columns | None]]]] = deque()
+
+    def collect() -> tuple[int, int, Buffer, Columns | None]:
+        p, s, raw, limit, fut = window.popleft()
+        try:
+            data, size, cols = fut.result()
+        except LimitExceededError:
+            if limit >= budget.limit():
+                raise
+            # its share of the budget was too small: do it again here with what a serial read would allow
+            data, size, cols = task(raw, budget.limit(), p, s)
+        budget.spend(size, path, p)
+        return p, s, data, cols
+
     with ThreadPoolExecutor(max_workers=threads) as pool:
         try:
-            for pos, sid, length in it:
-                window.append((pos, sid, pool.submit(budget.run, decompress, body.read(pos + 8, length),
-                                                     budget.limit(), path, pos)))
-                if len(window) >= 2 * threads:
-                    p, s, fut = window.popleft()
-                    data = fut.result()
-                    budget.spend(len(data), path, p)
-                    yield p, s, data
+            for pos, sid, length in packets:
+                raw = body.read(pos + 8, length)
+                # each packet in flight gets an equal share of what is left of the total budget,
+                # so the packets decompressed ahead of the consumer never hold more than the budget
+                share = min(budget.per_packet, max(0, budget.total - budget.used) // (2 * depth))
+                window.append((pos, sid, raw, share, pool.submit(task, raw, share, pos, sid)))
+                if len(window) >= depth:
+                    yield collect()
             while window:
-                p, s, fut = window.popleft()
-                data = fut.result()
-                budget.spend(len(data), path, p)
-                yield p, s, data
+                yield collect()
         finally:
-            for _, _, fut in window:
+            for *_, fut in window:
                 fut.cancel()
 
 
+def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader, window: tuple[int | None, int | None, bool],
+                    end: int) -> tuple[list[tuple[int, int, int]], dict[int, tuple[int, int]]] | None:
+    """Packets whose data-table time range meets the window, or None when the table cannot be used.
+
+    ``window`` is ``(lo, hi, relative)`` in ticks (µs), ``[lo, hi)``; relative bounds count from the
+    first event of the first events packet (the caller windows exactly). The table must list every
+    packet back to back (each entry matching the packet header at its offset), with events packets
+    in time order; every events packet read, plus the first one and its neighbours outside the
+    selection, is checked against its decoded first/last timestamps (see ``_walk``); any mismatch
+    drops the table and walks every packet. Returns ``(packets, {header offset: (t first, t last)})``.
+    """
+    lo, hi, relative = window
+    offset, stream, size = table["offset"], table["stream"], table["size"]
+    t0, t1 = table["t0"], table["t1"]
+    n = len(offset)
+    if n == 0 or (offset[1:] <= offset[:-1]).any() or offset[0] < header.first_packet + 8:
+        return None
+    if ((offset + size) > end).any() or (size < 0).any():
+        return None
+    if offset[0] != header.first_packet + 8 or (offset[1:] != offset[:-1] + size[:-1] + 8).any() \
+            or int(offset[-1] + size[-1]) != end:
+        return None  # the table must list every packet, back to back, up to itself
+    kinds = [header.streams[int(s)].type if int(s) in header.streams else "" for s in stream]
+    evts = [i for i, k in enumerate(kinds) if k == "EVTS"]
+    if not evts:
+        return None
+    first = evts[0]
+    et0, et1 = t0[evts], t1[evts]
+    if (et1 < et0).any() or (et0[1:] < et1[:-1]).any():
+        return None  # events packets overlap in time: select nothing by range, walk them all
+    if relative:
+        origin = int(t0[first])
+        lo = None if lo is None else lo + origin
+        hi = None if hi is None else hi + origin
+    keep = np.ones(n, bool)
+    if lo is not None:
+        keep &= (t1 >= lo) | (t1 < t0)
+    if hi is not None:
+        keep &= (t0 < hi) | (t1 < t0)
+    # probes: the first events packet and the events packets just outside the selection are read
+    # too, so that a table whose time ranges do not match the packets is caught (see ``_walk``)
+    chosen = [k for k, i in enumerate(evts) if keep[i]]
+    for k in (chosen[0] - 1, chosen[-1] + 1) if chosen else ():
+        if 0 <= k < len(evts):
+            keep[evts[k]] = True
+    keep[first] = True
+    packets: list[tuple[int, int, int]] = []
+    ranges: dict[int, tuple[int, int]] = {}
+    for i in np.flatnonzero(keep):
+        pos = int(offset[i]) - 8
+        sid, length = _HEADER.unpack_from(body.read(pos, 8))
+        if sid != int(stream[i]) or length != int(size[i]):
+            return None
+        packets.append((pos, sid, length))
+        if kinds[i] == "EVTS":
+            ranges[pos] = (int(t0[i]), int(t1[i]))
+    return packets, ranges
+
+
 def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size: int, path: str,
-          strict: bool, budget: DecompressionBudget, threads: int) -> dict[str, Any]:
+          strict: bool, budget: DecompressionBudget, threads: int,
+          window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "version": "4.0",
         "compression": COMPRESSION_NAMES.get(header.compression, str(header.compression)),
@@ -279,6 +459,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     }
     end = size
     counts: dict[int, int] = {}
+    table: dict[str, np.ndarray] | None = None
     dtp = header.data_table_position
     if dtp >= 0:
         if dtp < header.first_packet or dtp > size:
@@ -291,7 +472,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
         else:
             end = dtp
             try:
-                counts = _data_table_counts(body.read(dtp, size - dtp), decompress, budget, path, dtp)
+                counts, table = _data_table_counts(body.read(dtp, size - dtp), decompress, budget, path, dtp)
                 meta["data_table"] = True
             except LimitExceededError:
                 raise
@@ -304,25 +485,58 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     evts = sorted(sid for sid, s in header.streams.items() if s.type == "EVTS")
     if evts:
         main_stream = evts[0]
-    packets = _packet_index(body, header.first_packet, end, path, strict, meta)
+    frames: dict[int, list[dict[str, Any]]] = {}
+    ranges: dict[int, tuple[int, int]] = {}
+    packets: list[tuple[int, int, int]] | None = None
+    if window is not None and table is not None:
+        picked = _window_packets(body, table, header, window, end)
+        if picked is not None:
+            packets, ranges = picked
+            meta["window_packets"] = {"read": len(packets), "in_file": len(table["offset"])}
+            chosen = np.isin(table["offset"], [p[0] + 8 for p in packets])
+            counts = {int(sid): int(table["n"][chosen & (table["stream"] == sid)].clip(min=0).sum())
+                      for sid in np.unique(table["stream"])}
+    if packets is None:
+        packets = _packet_index(body, header.first_packet, end, path, strict, meta)
     # The data table only sizes the arrays; never let it ask for more than the packets could
     # plausibly hold (2 compressed bytes per event; the arrays still grow if that is exceeded).
     plausible = max(0, end - header.first_packet) // 2
     counts = {sid: min(max(n, 0), plausible) for sid, n in counts.items()}
-    for pos, sid, data in _decompressed(body, packets, decompress, budget, path, threads):
-        fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
-        kind = _packet_kind(header, sid, fb)
+    split = {sid for sid, s in header.streams.items() if s.type == "EVTS"}
+    for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, threads, split):
+        if cols is not None:
+            kind, fb = "EVTS", None
+        else:
+            fb = FlatBuffer(data, path=path, where=pos, what=f"packet (stream {sid})")
+            kind = _packet_kind(header, sid, fb)
         meta["packets"][sid] = meta["packets"].get(sid, 0) + 1
         if kind == "EVTS":
             if main_stream is None:
                 main_stream = sid
-            root = fb.root(size_prefixed=True)
-            vpos, n = root.vector(0, EVENT_DTYPE.itemsize)
+            if cols is None:
+                assert fb is not None
+                root = fb.root(size_prefixed=True)
+                vpos, n = root.vector(0, EVENT_DTYPE.itemsize)
+                rec = np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos) if n else None
+                first_last = (int(rec["t"][0]), int(rec["t"][-1])) if rec is not None else None
+            else:
+                n = len(cols[0])
+                first_last = (int(cols[0][0]), int(cols[0][-1])) if n else None
             sink = sinks.get(sid)
             if sink is None:
                 sink = sinks[sid] = _EventSink(counts.get(sid, 0))
             if n:
-                sink.add(np.frombuffer(data, dtype=_COPY_DTYPE, count=n, offset=vpos))
+                expect = ranges.get(pos)
+                if expect is not None and first_last != expect:
+                    # the data table does not describe this packet: forget it, walk every packet
+                    result = _walk(body, header, decompress, size, path, strict, budget, threads, None)
+                    result["metadata"]["data_table_error"] = (f"packet at byte {pos}: time range differs from"
+                                                              " the data table")
+                    return result
+                if cols is None:
+                    sink.add(rec)
+                else:
+                    sink.add_columns(cols)
             meta["elements"][sid] = meta["elements"].get(sid, 0) + n
         elif kind in rows:
             part = _decode_table_rows(fb, kind)
@@ -330,9 +544,23 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             meta["elements"][sid] = meta["elements"].get(sid, 0) + len(part)
         elif kind == "FRME":
             meta["frames"] += 1
+            frame, why = _decode_frame(fb)
+            if frame is None:
+                _skip_frame(meta, sid, pos, why, path, strict)
+            else:
+                frames.setdefault(sid, []).append(frame)
         else:
             meta["skipped_packets"][kind] = meta["skipped_packets"].get(kind, 0) + 1
-    return _result(meta, header, sinks, rows, main_stream)
+    return _result(meta, header, sinks, rows, main_stream, frames)
+
+
+def _skip_frame(meta: dict[str, Any], sid: int, pos: int, why: str, path: str, strict: bool) -> None:
+    """Record (and warn about, or raise for, under ``strict``) a frame packet that is not decoded."""
+    skipped = meta.setdefault("frames_skipped", {})
+    skipped[why] = skipped.get(why, 0) + 1
+    _problem(strict, CorruptFileError(f"frame packet (stream {sid}) not decoded: {why}", path=path, offset=pos),
+             f"{path}: frame packet (stream {sid}) at byte {pos} not decoded: {why}; it is skipped"
+             " (metadata['frames_skipped'])")
 
 
 def _truncated(meta: dict[str, Any], strict: bool, path: str, pos: int, end: int, where: str) -> None:
@@ -343,8 +571,23 @@ def _truncated(meta: dict[str, Any], strict: bool, path: str, pos: int, end: int
 
 
 def _result(meta: dict[str, Any], header: IOHeader, sinks: dict[int, _EventSink],
-            rows: dict[str, list[np.ndarray]], main_stream: int | None) -> dict[str, Any]:
+            rows: dict[str, list[np.ndarray]], main_stream: int | None,
+            frames: dict[int, list[dict[str, Any]]]) -> dict[str, Any]:
     streams: dict[str, Any] = {}
+    for i, (sid, items) in enumerate(sorted(frames.items())):
+        info = header.streams.get(sid)
+        attrs = info.attrs if info is not None else {}
+        width = max([int(attrs.get("sizeX", 0) or 0)] + [f["position_x"] + f["width"] for f in items] +
+                    [f["width"] for f in items])
+        height = max([int(attrs.get("sizeY", 0) or 0)] + [f["position_y"] + f["height"] for f in items] +
+                     [f["height"] for f in items])
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
+        for f in items:
+            groups.setdefault((f["image"].dtype.str, f["image"].shape[2:]), []).append(f)
+        for j, (key, group) in enumerate(groups.items()):
+            name = "frames" if i == 0 and j == 0 else f"frames_{sid}_{j}"
+            streams[name] = stack_frames(group, max(f["height"] for f in group), max(f["width"] for f in group))
+        meta.setdefault("frame_streams", {})[sid] = {"frames": len(items), "sensor": [width, height]}
     if rows["TRIG"]:
         streams["triggers"] = np.concatenate(rows["TRIG"])
     if rows["IMUS"]:

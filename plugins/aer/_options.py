@@ -60,17 +60,17 @@ def check_version(version: object) -> str | None:
     )
 
 
-def check_layout(layout: object) -> str | None:
-    """``decode=``: None or a known address layout name."""
-    if layout is None:
-        return None
+def check_layout(layout: object) -> str | bool | None:
+    """``decode=``: None (automatic), False (never), or a known address layout name."""
+    if layout is None or layout is False:
+        return layout  # type: ignore[return-value]
     from neurofiles.plugin.events import LAYOUTS
 
     if isinstance(layout, str):
         key = layout.lower().replace("-", "").replace("_", "")
         if key in LAYOUTS:
             return layout
-    raise OptionError(f"decode= must be None or one of {', '.join(map(repr, LAYOUTS))}, got {layout!r}")
+    raise OptionError(f"decode= must be None, False or one of {', '.join(map(repr, LAYOUTS))}, got {layout!r}")
 
 
 def check_positive_int(name: str, value: object, *, allow_none: bool = False) -> int | None:

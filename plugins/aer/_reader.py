@@ -21,6 +21,7 @@ from neurofiles.plugin import (
 
 from ._body import RECORDS, Body
 from ._compression import DEFAULT_MAX_PACKET_BYTES
+from ._deps import layout_for_chip, tick_bounds
 from ._header import Header, parse_header
 from ._options import check_bool, check_layout, check_positive_int, check_seconds, check_tick, check_version
 
@@ -57,8 +58,13 @@ class AedatReader(Reader):
         Raise :class:`TruncatedFileError` on a trailing partial record instead of warning.
     t_start, t_stop
         Read only events with ``t_start <= times < t_stop`` (seconds).
+    relative
+        With True, ``t_start``/``t_stop`` count from the first event of the file
+        (its first record / first decoded event) instead of the file's clock.
     decode
         Decode addresses with a layout (``"dvs128"``, ``"davis240"``, ``"davis346"``...).
+        Default (None): automatic when the header names the chip (jAER ``AEChip`` or
+        ``HardwareInterface`` line); ``False`` keeps the raw addresses of every record.
     max_packet_bytes
         AEDAT 4.0: largest decompressed packet (default 256 MiB).
     max_decompressed_bytes
@@ -79,7 +85,8 @@ class AedatReader(Reader):
         strict: bool = False,
         t_start: float | None = None,
         t_stop: float | None = None,
-        decode: str | None = None,
+        relative: bool = False,
+        decode: str | bool | None = None,
         max_packet_bytes: int = DEFAULT_MAX_PACKET_BYTES,
         max_decompressed_bytes: int | None = None,
         threads: int | None = None,
@@ -87,6 +94,7 @@ class AedatReader(Reader):
         super().__init__(source)
         self.strict = bool(check_bool("strict", strict))
         self.t_start, self.t_stop = check_seconds("t_start", t_start), check_seconds("t_stop", t_stop)
+        self.relative = bool(check_bool("relative", relative))
         self.decode_layout = check_layout(decode)
         tick = check_tick(tick)
         self.packet_options: dict[str, Any] = {
@@ -114,6 +122,14 @@ class AedatReader(Reader):
             raise CorruptFileError(f"unsupported AEDAT version {self.version}", path=source.name, offset=0)
         self.major = major
         self.tick, self.tick_source = self._choose_tick(tick)
+        self.decode_source = "option" if isinstance(self.decode_layout, str) else None
+        if self.decode_layout is None and major in (1, 2):
+            fields = self.header.fields
+            self.decode_layout = layout_for_chip(fields.get("AEChip"), fields.get("HardwareInterface"))
+            if self.decode_layout is not None:
+                self.decode_source = "header"
+        if self.decode_layout is False:
+            self.decode_layout = None
         self.body: Body | None = None
         self.leftover = 0
         if major in (1, 2):
@@ -196,20 +212,31 @@ class AedatReader(Reader):
 
     def summary(self) -> dict[str, Any]:
         meta = self.metadata()
-        keep = ("version", "version_source", "tick", "header_size", "chip", "hardware_interface",
+        if self.decode_layout is not None:
+            meta["decoded_as"] = self.decode_layout
+        keep = ("version", "version_source", "tick", "header_size", "chip", "hardware_interface", "decoded_as",
                 "events_in_file", "leftover_bytes", "line_ending", "end_marker", "start_time_ms")
         return {k: meta[k] for k in keep if k in meta}
 
     def read(self) -> Events:
         """Read the events (the whole file, or the ``t_start``/``t_stop`` window)."""
         if self.major == 3:
-            events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version)
+            window3 = None
+            if self.t_start is not None or self.t_stop is not None:
+                window3 = (*tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+            events = self._read_packets("_aedat3", "decode_aedat3", header_end=self.header.end, version=self.version,
+                                        window=window3)
         elif self.major == 4:
-            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, **self.packet_options)
+            window = None
+            if self.t_start is not None or self.t_stop is not None:
+                window = (*tick_bounds(self.t_start, self.t_stop, 1e-6), self.relative)
+            events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, window=window,
+                                        **self.packet_options)
         else:
             events = self._read_records()
         if self.decode_layout is not None:
             events = events.decode(self.decode_layout)
+            events.metadata["decode_source"] = self.decode_source
         return events
 
     def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:
@@ -242,7 +269,7 @@ class AedatReader(Reader):
             chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
                            metadata={**meta, "first_event": first})
             if mask:
-                chunk = chunk.window(self.t_start, self.t_stop)
+                chunk = chunk._window_ticks(*self._tick_window())
             yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
 
     def records(self) -> np.ndarray[Any, Any]:
@@ -311,8 +338,18 @@ class AedatReader(Reader):
         meta["wraps"] = wraps
         events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
         if window and meta["window_method"] == "mask":
-            events = events.window(self.t_start, self.t_stop)
+            events = events._window_ticks(*self._tick_window())
         return events
+
+    def _tick_window(self) -> tuple[int | None, int | None]:
+        """``[lo, hi)`` tick bounds of the window; shifted by the first record's timestamp when relative."""
+        lo, hi = tick_bounds(self.t_start, self.t_stop, self.tick)
+        if self.relative and self.body is not None and self.body.count:
+            with self.body.open_for_probes() as handle:
+                origin = int(self.body.raw_timestamp(handle, 0))
+            lo = None if lo is None else lo + origin
+            hi = None if hi is None else hi + origin
+        return lo, hi
 
     def _bisect_window(self) -> tuple[int, int] | None:
         """Record range of the time window by binary search, or None if the file is not sorted.
@@ -320,14 +357,13 @@ class AedatReader(Reader):
         Sortedness is judged from 257 evenly spaced timestamps (first and last
         included): a file whose samples never decrease is taken as sorted.
         """
-        from neurofiles.plugin.events import tick_bounds as _tick_bounds
 
         body = self.body
         assert body is not None
         n = body.count
         if n == 0:
             return 0, 0
-        lo, hi = _tick_bounds(self.t_start, self.t_stop, self.tick)
+        lo, hi = self._tick_window()
         with body.open_for_probes() as handle:
             picks = sorted(set(np.linspace(0, n - 1, min(n, _SAMPLES)).astype(np.int64).tolist()))
             values = [body.raw_timestamp(handle, i) for i in picks]
@@ -378,6 +414,6 @@ class AedatReader(Reader):
             result.setdefault("tick", self.tick)
             events = Events(metadata=meta, **result)
         if self.t_start is not None or self.t_stop is not None:
-            events = events.window(self.t_start, self.t_stop)
-            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop)
+            events = events.window(self.t_start, self.t_stop, relative=self.relative)
+            events.metadata.update(t_start=self.t_start, t_stop=self.t_stop, relative=self.relative)
         return events

@@ -15,7 +15,7 @@ _RESULTS = ("Events", "Traces")
 
 @hookimpl
 def neurofiles_register_formats(registry: Any) -> None:
-    """Register ``npz`` (read, write), ``csv`` (read, write) and ``parquet`` (write)."""
+    """Register ``npz`` (read, write), ``csv`` (read, write) and ``parquet`` (read, write)."""
     registry.add_reader(
         ReaderSpec(
             name="npz",
@@ -49,6 +49,16 @@ def neurofiles_register_formats(registry: Any) -> None:
             extensions=(".csv",),
             accepts=_RESULTS,
             description="one header line of 'name (unit)' labels, then one row per event or sample",
+        )
+    )
+    registry.add_reader(
+        ReaderSpec(
+            name="parquet",
+            reader=f"{_PKG}._parquet:ParquetReader",
+            extensions=(".parquet",),
+            magic=(Signature(0, b"PAR1"),),
+            description="Parquet files written by neurofiles (Events or Traces with metadata; needs pyarrow)",
+            install_hint='pip install "neurofiles[fast]"',
         )
     )
     registry.add_writer(

@@ -1,6 +1,7 @@
 """``.npz`` archives of neurofiles columns: lossless for Events and Traces.
 
-Layout: one ``.npy`` member per column (``col0``, ``col1``...), one per extra
+Layout: one ``.npy`` member per column (decoded Events: ``t``, ``x``, ``y``, ``p``,
+``addr``; otherwise ``col0``, ``col1``...; the ``members`` list of the head names them), one per extra
 array (``extra0``...), and ``__neurofiles__``: a 0-d string array holding JSON
 with the kind, column names, units, rebuild attributes and metadata. Arrays
 are read with ``allow_pickle=False``; object arrays are never written.
@@ -50,6 +51,8 @@ MAX_JSON_DEPTH = 64
 #: deflate gives at most about 1032 bytes per compressed byte
 _DEFLATE_RATIO = 1032
 _CHUNK = 1 << 20
+#: decoded Events columns are stored under the names event-camera tools use (t/x/y/p), others as ``col<i>``
+_EVENT_MEMBERS = {"timestamps": "t", "x": "x", "y": "y", "polarity": "p", "addresses": "addr"}
 _OPENING = np.frombuffer(b"[{", dtype=np.uint8)
 _CLOSING = np.frombuffer(b"]}", dtype=np.uint8)
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
@@ -95,9 +98,13 @@ def write_npz(stream: IO[bytes], data: Any, *, path: Any = None, compress: bool 
     arrays: dict[str, np.ndarray] = {}
     columns: list[str] = []
     extra: list[str] = []
+    members: list[str] = []
+    named = table.kind == "Events" and "x" in table.columns and "y" in table.columns
     for i, (name, array) in enumerate(table.columns.items()):
-        arrays[f"col{i}"] = np.ascontiguousarray(array)
+        member = _EVENT_MEMBERS.get(name, f"col{i}") if named else f"col{i}"
+        arrays[member] = np.ascontiguousarray(array)
         columns.append(name)
+        members.append(member)
     for name, array in table.extra.items():
         kept = _storable(name, np.asarray(array))
         if kept is not None:
@@ -108,6 +115,7 @@ def write_npz(stream: IO[bytes], data: Any, *, path: Any = None, compress: bool 
         "layout_version": LAYOUT_VERSION,
         "kind": table.kind,
         "columns": columns,
+        "members": members,
         "units": [table.units.get(c, "") for c in columns],
         "extra": extra,
         "attrs": table.attrs,
@@ -275,6 +283,10 @@ class NpzReader(Reader):
                 raise corrupt(f"{key!r} holds something other than strings")
         if len(head["units"]) != len(head["columns"]):
             raise corrupt(f"{len(head['columns'])} columns but {len(head['units'])} units")
+        members = head.setdefault("members", [f"col{i}" for i in range(len(head["columns"]))])
+        if (not isinstance(members, list) or len(members) != len(head["columns"])
+                or not all(isinstance(m, str) and m and m != MEMBER for m in members) or len(set(members)) != len(members)):
+            raise corrupt("'members' must name one distinct array per column")
         return head
 
     # -- reading ---------------------------------------------------------------------------------
@@ -292,7 +304,7 @@ class NpzReader(Reader):
         head = self.head
         try:
             with self.source.open() as handle, zipfile.ZipFile(handle) as archive:
-                columns = {name: self._member(archive, f"col{i}") for i, name in enumerate(head["columns"])}
+                columns = {name: self._member(archive, member) for name, member in zip(head["columns"], head["members"])}
                 extra = {name: self._member(archive, f"extra{i}") for i, name in enumerate(head["extra"])}
         except CorruptFileError:
             raise

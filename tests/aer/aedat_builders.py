@@ -185,13 +185,26 @@ def imu_packet(imu: np.ndarray) -> bytes:
     return _table_vector_packet(b"IMUS", rows, shared=False)
 
 
-def frame_packet(timestamp: int, width: int, height: int) -> bytes:
-    """A ``Frame`` (FRME) with a gradient 8-bit image; decoders only count it."""
+def frame_image(width: int, height: int, seed: int = 0) -> np.ndarray:
+    """The gradient 8-bit image :func:`frame_packet` writes (rows of ``width`` pixels)."""
+    return ((np.arange(width * height) * 7 + seed) % 251).astype(np.uint8).reshape(height, width)
+
+
+def frame_packet(timestamp: int, width: int, height: int, *, position: tuple[int, int] = (0, 0),
+                 exposure: tuple[int, int] | None = None, fmt: int = 0, seed: int = 0) -> bytes:
+    """A ``Frame`` (FRME, dv ``frame.fbs``): timestamps, format, size, position and 8-bit pixels.
+
+    Slots: 0 timestamp, 1 start of frame, 2 end of frame, 3 start of exposure, 4 end of exposure,
+    5 format (int8), 6 sizeX, 7 sizeY, 8 positionX, 9 positionY (int16), 10 pixels ``[uint8]``.
+    """
     fb = FB(b"FRME", True)
-    fields: list[tuple[str, Any] | None] = [("<q", timestamp)] + [None] * 5 + [("<h", width), ("<h", height)]
-    fields += [None, None, ("off", None)]
+    soe, eoe = exposure if exposure is not None else (timestamp - 100, timestamp + 100)
+    fields: list[tuple[str, Any] | None] = [("<q", timestamp), ("<q", soe - 10), ("<q", eoe + 10), ("<q", soe),
+                                            ("<q", eoe), _d(fmt, "<b"), ("<h", width), ("<h", height),
+                                            _d(position[0], "<h"), _d(position[1], "<h"), ("off", None)]
     root, offs = fb.table(fields)
-    pix = (np.arange(width * height) % 251).astype(np.uint8).tobytes()
+    channels = {0: 1, 16: 3, 24: 4}.get(fmt, 1)
+    pix = np.repeat(frame_image(width, height, seed).reshape(-1), channels).tobytes()
     vec = fb.struct_vector(pix, len(pix), align=4)
     fb.point(offs[10], vec)
     return fb.finish(root)
@@ -284,7 +297,7 @@ def build_aedat4(content: Aedat4Content, *, compression: str = "lz4", with_data_
             im = content.imu
             bodies.append((2, imu_packet(im), len(im), int(im["timestamp"][0]), int(im["timestamp"][-1])))
         if j <= content.frames:
-            bodies.append((1, frame_packet(int(e["t"][0]), 8, 6), 1, int(e["t"][0]), int(e["t"][0])))
+            bodies.append((1, frame_packet(int(e["t"][0]), 8, 6, seed=j), 1, int(e["t"][0]), int(e["t"][0])))
     code = COMPRESSION[compression]
     info = info_node(streams, compression)
     header_len = len(io_header(code, -1, info))
@@ -366,6 +379,29 @@ def special_packet(types: Sequence[int], data: Sequence[int], ts32: Sequence[int
     return Packet3(0, 8, 4, overflow, len(types), len(types), len(types), rec.tobytes())
 
 
+def frame_packet3(frames: Sequence[tuple[int, int, int, int, int, np.ndarray]], overflow: int = 0,
+                  max_x: int = 8, max_y: int = 6) -> Packet3:
+    """libcaer frame events (type 2): ``(sof, eof, soe, eoe, position_x, image uint16 (ly, lx))`` each.
+
+    Event = uint32 info (bit 0 valid, bits 1-3 channels) + int32 SOF, EOF, SOE, EOE, lengthX,
+    lengthY, positionX, positionY + ``max_x * max_y`` uint16 pixels; eventTSOffset 12 (SOE).
+    """
+    esize = 36 + 2 * max_x * max_y
+    out = bytearray()
+    for sof, eof, soe, eoe, px, image in frames:
+        ly, lx = image.shape
+        event = struct.pack("<Iiiiiiiii", 1 | (1 << 1), sof, eof, soe, eoe, lx, ly, px, 0)
+        event += np.ascontiguousarray(image, "<u2").tobytes()
+        out += event + b"\0" * (esize - len(event))
+    return Packet3(2, esize, 12, overflow, len(frames), len(frames), len(frames), bytes(out))
+
+
+def imu6_packet(rows: Sequence[Sequence[float]], ts32: Sequence[int], overflow: int = 0) -> Packet3:
+    """libcaer IMU6 events (type 3, 36 bytes): info, int32 t, accel xyz (g), gyro xyz (°/s), temperature (°C)."""
+    out = b"".join(struct.pack("<Ii7f", 1, int(t), *map(float, r)) for r, t in zip(rows, ts32))
+    return Packet3(3, 36, 4, overflow, len(rows), len(rows), len(rows), out)
+
+
 def opaque_packet(etype: int, esize: int, number: int, overflow: int = 0, fill: int = 0x5A) -> Packet3:
     """A packet of a type the decoder skips (IMU6 = 36-byte events, frames...), filled with a byte."""
     return Packet3(etype, esize, 4, overflow, number, number, number, bytes([fill]) * (esize * number))
@@ -401,11 +437,17 @@ def aedat3_conformance(version: str = "3.1") -> tuple[bytes, int, dict[str, Any]
     valid[[3, 15]] = False
     ts1 = np.sort(rng.integers(2**31 - 5000, 2**31 - 1, n1))
     ts2 = np.sort(rng.integers(0, 4000, n2))
+    imu_rows = [[0.5, -1.0, 0.25, 10.0, -20.0, 30.5, 27.0], [0.0, 1.0, -0.5, 1.5, 2.5, -3.5, 28.0]]
+    imu_ts = [int(ts1[1]), int(ts1[2])]
+    big = (np.arange(48, dtype=np.uint32) * 1361 % 65536).astype(np.uint16).reshape(6, 8)
+    small = (np.arange(12, dtype=np.uint32) * 4099 % 65536).astype(np.uint16).reshape(3, 4)
+    frames3 = [(int(ts1[3]), int(ts1[4]), int(ts1[3]) + 1, int(ts1[4]) - 1, 0, big),
+               (int(ts1[5]), int(ts1[6]), int(ts1[5]) + 1, int(ts1[6]) - 1, 2, small)]
     pk = [
         special_packet([1, 10], [0, 77], [int(ts1[0]), int(ts1[0]) + 1], overflow=0),
         polarity_packet(x[:n1], y[:n1], p[:n1], ts1, valid[:n1], version, overflow=0, spare=3),
-        opaque_packet(3, 36, 2, overflow=0),  # IMU6
-        opaque_packet(2, 64, 1, overflow=0, fill=0x01),  # a (tiny) frame; its bytes set bit 0
+        imu6_packet(imu_rows, imu_ts, overflow=0),
+        frame_packet3(frames3, overflow=0),
         polarity_packet(x[n1:], y[n1:], p[n1:], ts2, valid[n1:], version, overflow=1),
         opaque_packet(12, 8, 3, overflow=1),  # spike
         polarity_packet([], [], [], np.zeros(0, np.int32), np.zeros(0, bool), version, overflow=1),
@@ -418,8 +460,14 @@ def aedat3_conformance(version: str = "3.1") -> tuple[bytes, int, dict[str, Any]
         "header_end": end,
         "events": [[int(a), int(b), int(c), bool(d)] for a, b, c, d in zip(t64[keep], x[keep], y[keep], p[keep])],
         "invalid_events": int((~valid).sum()),
-        "skipped": {"imu6": {"packets": 1, "events": 2}, "frame": {"packets": 1, "events": 1},
-                    "spike": {"packets": 1, "events": 3}},
+        "skipped": {"spike": {"packets": 1, "events": 3}},
+        "imu": [[t] + [float(np.float32(v)) for v in r] for r, t in zip(imu_rows, imu_ts)],
+        "imu_fields": ["timestamp", "accelerometer_x", "accelerometer_y", "accelerometer_z", "gyroscope_x",
+                       "gyroscope_y", "gyroscope_z", "temperature"],
+        "frames": [{"exposure_start": f[2], "exposure_end": f[3], "frame_start": f[0], "frame_end": f[1],
+                    "timestamp": f[2], "position_x": f[4], "width": f[5].shape[1], "height": f[5].shape[0],
+                    "pixels": f[5].reshape(-1).tolist()} for f in frames3],
+        "triggers": [[int(ts1[0]), 0]],
         "special": [[int(ts1[0]), 1, 0], [int(ts1[0]) + 1, 10, 77]],
     }
     return data, end, expected
@@ -437,6 +485,7 @@ def aedat4_conformance(compression: str, with_data_table: bool = True) -> tuple[
         "triggers": [[int(a), int(b)] for a, b in content.triggers],
         "imu": [[int(r[0])] + [float(v) for v in list(r)[1:]] for r in content.imu],
         "frames": content.frames,
+        "frame_pixels": [frame_image(8, 6, j).reshape(-1).tolist() for j in range(1, content.frames + 1)],
         "width": content.width,
         "height": content.height,
     }

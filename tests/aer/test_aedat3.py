@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _aedat_test_support import VECTORS, builders, events_list, expected  # noqa: E402
 
+from neurofiles.plugin.events import IMU_DTYPE  # noqa: E402
 from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError  # noqa: E402
 from neurofiles._framework.source import Source  # noqa: E402
 from neurofiles.plugins.aer._aedat3 import decode_aedat3  # noqa: E402
@@ -46,6 +47,20 @@ def test_vector_decodes_to_expected(version: str) -> None:
     assert m["origin"] == ("lower-left" if version == "3.0" else "top-left")
     special = r["streams"]["special"]
     assert [[int(a), int(b), int(c)] for a, b, c in special] == exp["special"]
+    # special type 1 (timestamp reset) is a trigger: DV TriggerType 0, the AEDAT 4 dtype
+    assert [[int(a), int(b)] for a, b in r["streams"]["triggers"]] == exp["triggers"]
+    imu = r["streams"]["imu"]
+    assert imu.dtype == IMU_DTYPE
+    assert [[float(row[name]) for name in exp["imu_fields"]] for row in imu] == exp["imu"]
+    assert np.isnan(imu["magnetometer_x"]).all()  # IMU6: no magnetometer
+    frames = r["streams"]["frames"]
+    assert frames["images"].dtype == np.uint16 and frames["images"].shape == (2, 6, 8)
+    for i, f in enumerate(exp["frames"]):
+        h, w = f["height"], f["width"]
+        assert frames["images"][i, :h, :w].reshape(-1).tolist() == f["pixels"]
+        for key in ("exposure_start", "exposure_end", "frame_start", "frame_end", "position_x", "width", "height"):
+            assert int(frames[key][i]) == f[key]
+        assert int(frames["timestamps"][i]) == f["timestamp"]
     assert r["timestamps"].dtype == np.int64 and r["x"].dtype == np.uint16 and r["polarity"].dtype == np.bool_
 
 
@@ -90,10 +105,23 @@ def test_capacity_larger_than_number_skips_spare_slots(tmp_path: Path) -> None:
 
 def test_unknown_event_type_is_skipped_by_declared_size(tmp_path: Path) -> None:
     pol = B.polarity_packet(np.array([1]), np.array([1]), np.array([1]), np.array([100]), np.ones(1, bool), "3.1", 0)
-    data, end = B.build_aedat3([B.opaque_packet(99, 20, 5), pol, B.opaque_packet(4, 48, 2)])
+    data, end = B.build_aedat3([B.opaque_packet(99, 20, 5), pol, B.opaque_packet(12, 48, 2)])
     r = _decode(_write(tmp_path, data), end)
     assert r["timestamps"].tolist() == [100]
-    assert r["metadata"]["skipped"] == {"type99": {"packets": 1, "events": 5}, "imu9": {"packets": 1, "events": 2}}
+    assert r["metadata"]["skipped"] == {"type99": {"packets": 1, "events": 5}, "spike": {"packets": 1, "events": 2}}
+
+
+def test_frame_with_bad_layout_warns_and_is_named(tmp_path: Path) -> None:
+    """A frame event whose size does not fit its event is skipped loudly, never silently."""
+    bad = B.Packet3(2, 40, 12, 0, 1, 1, 1, struct.pack("<Iiiiiiiii", 3, 1, 2, 3, 4, 100, 100, 0, 0) + b"\0" * 4)
+    data, end = B.build_aedat3([bad])
+    path = _write(tmp_path, data)
+    with pytest.warns(FormatWarning, match="frame"):
+        r = _decode(path, end)
+    assert "frames" not in r["streams"]
+    assert r["metadata"]["frames_skipped"] == {"frame of 100x100 pixels, 1 channel(s) in a 40-byte event": 1}
+    with pytest.raises(CorruptFileError):
+        _decode(path, end, strict=True)
 
 
 def test_header_only_and_file_object(tmp_path: Path) -> None:

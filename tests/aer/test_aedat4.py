@@ -78,7 +78,7 @@ def test_real_sample_counts_and_timestamps(testdata: Path, name: str) -> None:
 def test_real_davis_streams(testdata: Path) -> None:
     r = _decode(testdata / "aer" / "davis.aedat4")
     m = r["metadata"]
-    assert m["frames"] == 3  # FRME packets skipped, counted
+    assert m["frames"] == 3 and r["streams"]["frames"]["images"].shape == (3, 260, 346)  # FRME packets decoded
     assert {s["type"] for s in m["streams"].values()} == {"EVTS", "FRME", "IMUS", "TRIG"}
     trig = r["streams"]["triggers"]
     imu = r["streams"]["imu"]
@@ -139,6 +139,10 @@ def test_vector_decodes_to_expected(stem: str) -> None:
     assert [list(map(int, t)) for t in r["streams"]["triggers"]] == exp["triggers"]
     assert [[int(row[0])] + [float(v) for v in list(row)[1:]] for row in r["streams"]["imu"]] == exp["imu"]
     assert r["metadata"]["frames"] == exp["frames"]
+    frames = r["streams"]["frames"]
+    assert frames["images"].dtype == np.uint8 and frames["images"].shape == (exp["frames"], 6, 8)
+    assert [img.reshape(-1).tolist() for img in frames["images"]] == exp["frame_pixels"]
+    assert (frames["exposure_end"] - frames["exposure_start"]).tolist() == [200] * exp["frames"]
     assert r["metadata"]["compression"] == exp["compression"]
     assert r["metadata"]["data_table"] is exp["data_table"]
     assert (r["metadata"]["width"], r["metadata"]["height"]) == (exp["width"], exp["height"])

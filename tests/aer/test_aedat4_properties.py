@@ -52,7 +52,8 @@ def test_aedat3_round_trip(tmp_path_factory, sizes: list[int], seed: int, versio
         p, valid = rng.integers(0, 2, k), rng.random(k) < 0.9
         ts = np.sort(rng.integers(0, 2**31, k))
         packets.append(builders.polarity_packet(x, y, p, ts, valid, version, overflow))
-        packets.append(builders.opaque_packet(int(rng.integers(2, 14)), int(rng.integers(1, 40)), int(rng.integers(0, 4))))
+        packets.append(builders.opaque_packet(int(rng.integers(5, 14)),  # types 2-4 (frame, IMU) are decoded
+                                               int(rng.integers(1, 40)), int(rng.integers(0, 4))))
         want += [[(overflow << 31) | int(t), int(a), int(b), bool(c)] for t, a, b, c, v in zip(ts, x, y, p, valid) if v]
     data, end = builders.build_aedat3(packets, version)
     path = tmp_path_factory.mktemp("h") / "r.aedat"

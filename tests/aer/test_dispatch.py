@@ -38,7 +38,7 @@ def test_aedat31_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path.write_bytes(HEADER31 + b"\x00" * 28)
     events = neurofiles.load(path, t_start=15e-6)
     (source, kwargs), = calls
-    assert kwargs == {"header_end": len(HEADER31), "version": "3.1"}
+    assert kwargs == {"header_end": len(HEADER31), "version": "3.1", "window": (15, None, False)}
     assert source.name == str(path)
     assert events.timestamps.tolist() == [20, 30] and events.x.tolist() == [2, 3]
     assert events.addresses is None
@@ -54,7 +54,7 @@ def test_aedat4_dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path.write_bytes(b"#!AER-DAT4.0\r\n" + b"\x10\x00\x00\x00" + b"#" * 16)
     events = neurofiles.load(path, strict=True)
     assert calls[0][1] == {"strict": True, "max_packet_bytes": 256 * 1024 * 1024, "max_decompressed_bytes": None,
-                           "threads": None}
+                           "threads": None, "window": None}
     assert len(events) == 3 and events.metadata["header_size"] == 14
 
 

@@ -85,7 +85,11 @@ def test_davis346_decode_out_of_range_aps_imu_and_ext():
     assert info["imu_words"] == 8 and info["imu_samples"] == 1 and info["imu_words_unpaired"] == 1
     assert out.streams["aps"]["adc"].tolist() == [0x155] and out.streams["aps"]["readout"].tolist() == [1]
     assert out.streams["aps"]["x"].tolist() == [345 - 4]
-    assert out.streams["imu"]["gz"].tolist() == [6000]
+    # IMU in physical units with jAER's default full scales (±8 g, ±1000 °/s): raw 6000 -> 6000/32.8 °/s
+    assert out.streams["imu"]["gyroscope_z"].tolist() == [pytest.approx(6000 / 32.8, rel=1e-6)]
+    assert out.streams["imu"]["accelerometer_x"].tolist() == [0.0]
+    assert out.streams["imu"]["accelerometer_y"].tolist() == [pytest.approx(1000 / 4096, rel=1e-6)]
+    assert out.streams["imu"]["temperature"].tolist() == [pytest.approx(3000 / 340 + 35, rel=1e-6)]
     assert out.metadata["sensor_size"] == (346, 260)
 
 

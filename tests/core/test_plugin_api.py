@@ -51,7 +51,10 @@ EXPECTED = {
     "neurofiles.plugin.tabular": [
         "Table", "dumps", "from_table", "jsonable_metadata", "kind_of", "split_label", "to_table",
     ],  # fmt: skip
-    "neurofiles.plugin.events": ["LAYOUTS", "decode_addresses", "encode_addresses", "tick_bounds"],
+    "neurofiles.plugin.events": [
+        "IMU_DTYPE", "IMU_FIELDS", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses",
+        "layout_for_chip", "stack_frames", "tick_bounds",
+    ],  # fmt: skip
     "neurofiles.plugin.units": ["seconds_per", "uniform_rate"],
     "neurofiles.plugin.storage": [
         "BackendUnavailableError", "Capabilities", "CorruptSessionError", "InvalidKeyError", "InvalidNameError",

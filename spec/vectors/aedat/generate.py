@@ -79,7 +79,9 @@ def main() -> None:
     vector("v2_crlf_pre2016.aedat", h + records(2, ev2), events=ev2, version="2.0", header_size=len(h),
            line_ending="CRLF", fields={"AEChip": "ch.unizh.ini.jaer.chip.retina.DVS128",
                                        "HardwareInterface": "DVS128-V1 0298"},
-           note="pre-2016 jAER header, no end marker; unsigned addresses with bit 31 set")
+           options={"decode": False},
+           note="pre-2016 jAER header, no end marker; unsigned addresses with bit 31 set;"
+                " decode=False keeps every raw record (the header's DVS128 chip would decode them)")
 
     lines = ["!AER-DAT2.0", " This is a raw AE data file - do not edit",
              " Data format is int32 address, int32 timestamp (8 bytes total), repeated for each event",
