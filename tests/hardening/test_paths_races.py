@@ -145,7 +145,11 @@ def swapper():
 thread = threading.Thread(target=swapper, daemon=True)
 thread.start()
 outcomes = {}
-for i in range(int(os.environ.get("ROUNDS", "300"))):
+rounds, deadline, i = int(os.environ.get("ROUNDS", "300")), time.monotonic() + 60, 0
+# at least `rounds` calls, and on until the swapper has made every kind once and a call succeeded
+# (on a loaded machine the swapper thread may barely run during the first rounds)
+while i < rounds or ((not all(kinds.values()) or "ok" not in outcomes) and time.monotonic() < deadline):
+    i += 1
     call = (neurofiles.load, neurofiles.detect)[i % 2]
     try:
         result = call(path)
@@ -167,7 +171,7 @@ print(json.dumps({"outcomes": outcomes, "kinds": kinds}))
 def test_load_and_detect_while_the_path_is_swapped_between_file_fifo_and_symlinks(tmp_path):
     result = run_script(SWAPPER, tmp_path)
     outcomes = result["outcomes"]
-    assert sum(outcomes.values()) == 300
+    assert sum(outcomes.values()) >= 300
     assert set(outcomes) <= {"ok", "NotARegularFileError", "SourceNotFoundError", "ReadError"}, outcomes
     assert outcomes.get("ok", 0) > 0, outcomes
     assert all(n > 0 for n in result["kinds"].values()), result["kinds"]
