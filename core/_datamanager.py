@@ -41,6 +41,31 @@ class MergeTypeError(StorageError, TypeError):
     """``get_merged`` met a value that is not a list or a tuple."""
 
 
+def _reopen_manager(
+    name: str,
+    datapath: str,
+    backend: str,
+    codec: str,
+    lock_timeout: float | None,
+    options: dict[str, Any],
+    only: tuple[str, ...] | None,
+) -> DataManager:
+    """Unpickle a :class:`DataManager`: open the same store again in this process."""
+    if only is not None:
+        from ._collate import PartitionSpec
+
+        return PartitionSpec(
+            name=name,
+            datapath=datapath,
+            basepath=os.path.abspath(os.path.join(datapath, name + ".data")),
+            backend=backend,
+            codec=codec,
+            sessions=only,
+            options=options,
+        ).open()
+    return DataManager(name, datapath, backend, codec=codec, lock_timeout=lock_timeout, **options)
+
+
 def _lookup_backend(name: str) -> type[StorageBackend]:
     from ._discovery import get_registry
 
@@ -167,6 +192,30 @@ class DataManager:
         self._attach(backend, codec, options)
         self.computer_session_filename = self.session_filename(self.computer_name)
 
+    # -- pickling (multiprocessing under spawn / forkserver) ---------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by location: the child reopens the store (its manifest decides backend and codec).
+
+        Only the store's name, folder, backend name and options, codec name,
+        lock timeout and (for a partition view) its session names travel; open
+        sessions of this process are flushed first so the child sees their
+        writes. A codec given as an instance travels by its registered name.
+        """
+        for session in list(self._writers):
+            if not session.closed:
+                session.flush()
+        state = (
+            self.name,
+            os.path.abspath(self.datapath),
+            self.backend_name,
+            self._codec.name,
+            self.lock_timeout,
+            dict(self._backend.options),
+            self._only,
+        )
+        return (_reopen_manager, state)
+
     # -- opening the store -----------------------------------------------------------------------
 
     def _attach(self, backend: str | None, codec: str | Codec | None, options: dict[str, Any]) -> None:
@@ -206,7 +255,7 @@ class DataManager:
             cls = _lookup_backend(backend)
             cls.check_options(options)
             codec_obj = codec_obj or get_codec(None)
-            store_options = cls.manifest_options(options) if new else dict(options)
+            store_options = {**options, **cls.manifest_options(options)} if new else dict(options)
         allowed = cls.capabilities.codecs
         if allowed is not None and codec_obj.name not in allowed:
             raise StoreManifestError(
@@ -308,6 +357,41 @@ class DataManager:
     def locking_computer_session(self) -> Session:
         """:meth:`locking_session` on the ``<user>.<host>`` session."""
         return self._open(self.computer_name, locking=True, exclusive=False)
+
+    def shelf(self, fname: str | os.PathLike[str]) -> Session:
+        """Brian 1's ``DataManager.shelf(fname)``: open the session stored at ``fname`` for writing.
+
+        ``fname`` is a session's file as :meth:`session_filename` returns it
+        (with or without the backend's suffix), or a session name. In Brian 1
+        this was a static method opening any file as a ``shelve``; here it is
+        bound to the store, and a path outside the data folder is refused with
+        :class:`InvalidNameError`. The session is held like :meth:`session` with
+        a name: exclusively, until closed.
+        """
+        return self.session(self._name_of(fname))
+
+    def _name_of(self, fname: str | os.PathLike[str]) -> str:
+        """The session name of a session file path (or a name, returned as is)."""
+        text = os.fspath(fname)
+        if not isinstance(text, str):
+            raise InvalidKeyError(f"a session file name must be a str path, got {type(text).__name__}")
+        base = os.path.abspath(self.basepath)
+        full = os.path.abspath(text) if os.path.isabs(text) or text.startswith(self.basepath) else None
+        if full is None:
+            return check_session_name(text)
+        rel = os.path.relpath(full, base)
+        if rel.startswith(os.pardir) or os.path.isabs(rel):
+            raise InvalidNameError(f"{text}: not a session file of the store at {self.basepath}")
+        rel = rel.replace(os.sep, "/")
+        stem, _ext = os.path.splitext(rel)
+        for candidate in (stem, rel):
+            try:
+                check_session_name(candidate)
+            except StorageError:
+                continue
+            if os.path.abspath(self._backend.session_path(candidate)) == full:
+                return candidate
+        return check_session_name(rel)
 
     def _forget_session(self, session: Session) -> None:
         self._writers.discard(session)
