@@ -7,7 +7,7 @@ import os
 import platform
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any, Union
@@ -19,18 +19,19 @@ from ._backend import (
     InvalidNameError,
     StorageBackend,
     StoreManifestError,
-    check_key,
     check_session_name,
 )
 from ._codec import Codec, CorruptValueError, get_codec
 from ._errors import OptionError, StorageError, StorageWarning
 from ._manifest import MANIFEST, read_manifest, write_manifest
-from ._session import Session
+from ._session import PARAMS_KEY, Session, check_params, check_user_key
 
 __all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "UnknownBackendError"]
 
 DEFAULT_BACKEND = "sqlite"
 Match = Union[str, Callable[[str], bool]]
+#: ``where=``: ``{param: value or predicate}`` (all must hold) or ``predicate(params) -> bool``.
+Where = Union[Mapping[str, Any], Callable[[dict[str, Any]], bool], None]
 
 
 class UnknownBackendError(StorageError, LookupError):
@@ -124,6 +125,34 @@ def _remove_folders(created: list[str]) -> None:
             os.rmdir(folder)
         except OSError:
             return
+
+
+def _matches(params: dict[str, Any], where: Where) -> bool:
+    """True if ``params`` satisfies ``where`` (see :meth:`DataManager.get`)."""
+    if callable(where):
+        return bool(where(params))
+    if not isinstance(where, Mapping):
+        raise OptionError(f"where must be a mapping or a callable, got {type(where).__name__}")
+    for name, wanted in where.items():
+        if name not in params:
+            return False
+        have = params[name]
+        if callable(wanted):
+            if not wanted(have):
+                return False
+        elif type(have) is not type(wanted) and not (_number(have) and _number(wanted)):
+            return False
+        else:
+            try:
+                if not bool(have == wanted):
+                    return False
+            except (TypeError, ValueError):  # an array compared with a scalar has no single truth
+                return False
+    return True
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class DataManager:
@@ -319,24 +348,43 @@ class DataManager:
     def _lock_path(self, name: str) -> Path:
         return Path(self.basepath) / "_locks" / (quote(name, safe="") + ".lock")
 
-    def _open(self, session_name: str | None, *, locking: bool, exclusive: bool) -> Session:
+    def _open(
+        self, session_name: str | None, *, locking: bool, exclusive: bool, params: Mapping[str, Any] | None = None
+    ) -> Session:
         if self._only is not None:
             raise StorageError("a partition view is read-only")
         name = check_session_name(self.session_name() if session_name is None else session_name)
+        checked = check_params(params) if params is not None else None
+        if checked is not None:
+            self._codec.encode(checked)  # refuse unstorable params before anything is created
         self._write_manifest()
         session = Session(self, name, locking=locking, exclusive=exclusive)
         self._writers.add(session)
+        if checked is not None:
+            try:
+                session.params = checked
+            except BaseException:
+                session.close()
+                raise
         return session
 
-    def session(self, session_name: str | None = None) -> Session:
+    def session(self, session_name: str | None = None, *, params: Mapping[str, Any] | None = None) -> Session:
         """Open a session for writing: a new unique one, or ``session_name``.
 
         A named session is held exclusively for its lifetime: a second writer
         of the same name fails fast with :class:`SessionBusyError`.
-        """
-        return self._open(session_name, locking=False, exclusive=session_name is not None)
 
-    def computer_session(self) -> Session:
+        Parameters
+        ----------
+        params
+            The run's parameters (``{"g": 0.1, "seed": 3}``): stored with the
+            session (replacing earlier ones), readable as ``session.params``,
+            filtered on by ``where=`` and listed by :meth:`table`. Not a key:
+            ``keys()``, ``items()`` and ``len()`` do not show them.
+        """
+        return self._open(session_name, locking=False, exclusive=session_name is not None, params=params)
+
+    def computer_session(self, *, params: Mapping[str, Any] | None = None) -> Session:
         """The session named ``<user>.<host>``, held exclusively while open.
 
         Raises
@@ -345,18 +393,20 @@ class DataManager:
             Another process (or session object) has it open; the message
             names its pid and host.
         """
-        return self._open(self.computer_name, locking=False, exclusive=True)
+        return self._open(self.computer_name, locking=False, exclusive=True, params=params)
 
-    def locking_session(self, session_name: str | None = None) -> Session:
+    def locking_session(
+        self, session_name: str | None = None, *, params: Mapping[str, Any] | None = None
+    ) -> Session:
         """A session shared by several processes: every operation holds its lock.
 
         Use ``with s.lock():`` around a read-modify-write.
         """
-        return self._open(session_name, locking=True, exclusive=False)
+        return self._open(session_name, locking=True, exclusive=False, params=params)
 
-    def locking_computer_session(self) -> Session:
+    def locking_computer_session(self, *, params: Mapping[str, Any] | None = None) -> Session:
         """:meth:`locking_session` on the ``<user>.<host>`` session."""
-        return self._open(self.computer_name, locking=True, exclusive=False)
+        return self._open(self.computer_name, locking=True, exclusive=False, params=params)
 
     def shelf(self, fname: str | os.PathLike[str]) -> Session:
         """Brian 1's ``DataManager.shelf(fname)``: open the session stored at ``fname`` for writing.
@@ -426,17 +476,83 @@ class DataManager:
             warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=4)
             return False, None
 
-    def get(self, key: str) -> dict[str, Any]:
-        """``{session name: value}`` for every session holding ``key``."""
-        self._backend.check_key(check_key(key))
+    def params(self, where: Where = None) -> dict[str, dict[str, Any]]:
+        """``{session name: parameters}`` of every session (``{}`` for one without), filtered by ``where``."""
+        names = self._names()
+        found: dict[str, dict[str, Any]] = {}
+        for session, data in self._backend.get_across(PARAMS_KEY, names):
+            ok, value = self._decode(session, "params", data)
+            if ok and isinstance(value, dict):
+                found[session] = value
+        everyone = {name: found.get(name, {}) for name in names}
+        if where is None:
+            return everyone
+        return {name: p for name, p in everyone.items() if _matches(p, where)}
+
+    def _selected(self, where: Where) -> list[str]:
+        if where is None:
+            return self._names()
+        return list(self.params(where))
+
+    def get(self, key: str, where: Where = None) -> dict[str, Any]:
+        """``{session name: value}`` for every session holding ``key``.
+
+        ``where`` keeps only sessions whose parameters match: a mapping
+        ``{"g": 0.1}`` (every named parameter present and ``==``, or a callable
+        value used as a predicate: ``{"g": lambda g: g > 0.05}``), or a
+        callable taking the whole ``params`` dict.
+        """
+        self._backend.check_key(check_user_key(key))
         result = {}
-        for session, data in sorted(self._backend.get_across(key, self._names()), key=lambda item: item[0]):
+        names = self._selected(where)
+        for session, data in sorted(self._backend.get_across(key, names), key=lambda item: item[0]):
             ok, value = self._decode(session, key, data)
             if ok:
                 result[session] = value
         return result
 
-    def get_merged(self, key: str) -> list[Any]:
+    def table(
+        self, keys: Sequence[str] | None = None, where: Where = None
+    ) -> tuple[list[str], list[list[Any]]]:
+        """Columns and rows: one row per session, its parameters and the values of ``keys``.
+
+        Columns are ``session``, every parameter name (sorted), then each of
+        ``keys`` (all keys if ``None``) that is not only a parameter name; a
+        key that is also a parameter name gets the column ``<key>.value``.
+        Missing entries are ``None``. Sessions are in name order.
+        """
+        params = self.params(where)
+        names = list(params)
+        pnames = sorted({p for values in params.values() for p in values})
+        wanted = sorted(self._backend.keys_across(names) - {PARAMS_KEY}) if keys is None else list(keys)
+        values: dict[str, dict[str, Any]] = {}
+        for key in wanted:
+            check_user_key(key)
+            got = {}
+            for session, data in self._backend.get_across(key, names):
+                ok, value = self._decode(session, key, data)
+                if ok:
+                    got[session] = value
+            if got or key not in pnames:
+                values[key] = got
+        columns = ["session", *pnames]
+        key_columns = [(f"{k}.value" if k in pnames else k, k) for k in values]
+        columns += [c for c, _k in key_columns]
+        rows = [
+            [name, *(params[name].get(p) for p in pnames), *(values[k].get(name) for _c, k in key_columns)]
+            for name in names
+        ]
+        return columns, rows
+
+    def to_dataframe(self, keys: Sequence[str] | None = None, where: Where = None) -> Any:
+        """:meth:`table` as a ``pandas.DataFrame`` (one row per session). Needs ``pip install 'neurofiles[pandas]'``."""
+        from ._specs import import_object
+
+        pd = import_object("pandas", needed_for="to_dataframe()", install_hint="pip install 'neurofiles[pandas]'")
+        columns, rows = self.table(keys, where)
+        return pd.DataFrame(rows, columns=columns)
+
+    def get_merged(self, key: str, where: Where = None) -> list[Any]:
         """Concatenate the values of ``key`` across sessions (in session-name order).
 
         Every value must be a ``list`` or ``tuple``; anything else (a numpy
@@ -444,7 +560,7 @@ class DataManager:
         the session: use :meth:`get` and merge by hand.
         """
         merged: list[Any] = []
-        for session, value in self.get(key).items():
+        for session, value in self.get(key, where).items():
             if not isinstance(value, (list, tuple)):
                 raise MergeTypeError(
                     f"get_merged({key!r}): session {session!r} holds a {type(value).__name__}, not a list or"
@@ -478,15 +594,19 @@ class DataManager:
 
     def keys(self) -> list[str]:
         """Every key of every session, sorted, without repeats."""
-        return sorted(self._backend.keys_across(self._names()))
+        return sorted(self._backend.keys_across(self._names()) - {PARAMS_KEY})
 
     def itemcount(self) -> int:
-        """The number of items across all sessions."""
-        return self._backend.count_across(self._names())
+        """The number of items across all sessions (parameters are not items)."""
+        names = self._names()
+        with_params = sum(1 for _ in self._backend.get_across(PARAMS_KEY, names))
+        return self._backend.count_across(names) - with_params
 
     def iteritems(self) -> Iterator[tuple[str, Any]]:
         """Yield ``(key, value)`` of every item of every session, one value in memory at a time."""
         for session, key, data in self._backend.items_across(self._names()):
+            if key == PARAMS_KEY:
+                continue
             ok, value = self._decode(session, key, data)
             if ok:
                 yield key, value
@@ -499,6 +619,8 @@ class DataManager:
     def iter_session_items(self) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(session, key, value)`` for every item, streaming."""
         for session, key, data in self._backend.items_across(self._names()):
+            if key == PARAMS_KEY:
+                continue
             ok, value = self._decode(session, key, data)
             if ok:
                 yield session, key, value
