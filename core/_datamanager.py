@@ -28,7 +28,7 @@ from ._session import PARAMS_KEY, Session, check_params, check_user_key
 
 __all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "UnknownBackendError"]
 
-DEFAULT_BACKEND = "sqlite"
+DEFAULT_BACKEND = "log"
 Match = Union[str, Callable[[str], bool]]
 #: ``where=``: ``{param: value or predicate}`` (all must hold) or ``predicate(params) -> bool``.
 Where = Union[Mapping[str, Any], Callable[[dict[str, Any]], bool], None]

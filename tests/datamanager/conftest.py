@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import need as need_extra
 
 REPO = Path(__file__).resolve().parents[2]
-BUILTIN_BACKENDS = ("sqlite", "dbm", "shelve")
+BUILTIN_BACKENDS = ("sqlite", "log", "dbm", "shelve")
 
 
 def need(module: str) -> None:

@@ -57,6 +57,8 @@ def garbage_session(dm: DataManager, name: str) -> Path:
     base = Path(dm.basepath) / name
     if backend == "sqlite":
         paths = [base.with_name(name + ".sqlite")]
+    elif backend == "log":
+        paths = [base.with_name(name + ".nflog")]
     elif dm.backend.options["flavour"] == "dumb":
         stem = name + (".dbm" if backend == "dbm" else "")
         paths = [base.with_name(stem + ".dat"), base.with_name(stem + ".dir")]
@@ -75,7 +77,7 @@ def test_garbage_session_file_is_skipped(dm: DataManager) -> None:
 
 def test_directory_named_like_a_session_is_skipped(dm: DataManager) -> None:
     good_store(dm)
-    name = {"sqlite": "ghost.sqlite", "dbm": "ghost.dbm.dat", "shelve": "ghost.dat"}[dm.backend_name]
+    name = {"sqlite": "ghost.sqlite", "log": "ghost.nflog", "dbm": "ghost.dbm.dat", "shelve": "ghost.dat"}[dm.backend_name]
     (Path(dm.basepath) / name).mkdir()
     expect_only_good(dm, name)
 
