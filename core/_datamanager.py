@@ -8,9 +8,8 @@ import platform
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor
 from pathlib import Path
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -25,6 +24,9 @@ from ._codec import Codec, CorruptValueError, get_codec
 from ._errors import OptionError, StorageError, StorageWarning
 from ._manifest import MANIFEST, read_manifest, write_manifest
 from ._session import PARAMS_KEY, Session, check_params, check_user_key
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 __all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "UnknownBackendError"]
 
@@ -67,7 +69,26 @@ def _reopen_manager(
     return DataManager(name, datapath, backend, codec=codec, lock_timeout=lock_timeout, **options)
 
 
+#: The built-in backends, imported directly: opening a store of theirs needs no entry-point scan.
+BUILTIN_BACKENDS = {
+    "log": ("neurofiles.plugins.log_store._backend", "LogBackend"),
+    "sqlite": ("neurofiles.plugins.sqlite_store._backend", "SqliteBackend"),
+    "dbm": ("neurofiles.plugins.dbm_store._backend", "DbmBackend"),
+    "shelve": ("neurofiles.plugins.shelve_store._backend", "ShelveBackend"),
+}
+
+
 def _lookup_backend(name: str) -> type[StorageBackend]:
+    builtin = BUILTIN_BACKENDS.get(name)
+    if builtin is not None:
+        import importlib
+
+        try:
+            cls = getattr(importlib.import_module(builtin[0]), builtin[1])
+        except (ImportError, AttributeError):  # a trimmed install: ask the registry
+            cls = None
+        if isinstance(cls, type) and issubclass(cls, StorageBackend):
+            return cls
     from ._discovery import get_registry
 
     backends = get_registry().backends

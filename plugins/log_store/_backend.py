@@ -46,6 +46,8 @@ _WRITE_FLAGS = (
     | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 )
 Signature = tuple[int, int, int]
+#: A folder mtime is trusted once this many nanoseconds have passed since it (coarse timestamps).
+SETTLE_NS = 1_000_000_000
 
 
 def _signature(st: os.stat_result) -> Signature:
@@ -137,6 +139,7 @@ class LogSession(SessionStore):
                 raise CorruptSessionError("not a regular file; refused, nothing written", path=self._path)
             if st.st_size == 0:
                 os.write(fd, HEADER)  # an empty, valid session from now on
+                self.backend.bump()  # type: ignore[attr-defined]
                 self._end = len(HEADER)
                 self._sig = None
                 return fd
@@ -172,6 +175,7 @@ class LogSession(SessionStore):
         finally:
             os.close(fd)
         os.replace(tmp, self._path)
+        self.backend.bump()  # type: ignore[attr-defined]
         self._items = {k: self._value(v) for k, v in self._items.items()}
         self._end = len(HEADER) + (len(segment) + 9 if segment else 0)
 
@@ -218,15 +222,17 @@ class LogSession(SessionStore):
             self._count = 0
             return
         data = bytes(pending) + commit_record(pending)
+        backend: LogBackend = self.backend  # type: ignore[assignment]
+        backend.bump()  # before and after: a reader rescans until a second after the last bump
         written = os.write(fd, data)
         while written < len(data):  # a short write (a signal, a full disk): finish it or raise
             written += os.write(fd, data[written:])
         pending.clear()
         self._count = 0
         self._end += len(data)
-        backend: LogBackend = self.backend  # type: ignore[assignment]
         if backend.durable:
             os.fsync(fd)
+        backend.bump()
         self._sig = _signature(os.fstat(fd))
 
     def refresh(self) -> None:
@@ -357,6 +363,29 @@ class LogBackend(StorageBackend):
         self.commit_seconds = float(self.options.get("commit_seconds", 1.0))
         self._base = os.fspath(self.basepath)
         self._cache: dict[str, tuple[Signature, Parsed]] = {}
+        self._dir_mtime: int | None = None
+        self._trust = False
+        self._names: list[str] | None = None
+        self._validated: set[str] = set()
+
+    def bump(self) -> None:
+        """Set the data folder's mtime to now: every commit does, so readers know something changed."""
+        try:
+            os.utime(self._base)
+        except OSError:
+            pass  # a reader that cannot see the bump still stats every session file
+
+    def _check_folder(self) -> None:
+        """Forget what was validated if the folder's mtime moved; trust it once it is a second old."""
+        try:
+            mtime = os.lstat(self._base).st_mtime_ns
+        except OSError:
+            mtime = None
+        if mtime != self._dir_mtime:
+            self._dir_mtime = mtime
+            self._validated = set()
+            self._names = None
+        self._trust = mtime is not None and time.time_ns() - mtime >= SETTLE_NS
 
     def check_key(self, key: str) -> None:
         """Every ``str`` key is stored as UTF-8 inside the file: nothing more to refuse."""
@@ -372,6 +401,16 @@ class LogBackend(StorageBackend):
         return f"{self._base}{os.sep}{name}{SUFFIX}"
 
     def list_sessions(self) -> Iterator[str]:
+        self._check_folder()
+        if self._trust and self._names is not None:
+            return iter(self._names)
+        trusted = self._trust
+        names = self._walk()
+        if trusted:
+            self._names = names
+        return iter(names)
+
+    def _walk(self) -> list[str]:
         names = []
         for rel, entry in walk_files(self.basepath):
             if rel.endswith("/"):
@@ -382,7 +421,7 @@ class LogBackend(StorageBackend):
                 names.append(rel[: -len(SUFFIX)])
             elif not rel.endswith(".tmp"):
                 self.warn_foreign(entry.path)
-        return iter(sorted(names))
+        return sorted(names)
 
     def open_session(self, name: str, *, writable: bool) -> SessionStore:
         return LogSession(self, name, self.session_path(name), writable=writable)
@@ -390,6 +429,7 @@ class LogBackend(StorageBackend):
     def delete_session(self, name: str) -> None:
         self._cache.pop(name, None)
         super().delete_session(name)
+        self.bump()
 
     # -- the cache -----------------------------------------------------------------------------
 
@@ -410,11 +450,20 @@ class LogBackend(StorageBackend):
         return sig, parsed
 
     def _states(self, names: Iterable[str]) -> Iterator[tuple[str, Parsed]]:
+        """Each session's parsed state: from the cache without a syscall while the folder is unchanged."""
         cache = self._cache
         path_of = self._path_str
         lstat = os.lstat
+        self._check_folder()
+        trust = self._trust
+        validated = self._validated
         for name in names:
             cached = cache.get(name)
+            if trust and cached is not None and name in validated:
+                yield name, cached[1]
+                continue
+            if trust:
+                validated.add(name)
             if cached is not None:
                 try:
                     st = lstat(path_of(name))
