@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from operator import itemgetter
 import os
 import platform
 import warnings
@@ -526,7 +527,7 @@ class DataManager:
         self._backend.check_key(check_user_key(key))
         result = {}
         names = self._selected(where)
-        for session, data in sorted(self._backend.get_across(key, names), key=lambda item: item[0]):
+        for session, data in sorted(self._backend.get_across(key, names), key=itemgetter(0)):
             ok, value = self._decode(session, key, data)
             if ok:
                 result[session] = value
