@@ -4,7 +4,10 @@ Only a :class:`PartitionSpec` (store location, backend name and options,
 codec, session names) travels to a worker; the worker opens the sessions
 itself and returns only what ``fn`` returns. Per-task overhead is 0.2-1 ms in
 Dask and far more for a process pool start, so the default is a few coarse
-partitions per core rather than one task per session.
+partitions per core rather than one task per session. A partition of more
+than :data:`NAMES_MAX` sessions travels as its first and last session name
+(the worker lists the store and keeps the names between them), so tasks and
+the scheduler graph stay small at 10^5 sessions.
 """
 
 from __future__ import annotations
@@ -24,9 +27,12 @@ from ._specs import import_object
 if TYPE_CHECKING:
     from ._datamanager import DataManager
 
-__all__ = ["PartitionSpec", "make_partitions", "map_partitions", "to_bag"]
+__all__ = ["NAMES_MAX", "PartitionSpec", "make_partitions", "map_partitions", "to_bag"]
 
 DASK_HINT = "pip install 'neurofiles[dask]'"
+#: A partition of more sessions than this travels as its first and last name, not as a name list,
+#: so a task's size (and the scheduler graph) does not grow with the store.
+NAMES_MAX = 1000
 
 
 @dataclass(frozen=True)
@@ -40,9 +46,12 @@ class PartitionSpec:
     codec: str
     sessions: tuple[str, ...]
     options: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: ``(first, last)`` session names: the partition is every session listed between them (inclusive)
+    #: when the worker opens it; :attr:`sessions` is then empty.
+    bounds: tuple[str, str] | None = None
 
     def open(self) -> DataManager:
-        """A read-only DataManager view restricted to :attr:`sessions`."""
+        """A read-only DataManager view restricted to :attr:`sessions` (or to :attr:`bounds`)."""
         from ._datamanager import DataManager, _lookup_backend
 
         view = DataManager.__new__(DataManager)
@@ -56,11 +65,16 @@ class PartitionSpec:
         view.backend_name = self.backend
         view._codec = get_codec(self.codec)
         view._backend = _lookup_backend(self.backend)(Path(self.basepath), self.options)
+        if self.bounds is not None:
+            first, last = self.bounds
+            view._only = tuple(n for n in view._backend.list_sessions() if first <= n <= last)
         view._manifest = {"backend": self.backend, "codec": self.codec}
         view.computer_session_filename = str(view._backend.session_path(view.computer_name))
         return view
 
     def __repr__(self) -> str:
+        if self.bounds is not None:
+            return f"<PartitionSpec sessions {self.bounds[0]!r}..{self.bounds[1]!r} of {self.basepath!r} ({self.backend})>"
         first = self.sessions[0] if self.sessions else ""
         return f"<PartitionSpec {len(self.sessions)} sessions from {first!r} of {self.basepath!r} ({self.backend})>"
 
@@ -83,18 +97,23 @@ def make_partitions(
         n = min(n, len(names))
         size = -(-len(names) // n)
     options = dict(dm.backend.options)
-    return [
-        PartitionSpec(
-            name=dm.name,
-            datapath=dm.datapath,
-            basepath=os.path.abspath(dm.basepath),
-            backend=dm.backend_name,
-            codec=dm.codec,
-            sessions=tuple(names[i : i + size]),
-            options=options,
+    specs = []
+    for i in range(0, len(names), size):
+        chunk = names[i : i + size]
+        large = len(chunk) > NAMES_MAX and dm._only is None  # a view keeps its exact names
+        specs.append(
+            PartitionSpec(
+                name=dm.name,
+                datapath=dm.datapath,
+                basepath=os.path.abspath(dm.basepath),
+                backend=dm.backend_name,
+                codec=dm.codec,
+                sessions=() if large else tuple(chunk),
+                options=options,
+                bounds=(chunk[0], chunk[-1]) if large else None,
+            )
         )
-        for i in range(0, len(names), size)
-    ]
+    return specs
 
 
 def run_partition(fn: Callable[[DataManager], Any], spec: PartitionSpec) -> Any:
