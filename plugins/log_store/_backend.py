@@ -83,7 +83,12 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
     assert fd is not None
     try:
         st = os.fstat(fd)
-        data = _read_all(fd, st.st_size)
+        head = os.read(fd, len(HEADER))
+        if head != HEADER:  # refuse a foreign file before reading more of it
+            raise CorruptSessionError(
+                f"not a neurofiles log session (does not start with the session header {HEADER!r})", path=path
+            )
+        data = head + _read_all(fd, st.st_size - len(head))
     finally:
         os.close(fd)
     try:

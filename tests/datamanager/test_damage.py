@@ -102,7 +102,7 @@ def test_corrupt_value_is_skipped_not_fatal(dm: DataManager) -> None:
 
 
 def test_sqlite_session_killed_before_first_commit(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     empty = Path(dm.basepath) / "starting.sqlite"
     empty.write_bytes(b"")  # what a writer killed right after creating the file leaves
@@ -118,7 +118,7 @@ def test_sqlite_session_killed_before_first_commit(tmp_path: Path) -> None:
 
 
 def test_truncated_sqlite_session(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     with dm.session("cut") as s:
         for i in range(200):
@@ -136,7 +136,7 @@ def test_truncated_sqlite_session(tmp_path: Path) -> None:
 
 
 def test_damage_after_indexing_is_noticed(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     with dm.session("later") as s:
         s["x"] = ["later"]
