@@ -25,17 +25,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurofiles._backend import (
-    Capabilities,
-    CorruptSessionError,
-    SessionStore,
-    StorageBackend,
-    UnsafeStoreFileError,
-    open_regular,
-    walk_files,
-)
-from neurofiles._errors import OptionError
+from neurofiles.plugin import Capabilities, CorruptSessionError, SessionStore, StorageBackend, walk_files
 
+from ._deps import OptionError, UnsafeStoreFileError, open_regular
 from ._format import DELETE, HEADER, SET, FormatError, Parsed, Value, commit_record, parse, record
 
 __all__ = ["LogBackend", "LogSession"]
