@@ -80,7 +80,8 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
             raise CorruptSessionError(
                 f"not a neurofiles log session (does not start with the session header {HEADER!r})", path=path
             )
-        data = head + _read_all(fd, st.st_size - len(head))
+        os.lseek(fd, 0, os.SEEK_SET)  # read it whole again rather than concatenate (no second copy)
+        data = _read_all(fd, st.st_size)
     finally:
         os.close(fd)
     try:

@@ -1,12 +1,13 @@
-"""The one place this plugin imports names that ``neurofiles.plugin`` does not export yet.
+"""The toolkit names this plugin uses beyond the core backend classes, all public.
 
-``open_regular`` and ``UnsafeStoreFileError`` (safe opening of store files) and ``OptionError``
-should become public in ``neurofiles.plugin``; until then they come from the private modules here.
+``open_regular`` (open a store file without following a link) comes from
+``neurofiles.plugin.storage``; ``UnsafeStoreFileError`` and ``OptionError``
+from ``neurofiles.plugin``.
 """
 
 from __future__ import annotations
 
-from neurofiles._backend import UnsafeStoreFileError, open_regular
-from neurofiles._errors import OptionError
+from neurofiles.plugin import OptionError, UnsafeStoreFileError
+from neurofiles.plugin.storage import open_regular
 
 __all__ = ["OptionError", "UnsafeStoreFileError", "open_regular"]

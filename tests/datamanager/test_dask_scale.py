@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from neurofiles import DataManager
-from neurofiles import _collate
+from neurofiles._storage import datamanager as _collate
 
 from . import _dask_tasks
 from .conftest import need

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from neurofiles import DataManager
-from neurofiles._backend import InvalidNameError
-from neurofiles._locking import SessionBusyError
+from neurofiles._errors import InvalidNameError
+from neurofiles._errors import SessionBusyError
 
 from . import _pool_tasks
 

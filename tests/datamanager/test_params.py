@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from neurofiles import DataManager
-from neurofiles._backend import InvalidNameError
+from neurofiles._errors import InvalidNameError
 from neurofiles._errors import MissingDependencyError, OptionError
-from neurofiles._session import PARAMS_KEY
+from neurofiles._storage.session import PARAMS_KEY
 
 
 def fill(dm: DataManager) -> None:

@@ -1,0 +1,100 @@
+"""Progress bars on standard error: shown on a terminal, silent otherwise.
+
+``set_progress(False)`` (or ``NEUROFILES_PROGRESS=0``) turns them off for the
+whole library; ``set_progress(True)`` forces them on even without a terminal.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TextIO, TypeVar
+
+__all__ = ["Progress", "progress", "set_progress"]
+
+T = TypeVar("T")
+_forced: bool | None = None
+REFRESH_SECONDS = 0.1
+MIN_SECONDS = 0.5  # work shorter than this never shows a bar
+
+
+def set_progress(enabled: bool | None) -> None:
+    """Turn progress bars on (True), off (False), or back to automatic (None)."""
+    global _forced
+    _forced = enabled
+
+
+def _enabled(stream: TextIO) -> bool:
+    if _forced is not None:
+        return _forced
+    env = os.environ.get("NEUROFILES_PROGRESS", "").strip().lower()
+    if env in ("0", "false", "no", "off"):
+        return False
+    if env in ("1", "true", "yes", "on"):
+        return True
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+class Progress:
+    """A counter that redraws one status line at most every 0.1 s."""
+
+    def __init__(self, total: int | None, desc: str, unit: str = "", stream: TextIO | None = None) -> None:
+        self.total = total
+        self.desc = desc
+        self.unit = unit
+        self.stream = stream or sys.stderr
+        self.enabled = _enabled(self.stream)
+        self.count = 0
+        self._start = time.monotonic()
+        self._last = 0.0
+        self._drawn = False
+
+    def update(self, n: int = 1) -> None:
+        """Advance by ``n`` and redraw if it is time."""
+        self.count += n
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._start >= MIN_SECONDS and now - self._last >= REFRESH_SECONDS:
+            self._last = now
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        rate = self.count / max(now - self._start, 1e-9)
+        if self.total:
+            done = min(1.0, self.count / self.total)
+            bar = "#" * int(done * 20)
+            text = f"{self.desc} [{bar:<20}] {done:6.1%} {self.count}/{self.total}{self.unit} {rate:,.0f}{self.unit}/s"
+        else:
+            text = f"{self.desc} {self.count}{self.unit} {rate:,.0f}{self.unit}/s"
+        self.stream.write("\r" + text)
+        self.stream.flush()
+        self._drawn = True
+
+    def close(self) -> None:
+        """End the status line if one was drawn."""
+        if self._drawn:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", unit: str = "") -> Iterator[T]:
+    """Yield ``items`` while showing a bar (only on a terminal, unless forced)."""
+    if total is None and hasattr(items, "__len__"):
+        total = len(items)  # type: ignore[arg-type]
+    with Progress(total, desc, unit) as bar:
+        for item in items:
+            yield item
+            bar.update()
+
+
+Progress.__module__ = "neurofiles.plugin.io"  # its public name
