@@ -9,6 +9,14 @@ on every call (with its glob bug fixed, so it can run at all). Times are the
 best of ``--repeat`` warm runs, in milliseconds; ratios are baseline / ours.
 
     python benchmarks/bench_datamanager.py [--sessions 1000] [--repeat 3] [--dir benchmarks/data/dm]
+
+``--fresh`` measures what a simulation user sees instead: ``--sessions`` sessions of 3 small keys
+(``rate``, ``n``, ``g``) written by the default backend and by Brian 1's shelve, the write cost
+and disk use per session, then a NEW PROCESS (interpreter start and imports included) for the
+first collation (``get_merged("rate")``, index not built yet), a new process for a later one,
+and the warm in-process call, against Brian's reopen-every-shelf read in a new process.
+
+    python benchmarks/bench_datamanager.py --fresh --sessions 20000
 """
 
 from __future__ import annotations
@@ -132,17 +140,127 @@ def operations(m: Any) -> dict[str, Callable[[], Any]]:
     }
 
 
+SMALL_KEYS = ("rate", "n", "g")
+
+
+def small_payload(i: int) -> dict[str, Any]:
+    return {"rate": [float(i % 97), 0.5], "n": i, "g": (i % 10) / 10}
+
+
+def disk_use(folder: Path) -> int:
+    """Bytes allocated on disk (``st_blocks``) by every file below ``folder``."""
+    total = 0
+    for dirpath, _dirs, files in os.walk(folder):
+        for f in files:
+            try:
+                total += os.lstat(os.path.join(dirpath, f)).st_blocks * 512
+            except OSError:
+                pass
+    return total
+
+
+_OURS = """
+import time, sys
+t0 = time.perf_counter()
+from neurofiles import DataManager
+dm = DataManager("fresh", sys.argv[1])
+merged = dm.get_merged("rate")
+print(len(merged), time.perf_counter() - t0)
+"""
+
+_BRIAN = """
+import time, sys, os, shelve
+t0 = time.perf_counter()
+base = sys.argv[1]
+stems = sorted({os.path.splitext(e.name)[0] for e in os.scandir(base) if e.name.endswith(".dir")})
+merged = []
+for stem in stems:
+    shelf = shelve.open(os.path.join(base, stem), flag="r", protocol=2)
+    if "rate" in shelf:
+        merged.extend(shelf["rate"])
+    shelf.close()
+print(len(merged), time.perf_counter() - t0)
+"""
+
+
+def fresh_process(code: str, arg: str) -> tuple[float, float, int]:
+    """Run ``code`` in a new interpreter: (wall seconds, seconds measured inside, items merged)."""
+    import subprocess
+    import sys
+
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", code, arg], capture_output=True, text=True, check=True)
+    wall = time.perf_counter() - start
+    count, inside = proc.stdout.split()
+    return wall, float(inside), int(count)
+
+
+def fresh_main(root: Path, n: int, repeat: int) -> None:
+    import dbm.dumb
+
+    print(f"writing {n} sessions x {len(SMALL_KEYS)} small keys into {root} ...")
+    dm = DataManager("fresh", root)
+    user = getpass.getuser()
+    start = time.perf_counter()
+    for i in range(n):
+        with dm.session() as s:  # a new <user>.<uuid4> session, as Brian's dm.session()
+            for key, value in small_payload(i).items():
+                s[key] = value
+    ours_write = time.perf_counter() - start
+    dm.close()
+    base = root / "brian.data"
+    base.mkdir(parents=True)
+    start = time.perf_counter()
+    for i in range(n):
+        shelf = shelve.Shelf(dbm.dumb.open(str(base / f"{user}.{uuid.uuid4()}"), "c"), protocol=2)
+        for key, value in small_payload(i).items():
+            shelf[key] = value
+        shelf.close()
+    brian_write = time.perf_counter() - start
+    ours_disk, brian_disk = disk_use(root / "fresh.data"), disk_use(base)
+
+    brian = min((fresh_process(_BRIAN, str(base)) for _ in range(repeat)), key=lambda r: r[0])
+    first = fresh_process(_OURS, str(root))
+    later = min((fresh_process(_OURS, str(root)) for _ in range(repeat)), key=lambda r: r[0])
+    assert first[2] == later[2] == brian[2] == 2 * n, (first, later, brian)
+    dm = DataManager("fresh", root)
+    dm.get_merged("rate")
+    warm_ms, merged = best(lambda: dm.get_merged("rate"), max(repeat, 3))
+    assert len(merged) == 2 * n
+    dm.close()
+
+    print()
+    print(f"{n} sessions x {len(SMALL_KEYS)} small keys; default backend {DataManager('fresh', root).backend_name!r}")
+    print(f"  write per session:   ours {ours_write / n * 1000:7.3f} ms   Brian {brian_write / n * 1000:7.3f} ms"
+          f"   ({brian_write / ours_write:4.2f}x)")
+    print(f"  disk per session:    ours {ours_disk / n / 1024:7.2f} KiB  Brian {brian_disk / n / 1024:7.2f} KiB"
+          f"  ({brian_disk / max(ours_disk, 1):4.2f}x)")
+    print("  new process, wall (inside) seconds:")
+    print(f"    Brian get_merged           {brian[0]:7.3f} ({brian[1]:7.3f})")
+    print(f"    ours first (index cold)    {first[0]:7.3f} ({first[1]:7.3f})   {brian[0] / first[0]:5.2f}x Brian")
+    print(f"    ours later (new process)   {later[0]:7.3f} ({later[1]:7.3f})   {brian[0] / later[0]:5.2f}x Brian")
+    print(f"  warm in-process call:        {warm_ms:7.1f} ms          {brian[1] * 1000 / warm_ms:5.1f}x Brian (inside)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--dir", default=str(Path(__file__).parent / "data" / "dm"))
     parser.add_argument("--keep", action="store_true", help="keep the stores afterwards")
+    parser.add_argument("--fresh", action="store_true", help="new-process first/later collation, small sessions")
     args = parser.parse_args()
     root = Path(args.dir)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     n = args.sessions
+    if args.fresh:
+        try:
+            fresh_main(root, n, args.repeat)
+        finally:
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
+        return
     warnings.simplefilter("error")  # a clean store must collate without a single warning
 
     print(f"writing {n} sessions x {len(KEYS)} keys per store into {root} ...")

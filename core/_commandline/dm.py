@@ -8,10 +8,10 @@ from typing import Any
 
 from .._framework.backend import StoreManifestError
 from .._storage.codec import Codec, CorruptValueError, SafeCodec
-from .._errors import StorageError, StorageWarning
+from .._errors import OptionError, StorageError, StorageWarning
 from .._storage.manifest import read_manifest
 
-__all__ = ["open_store", "store_summary", "store_values"]
+__all__ = ["add_table_command", "cmd_dm_table", "open_store", "store_summary", "store_table", "store_values"]
 
 
 def _locate(folder: str) -> Path:
@@ -183,3 +183,126 @@ def describe_value(value: Any, limit: int = 100) -> str:
     if len(text) > limit:
         text = text[: limit - 3] + "..."
     return f"{head}: {text}"
+
+
+def parse_where(items: list[str] | None) -> dict[str, Any] | None:
+    """``["g=0.1", "name=x"]`` -> ``{"g": 0.1, "name": "x"}`` (values read as JSON, else as text)."""
+    if not items:
+        return None
+    import json
+
+    where: dict[str, Any] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep or not name:
+            raise OptionError(f"--where {item!r}: expected NAME=VALUE")
+        try:
+            where[name] = json.loads(text)
+        except ValueError:
+            where[name] = text
+    return where
+
+
+def store_table(
+    folder: str,
+    keys: list[str] | None,
+    where: dict[str, Any] | None = None,
+    backend: str | None = None,
+    *,
+    trust_pickle: bool = False,
+) -> tuple[list[str], list[list[Any]], list[str], int]:
+    """``DataManager.table()`` of the store in ``folder``: columns, rows, storage warnings, refused pickles.
+
+    Values (and parameters) are read with the pickle-free codec unless
+    ``trust_pickle``, as for ``dm get``.
+    """
+    codec = None if trust_pickle else _RefusingCodec()
+    base = _locate(folder)
+    if read_manifest(base) is None and not any(not p.name.startswith("_") for p in base.iterdir()):
+        return ["session"], [], [], 0
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", StorageWarning)
+        with open_store(folder, backend, codec) as dm:
+            columns, rows = dm.table(keys, where)
+    messages = [str(w.message) for w in caught if issubclass(w.category, StorageWarning)]
+    refused = 0 if codec is None else codec.refused or sum(_SAFE_REFUSAL in text for text in messages)
+    return columns, rows, messages, refused
+
+
+def table_cell(value: Any) -> str:
+    """A value as one CSV/text cell: scalars as text, containers and arrays as JSON."""
+    import json
+
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return repr(value)
+    if hasattr(value, "tolist"):
+        value = value.tolist()
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def write_table(columns: list[str], rows: list[list[Any]], out: Any, *, csv_format: bool) -> None:
+    """Write the table as CSV, or as aligned text columns."""
+    cells = [[table_cell(v) for v in row] for row in rows]
+    if csv_format:
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(cells)
+        return
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    out.write("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip() + "\n")
+    for row in cells:
+        out.write("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() + "\n")
+
+
+def add_table_command(commands: Any, run: Any) -> None:
+    """Register ``neurofiles dm table`` on the ``dm`` sub-parsers, calling ``run(args)``."""
+    p = commands.add_parser(
+        "table",
+        help="one row per session: its parameters and the values of KEYS",
+        description="One row per session: the session name, its parameters (DataManager.session(params=...))"
+        " and the values of the chosen keys. Values are read with the pickle-free 'safe' codec unless"
+        " --trust-pickle is given (see `dm get`).",
+    )
+    p.add_argument("folder", metavar="DIR")
+    p.add_argument("--keys", help="comma-separated keys or parameter names (default: every key)")
+    p.add_argument(
+        "--where", action="append", metavar="NAME=VALUE", help="keep sessions whose parameter NAME equals VALUE (JSON)"
+    )
+    p.add_argument("--backend", help="backend of a store without manifest")
+    p.add_argument("--trust-pickle", action="store_true", help="unpickle values (only for stores you trust)")
+    form = p.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="print CSV")
+    form.add_argument("--json", action="store_true", help="print a JSON list of row objects")
+    p.set_defaults(run=run)
+
+
+def cmd_dm_table(args: Any, dump: Any) -> int:
+    """Run ``neurofiles dm table``; ``dump`` prints JSON."""
+    import sys
+
+    keys = [k for k in args.keys.split(",") if k] if args.keys else None
+    columns, rows, warned, refused = store_table(
+        args.folder, keys, parse_where(args.where), args.backend, trust_pickle=args.trust_pickle
+    )
+    for text in warned:
+        print(f"neurofiles dm table: warning: {text}", file=sys.stderr)
+    if refused:
+        print(
+            f"neurofiles dm table: {refused} value(s) were not loaded (pickled; pass --trust-pickle only if you"
+            " trust the store)",
+            file=sys.stderr,
+        )
+    if args.json:
+        dump([dict(zip(columns, row)) for row in rows])
+    else:
+        write_table(columns, rows, sys.stdout, csv_format=args.csv)
+    return 0

@@ -236,6 +236,12 @@ def _cmd_dm_get(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_dm_table(args: argparse.Namespace) -> int:
+    from .dm import cmd_dm_table
+
+    return cmd_dm_table(args, _dump)
+
+
 def _key_value(text: str) -> str:
     """An ``-O``/``-W`` argument: ``KEY=VALUE`` with an identifier as key, else a usage error (exit 2)."""
     key, sep, _ = text.partition("=")
@@ -390,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--json", action="store_true", help="print JSON (numpy arrays become lists)")
     p.set_defaults(run=_cmd_dm_get)
+    from .dm import add_table_command
+
+    add_table_command(dm_commands, _cmd_dm_table)
     return parser
 
 

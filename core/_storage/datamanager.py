@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import getpass
+from operator import itemgetter
 import os
 import platform
 import warnings
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,6 @@ from .._framework.backend import (
     InvalidNameError,
     StorageBackend,
     StoreManifestError,
-    check_key,
     check_session_name,
 )
 from .codec import Codec, CorruptValueError, get_codec
@@ -30,17 +30,36 @@ from .._errors import MergeTypeError, UnknownBackendError  # re-exported
 from .locking import FileLock
 from .._framework.lookup import backend_by_name, detect_backend
 from .manifest import MANIFEST, read_manifest, write_manifest
-from .session import Session
+from .session import PARAMS_KEY, Session, check_params, check_user_key
 
-__all__ = ["DEFAULT_BACKEND", "DataManager", "MergeTypeError", "PartitionSpec", "UnknownBackendError", "make_partitions"]
+__all__ = [
+    "DEFAULT_BACKEND",
+    "NAMES_MAX",
+    "DataManager",
+    "MergeTypeError",
+    "PartitionSpec",
+    "UnknownBackendError",
+    "make_partitions",
+]
 
-DEFAULT_BACKEND = "sqlite"
+DEFAULT_BACKEND = "log"
 Match = Union[str, Callable[[str], bool]]
+#: ``where=``: ``{param: value or predicate}`` (all must hold) or ``predicate(params) -> bool``.
+Where = Union[Mapping[str, Any], Callable[[dict[str, Any]], bool], None]
+#: A partition of more sessions than this travels as its first and last name, not as a name list,
+#: so a task's size (and the scheduler graph) does not grow with the store.
+NAMES_MAX = 1000
 
 
 @dataclass(frozen=True)
 class PartitionSpec:
-    """Everything a worker needs to open some sessions of a store, and nothing else."""
+    """Everything a worker needs to open some sessions of a store, and nothing else.
+
+    A partition of more than :data:`NAMES_MAX` sessions travels as its first
+    and last session name (:attr:`bounds`; the worker lists the store and keeps
+    the names between them), so tasks and the scheduler graph stay small at
+    10^5 sessions.
+    """
 
     name: str
     datapath: str
@@ -49,12 +68,17 @@ class PartitionSpec:
     codec: str
     sessions: tuple[str, ...]
     options: dict[str, Any] = field(default_factory=dict, hash=False)
+    #: ``(first, last)`` session names: the partition is every session listed between them (inclusive)
+    #: when the worker opens it; :attr:`sessions` is then empty.
+    bounds: tuple[str, str] | None = None
 
     def open(self) -> DataManager:
-        """A read-only DataManager view restricted to :attr:`sessions`."""
+        """A read-only DataManager view restricted to :attr:`sessions` (or to :attr:`bounds`)."""
         return DataManager.partition_view(self)
 
     def __repr__(self) -> str:
+        if self.bounds is not None:
+            return f"<PartitionSpec sessions {self.bounds[0]!r}..{self.bounds[1]!r} of {self.basepath!r} ({self.backend})>"
         first = self.sessions[0] if self.sessions else ""
         return f"<PartitionSpec {len(self.sessions)} sessions from {first!r} of {self.basepath!r} ({self.backend})>"
 
@@ -77,18 +101,70 @@ def make_partitions(
         n = min(n, len(names))
         size = -(-len(names) // n)
     options = dict(dm.backend.options)
-    return [
-        PartitionSpec(
-            name=dm.name,
-            datapath=dm.datapath,
-            basepath=os.path.abspath(dm.basepath),
-            backend=dm.backend_name,
-            codec=dm.codec,
-            sessions=tuple(names[i : i + size]),
-            options=options,
+    specs = []
+    for i in range(0, len(names), size):
+        chunk = names[i : i + size]
+        large = len(chunk) > NAMES_MAX and dm._only is None  # a view keeps its exact names
+        specs.append(
+            PartitionSpec(
+                name=dm.name,
+                datapath=dm.datapath,
+                basepath=os.path.abspath(dm.basepath),
+                backend=dm.backend_name,
+                codec=dm.codec,
+                sessions=() if large else tuple(chunk),
+                options=options,
+                bounds=(chunk[0], chunk[-1]) if large else None,
+            )
         )
-        for i in range(0, len(names), size)
-    ]
+    return specs
+
+
+def _reopen_manager(
+    name: str,
+    datapath: str,
+    backend: str,
+    codec: str,
+    lock_timeout: float | None,
+    options: dict[str, Any],
+    only: tuple[str, ...] | None,
+) -> DataManager:
+    """Unpickle a :class:`DataManager`: open the same store again in this process."""
+    if only is not None:
+        return PartitionSpec(
+            name=name,
+            datapath=datapath,
+            basepath=os.path.abspath(os.path.join(datapath, name + ".data")),
+            backend=backend,
+            codec=codec,
+            sessions=only,
+            options=options,
+        ).open()
+    return DataManager(name, datapath, backend, codec=codec, lock_timeout=lock_timeout, **options)
+
+
+#: The built-in backends, imported directly: opening a store of theirs needs no entry-point scan.
+BUILTIN_BACKENDS = {
+    "log": ("neurofiles.plugins.log_store._backend", "LogBackend"),
+    "sqlite": ("neurofiles.plugins.sqlite_store._backend", "SqliteBackend"),
+    "dbm": ("neurofiles.plugins.dbm_store._backend", "DbmBackend"),
+    "shelve": ("neurofiles.plugins.shelve_store._backend", "ShelveBackend"),
+}
+
+
+def _lookup_backend(name: str) -> type[StorageBackend]:
+    """:func:`backend_by_name`, with the built-in backends imported directly (no entry-point scan)."""
+    builtin = BUILTIN_BACKENDS.get(name)
+    if builtin is not None:
+        import importlib
+
+        try:
+            cls = getattr(importlib.import_module(builtin[0]), builtin[1])
+        except (ImportError, AttributeError):  # a trimmed install: ask the registry
+            cls = None
+        if isinstance(cls, type) and issubclass(cls, StorageBackend):
+            return cls
+    return backend_by_name(get_registry(), name)
 
 
 def _has_sessions(basepath: Path) -> bool:
@@ -120,6 +196,34 @@ def _remove_folders(created: list[str]) -> None:
             os.rmdir(folder)
         except OSError:
             return
+
+
+def _matches(params: dict[str, Any], where: Where) -> bool:
+    """True if ``params`` satisfies ``where`` (see :meth:`DataManager.get`)."""
+    if callable(where):
+        return bool(where(params))
+    if not isinstance(where, Mapping):
+        raise OptionError(f"where must be a mapping or a callable, got {type(where).__name__}")
+    for name, wanted in where.items():
+        if name not in params:
+            return False
+        have = params[name]
+        if callable(wanted):
+            if not wanted(have):
+                return False
+        elif type(have) is not type(wanted) and not (_number(have) and _number(wanted)):
+            return False
+        else:
+            try:
+                if not bool(have == wanted):
+                    return False
+            except (TypeError, ValueError):  # an array compared with a scalar has no single truth
+                return False
+    return True
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 class DataManager:
@@ -205,9 +309,36 @@ class DataManager:
         view = cls.__new__(cls)
         view._setup(spec.name, spec.datapath, 60.0, only=spec.sessions)
         view.basepath = spec.basepath
-        backend = backend_by_name(get_registry(), spec.backend)(Path(spec.basepath), spec.options)
+        backend = _lookup_backend(spec.backend)(Path(spec.basepath), spec.options)
+        if spec.bounds is not None:
+            first, last = spec.bounds
+            view._only = tuple(n for n in backend.list_sessions() if first <= n <= last)
         view._bind(spec.backend, backend, get_codec(spec.codec), {"backend": spec.backend, "codec": spec.codec})
         return view
+
+    # -- pickling (multiprocessing under spawn / forkserver) ---------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by location: the child reopens the store (its manifest decides backend and codec).
+
+        Only the store's name, folder, backend name and options, codec name,
+        lock timeout and (for a partition view) its session names travel; open
+        sessions of this process are flushed first so the child sees their
+        writes. A codec given as an instance travels by its registered name.
+        """
+        for session in list(self._writers):
+            if not session.closed:
+                session.flush()
+        state = (
+            self.name,
+            os.path.abspath(self.datapath),
+            self.backend_name,
+            self._codec.name,
+            self.lock_timeout,
+            dict(self._backend.options),
+            self._only,
+        )
+        return (_reopen_manager, state)
 
     # -- opening the store -----------------------------------------------------------------------
 
@@ -227,7 +358,7 @@ class DataManager:
                 )
             self.backend_name = manifest["backend"]
             codec_obj = codec_obj or get_codec(manifest["codec"])
-            cls = backend_by_name(get_registry(), self.backend_name)
+            cls = _lookup_backend(self.backend_name)
             try:
                 cls.check_options(manifest["options"])
             except OptionError as exc:
@@ -245,10 +376,10 @@ class DataManager:
                         " them; pass backend=... to say which backend wrote it"
                     )
             self.backend_name = backend
-            cls = backend_by_name(get_registry(), backend)
+            cls = _lookup_backend(backend)
             cls.check_options(options)
             codec_obj = codec_obj or get_codec(None)
-            store_options = cls.manifest_options(options) if new else dict(options)
+            store_options = {**options, **cls.manifest_options(options)} if new else dict(options)
         allowed = cls.capabilities.codecs
         if allowed is not None and codec_obj.name not in allowed:
             raise StoreManifestError(
@@ -310,27 +441,53 @@ class DataManager:
     def _lock_path(self, name: str) -> Path:
         return Path(self.basepath) / "_locks" / (quote(name, safe="") + ".lock")
 
-    def _open(self, session_name: str | None, *, locking: bool, exclusive: bool) -> Session:
+    def _open(
+        self, session_name: str | None, *, locking: bool, exclusive: bool, params: Mapping[str, Any] | None = None
+    ) -> Session:
         if self._only is not None:
             raise StorageError("a partition view is read-only")
         name = check_session_name(self.session_name() if session_name is None else session_name)
+        checked = check_params(params) if params is not None else None
+        if checked is not None:
+            self._codec.encode(checked)  # refuse unstorable params before anything is created
         self._write_manifest()
         lock = FileLock(self._lock_path(name), timeout=self.lock_timeout)
         session = Session(
-            self._backend, name, self._codec, lock, locking=locking, exclusive=exclusive, on_close=self._forget_session
+            self._backend,
+            name,
+            self._codec,
+            lock,
+            locking=locking,
+            exclusive=exclusive,
+            on_close=self._forget_session,
         )
+        session._manager = self  # lets the session pickle (it reopens through this store)
         self._writers.add(session)
+        if checked is not None:
+            try:
+                session.params = checked
+            except BaseException:
+                session.close()
+                raise
         return session
 
-    def session(self, session_name: str | None = None) -> Session:
+    def session(self, session_name: str | None = None, *, params: Mapping[str, Any] | None = None) -> Session:
         """Open a session for writing: a new unique one, or ``session_name``.
 
         A named session is held exclusively for its lifetime: a second writer
         of the same name fails fast with :class:`SessionBusyError`.
-        """
-        return self._open(session_name, locking=False, exclusive=session_name is not None)
 
-    def computer_session(self) -> Session:
+        Parameters
+        ----------
+        params
+            The run's parameters (``{"g": 0.1, "seed": 3}``): stored with the
+            session (replacing earlier ones), readable as ``session.params``,
+            filtered on by ``where=`` and listed by :meth:`table`. Not a key:
+            ``keys()``, ``items()`` and ``len()`` do not show them.
+        """
+        return self._open(session_name, locking=False, exclusive=session_name is not None, params=params)
+
+    def computer_session(self, *, params: Mapping[str, Any] | None = None) -> Session:
         """The session named ``<user>.<host>``, held exclusively while open.
 
         Raises
@@ -339,18 +496,55 @@ class DataManager:
             Another process (or session object) has it open; the message
             names its pid and host.
         """
-        return self._open(self.computer_name, locking=False, exclusive=True)
+        return self._open(self.computer_name, locking=False, exclusive=True, params=params)
 
-    def locking_session(self, session_name: str | None = None) -> Session:
+    def locking_session(
+        self, session_name: str | None = None, *, params: Mapping[str, Any] | None = None
+    ) -> Session:
         """A session shared by several processes: every operation holds its lock.
 
         Use ``with s.lock():`` around a read-modify-write.
         """
-        return self._open(session_name, locking=True, exclusive=False)
+        return self._open(session_name, locking=True, exclusive=False, params=params)
 
-    def locking_computer_session(self) -> Session:
+    def locking_computer_session(self, *, params: Mapping[str, Any] | None = None) -> Session:
         """:meth:`locking_session` on the ``<user>.<host>`` session."""
-        return self._open(self.computer_name, locking=True, exclusive=False)
+        return self._open(self.computer_name, locking=True, exclusive=False, params=params)
+
+    def shelf(self, fname: str | os.PathLike[str]) -> Session:
+        """Brian 1's ``DataManager.shelf(fname)``: open the session stored at ``fname`` for writing.
+
+        ``fname`` is a session's file as :meth:`session_filename` returns it
+        (with or without the backend's suffix), or a session name. In Brian 1
+        this was a static method opening any file as a ``shelve``; here it is
+        bound to the store, and a path outside the data folder is refused with
+        :class:`InvalidNameError`. The session is held like :meth:`session` with
+        a name: exclusively, until closed.
+        """
+        return self.session(self._name_of(fname))
+
+    def _name_of(self, fname: str | os.PathLike[str]) -> str:
+        """The session name of a session file path (or a name, returned as is)."""
+        text = os.fspath(fname)
+        if not isinstance(text, str):
+            raise InvalidKeyError(f"a session file name must be a str path, got {type(text).__name__}")
+        base = os.path.abspath(self.basepath)
+        full = os.path.abspath(text) if os.path.isabs(text) or text.startswith(self.basepath) else None
+        if full is None:
+            return check_session_name(text)
+        rel = os.path.relpath(full, base)
+        if rel.startswith(os.pardir) or os.path.isabs(rel):
+            raise InvalidNameError(f"{text}: not a session file of the store at {self.basepath}")
+        rel = rel.replace(os.sep, "/")
+        stem, _ext = os.path.splitext(rel)
+        for candidate in (stem, rel):
+            try:
+                check_session_name(candidate)
+            except StorageError:
+                continue
+            if os.path.abspath(self._backend.session_path(candidate)) == full:
+                return candidate
+        return check_session_name(rel)
 
     def _forget_session(self, session: Session) -> None:
         self._writers.discard(session)
@@ -385,17 +579,83 @@ class DataManager:
             warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=4)
             return False, None
 
-    def get(self, key: str) -> dict[str, Any]:
-        """``{session name: value}`` for every session holding ``key``."""
-        self._backend.check_key(check_key(key))
+    def params(self, where: Where = None) -> dict[str, dict[str, Any]]:
+        """``{session name: parameters}`` of every session (``{}`` for one without), filtered by ``where``."""
+        names = self._names()
+        found: dict[str, dict[str, Any]] = {}
+        for session, data in self._backend.get_across(PARAMS_KEY, names):
+            ok, value = self._decode(session, "params", data)
+            if ok and isinstance(value, dict):
+                found[session] = value
+        everyone = {name: found.get(name, {}) for name in names}
+        if where is None:
+            return everyone
+        return {name: p for name, p in everyone.items() if _matches(p, where)}
+
+    def _selected(self, where: Where) -> list[str]:
+        if where is None:
+            return self._names()
+        return list(self.params(where))
+
+    def get(self, key: str, where: Where = None) -> dict[str, Any]:
+        """``{session name: value}`` for every session holding ``key``.
+
+        ``where`` keeps only sessions whose parameters match: a mapping
+        ``{"g": 0.1}`` (every named parameter present and ``==``, or a callable
+        value used as a predicate: ``{"g": lambda g: g > 0.05}``), or a
+        callable taking the whole ``params`` dict.
+        """
+        self._backend.check_key(check_user_key(key))
         result = {}
-        for session, data in sorted(self._backend.get_across(key, self._names()), key=lambda item: item[0]):
+        names = self._selected(where)
+        for session, data in sorted(self._backend.get_across(key, names), key=itemgetter(0)):
             ok, value = self._decode(session, key, data)
             if ok:
                 result[session] = value
         return result
 
-    def get_merged(self, key: str) -> list[Any]:
+    def table(
+        self, keys: Sequence[str] | None = None, where: Where = None
+    ) -> tuple[list[str], list[list[Any]]]:
+        """Columns and rows: one row per session, its parameters and the values of ``keys``.
+
+        Columns are ``session``, every parameter name (sorted), then each of
+        ``keys`` (all keys if ``None``) that is not only a parameter name; a
+        key that is also a parameter name gets the column ``<key>.value``.
+        Missing entries are ``None``. Sessions are in name order.
+        """
+        params = self.params(where)
+        names = list(params)
+        pnames = sorted({p for values in params.values() for p in values})
+        wanted = sorted(self._backend.keys_across(names) - {PARAMS_KEY}) if keys is None else list(keys)
+        values: dict[str, dict[str, Any]] = {}
+        for key in wanted:
+            check_user_key(key)
+            got = {}
+            for session, data in self._backend.get_across(key, names):
+                ok, value = self._decode(session, key, data)
+                if ok:
+                    got[session] = value
+            if got or key not in pnames:
+                values[key] = got
+        columns = ["session", *pnames]
+        key_columns = [(f"{k}.value" if k in pnames else k, k) for k in values]
+        columns += [c for c, _k in key_columns]
+        rows = [
+            [name, *(params[name].get(p) for p in pnames), *(values[k].get(name) for _c, k in key_columns)]
+            for name in names
+        ]
+        return columns, rows
+
+    def to_dataframe(self, keys: Sequence[str] | None = None, where: Where = None) -> Any:
+        """:meth:`table` as a ``pandas.DataFrame`` (one row per session). Needs ``pip install 'neurofiles[pandas]'``."""
+        from .._framework.specs import import_object
+
+        pd = import_object("pandas", needed_for="to_dataframe()", install_hint="pip install 'neurofiles[pandas]'")
+        columns, rows = self.table(keys, where)
+        return pd.DataFrame(rows, columns=columns)
+
+    def get_merged(self, key: str, where: Where = None) -> list[Any]:
         """Concatenate the values of ``key`` across sessions (in session-name order).
 
         Every value must be a ``list`` or ``tuple``; anything else (a numpy
@@ -403,7 +663,7 @@ class DataManager:
         the session: use :meth:`get` and merge by hand.
         """
         merged: list[Any] = []
-        for session, value in self.get(key).items():
+        for session, value in self.get(key, where).items():
             if not isinstance(value, (list, tuple)):
                 raise MergeTypeError(
                     f"get_merged({key!r}): session {session!r} holds a {type(value).__name__}, not a list or"
@@ -437,15 +697,19 @@ class DataManager:
 
     def keys(self) -> list[str]:
         """Every key of every session, sorted, without repeats."""
-        return sorted(self._backend.keys_across(self._names()))
+        return sorted(self._backend.keys_across(self._names()) - {PARAMS_KEY})
 
     def itemcount(self) -> int:
-        """The number of items across all sessions."""
-        return self._backend.count_across(self._names())
+        """The number of items across all sessions (parameters are not items)."""
+        names = self._names()
+        with_params = sum(1 for _ in self._backend.get_across(PARAMS_KEY, names))
+        return self._backend.count_across(names) - with_params
 
     def iteritems(self) -> Iterator[tuple[str, Any]]:
         """Yield ``(key, value)`` of every item of every session, one value in memory at a time."""
         for session, key, data in self._backend.items_across(self._names()):
+            if key == PARAMS_KEY:
+                continue
             ok, value = self._decode(session, key, data)
             if ok:
                 yield key, value
@@ -458,6 +722,8 @@ class DataManager:
     def iter_session_items(self) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(session, key, value)`` for every item, streaming."""
         for session, key, data in self._backend.items_across(self._names()):
+            if key == PARAMS_KEY:
+                continue
             ok, value = self._decode(session, key, data)
             if ok:
                 yield session, key, value

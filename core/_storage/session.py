@@ -8,15 +8,47 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .._framework.backend import StorageBackend, check_key, write_error
-from .._errors import NeurofilesError, StorageError
+from .._framework.backend import InvalidNameError, StorageBackend, check_key, write_error
+from .._errors import NeurofilesError, OptionError, StorageError
 from .._errors import SessionClosedError  # re-exported
 from .locking import FileLock
 
 if TYPE_CHECKING:
     from .codec import Codec
+    from .datamanager import DataManager
 
-__all__ = ["Session", "SessionClosedError"]
+__all__ = ["PARAMS_KEY", "Session", "SessionClosedError", "check_user_key"]
+
+#: The reserved key under which a session's parameters are stored (hidden from keys(), items()...).
+PARAMS_KEY = "\x1fneurofiles.params"
+
+
+def check_user_key(key: object) -> str:
+    """:func:`check_key`, and refuse the reserved :data:`PARAMS_KEY`."""
+    checked = check_key(key)
+    if checked == PARAMS_KEY:
+        raise InvalidNameError(f"refused key {key!r}: reserved for session parameters (use Session.params)")
+    return checked
+
+
+def check_params(params: Any) -> dict[str, Any]:
+    """A copy of ``params`` if it is a mapping with ``str`` keys, else :class:`OptionError`."""
+    from collections.abc import Mapping
+
+    if not isinstance(params, Mapping):
+        raise OptionError(f"session params must be a mapping of str to values, got {type(params).__name__}")
+    out = {}
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise OptionError(f"session param names must be str, got {type(name).__name__} {name!r}")
+        check_key(name)
+        out[name] = value
+    return out
+
+
+def _reopen_session(manager: DataManager, name: str, locking: bool, exclusive: bool) -> Session:
+    """Unpickle a :class:`Session`: open it again through the (already reopened) manager."""
+    return manager._open(name, locking=locking, exclusive=exclusive)
 
 
 class Session(MutableMapping):  # type: ignore[type-arg]
@@ -60,11 +92,14 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         self._backend = backend
         self._codec = codec
         self._on_close = on_close
+        #: the DataManager that opened this session (set by it): what a pickled session reopens through
+        self._manager: DataManager | None = None
         self.path = str(backend.session_path(name))
         self._lock = lock
         self._exclusive = exclusive
         self._store: Any = None
         self._in_block = False
+        self._depth = 0
         if exclusive:
             self._lock.acquire(blocking=False)  # fail fast, hold for the session's lifetime
         try:
@@ -91,11 +126,66 @@ class Session(MutableMapping):  # type: ignore[type-arg]
             raise write_error(exc, self.path, self.name, action) from exc
 
     def _key(self, key: object) -> str:
-        checked = check_key(key)
+        checked = check_user_key(key)
         self._backend.check_key(checked)
         return checked
 
+    # -- pickling ------------------------------------------------------------------------------
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by name: the child reopens the same session of the same store.
+
+        Pending writes are flushed first, so the child sees them. A locking
+        session reopens as a locking session (several processes may share it);
+        a plain session reopens as a plain one and is held exclusively in the
+        child if it was here, so unpickling one that this process still holds
+        raises :class:`SessionBusyError` (close it first, or use a locking session).
+        """
+        if self._manager is None:
+            raise TypeError(f"session {self.name!r} was not opened by a DataManager and cannot be pickled")
+        if self._store is not None:
+            self.flush()
+        return (_reopen_session, (self._manager, self.name, self.locking, self._exclusive))
+
     # -- locking -------------------------------------------------------------------------------
+
+    def acquire(self, timeout: float | None = -1.0) -> None:
+        """Brian 1's ``LockingSession.acquire()``: take the session lock and see other holders' writes.
+
+        The same as entering ``with s.lock():``; pair every call with
+        :meth:`release`. Works on every session; nests.
+        """
+        store = self._open_store()
+        self._lock.acquire(timeout)
+        self._depth += 1
+        if self._depth == 1:
+            self._in_block = True
+            try:
+                store.refresh()
+            except BaseException:
+                self._depth -= 1
+                self._in_block = False
+                self._lock.release()
+                raise
+
+    def release(self) -> None:
+        """Brian 1's ``LockingSession.release()``: flush this session's writes, then release the lock.
+
+        Raises
+        ------
+        RuntimeError
+            No matching :meth:`acquire` (or ``lock()`` block) is open.
+        """
+        if self._depth <= 0:
+            raise RuntimeError(f"{self.path}: release() without acquire() on session {self.name!r}")
+        try:
+            if self._depth == 1 and self._store is not None:
+                self._store.flush()
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._in_block = False
+            self._lock.release()
 
     @contextmanager
     def lock(self, timeout: float | None = -1.0) -> Iterator[Session]:
@@ -106,22 +196,11 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         read-modify-write inside the block is atomic across processes.
         Reentrant. ``timeout`` (seconds) raises :class:`LockTimeoutError`.
         """
-        store = self._open_store()
-        outer = not self._in_block
-        self._lock.acquire(timeout)
-        self._in_block = True
+        self.acquire(timeout)
         try:
-            if outer:
-                store.refresh()
             yield self
         finally:
-            try:
-                if outer:
-                    store.flush()
-            finally:
-                if outer:
-                    self._in_block = False
-                self._lock.release()
+            self.release()
 
     @contextmanager
     def _guard(self) -> Iterator[Any]:
@@ -167,12 +246,30 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def __iter__(self) -> Iterator[str]:
         with self._guard() as store:
-            keys = list(store.keys())
+            keys = [k for k in store.keys() if k != PARAMS_KEY]
         return iter(keys)
 
     def __len__(self) -> int:
         with self._guard() as store:
-            return len(store)
+            return len(store) - bool(store.contains(PARAMS_KEY))
+
+    # -- parameters ----------------------------------------------------------------------------
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The session's parameters (``{}`` if none were set); see ``DataManager.session(params=...)``."""
+        with self._guard() as store:
+            data = store.get(PARAMS_KEY)
+        if data is None:
+            return {}
+        value = self._codec.decode(data)
+        return dict(value) if isinstance(value, dict) else {}
+
+    @params.setter
+    def params(self, params: Any) -> None:
+        data = self._codec.encode(check_params(params))
+        with self._writing(), self._guard() as store:
+            store.set(PARAMS_KEY, data)
 
     def update_many(self, items: Any) -> None:
         """Store several ``(key, value)`` pairs in one transaction where the backend has them."""
@@ -203,6 +300,10 @@ class Session(MutableMapping):  # type: ignore[type-arg]
             with self._writing("close"):
                 store.close()
         finally:
+            while self._depth > 0:  # acquire() without release(): the lock goes with the session
+                self._depth -= 1
+                self._lock.release()
+            self._in_block = False
             if self._exclusive and self._lock.held:
                 self._lock.release()
             if self._on_close is not None:

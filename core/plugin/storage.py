@@ -5,7 +5,8 @@ A backend subclasses :class:`StorageBackend` (bound to one data folder) and
 declares its :class:`Capabilities`, checks keys and session names with
 :func:`check_key` / :func:`check_session_name`, lists its files with
 :func:`walk_files`, refuses store files that are links, FIFOs or devices
-before a library opens them by name (:func:`check_regular`), turns an
+before a library opens them by name (:func:`check_regular`) or opens them
+itself without following a link (:func:`open_regular`), turns an
 ``OSError`` of a write into a typed :class:`SessionWriteError` naming the
 session (:func:`write_error`), and caps the read handles it keeps open at
 :func:`fd_budget`. The contract is ``spec/backends.md``.
@@ -26,6 +27,7 @@ from .._framework.backend import (
     check_regular,
     check_session_name,
     fd_budget,
+    open_regular,
     walk_files,
     write_error,
 )
@@ -43,6 +45,7 @@ __all__ = [
     "check_regular",
     "check_session_name",
     "fd_budget",
+    "open_regular",
     "walk_files",
     "write_error",
 ]

@@ -169,3 +169,47 @@ def test_dm_get_on_an_empty_store_writes_nothing(tmp_path):
     assert_clean_failure(proc, "dm get")
     assert "no session holds key 'rate'" in proc.stderr
     assert list(store.iterdir()) == []  # no manifest recording the codec `dm get` forced
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "dbm", "shelve"])
+def test_dm_table_csv_with_params_and_where(tmp_path, backend):
+    import csv
+    import io
+
+    codec = "pickle" if backend == "shelve" else "safe"  # shelve stores only pickles
+    trust = ["--trust-pickle"] if codec == "pickle" else []
+    dm = neurofiles.DataManager("sim", str(tmp_path), backend, codec=codec)
+    try:
+        for k, g in enumerate((0.1, 0.2, 0.1)):
+            with dm.session(f"run{k}", params={"g": g, "seed": k}) as session:
+                session["rate"] = [float(k)]
+    finally:
+        dm.close()
+    proc = run_cli("dm", "table", str(tmp_path), "--keys", "rate,g", "--csv", *trust)
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(io.StringIO(proc.stdout)))
+    assert rows == [
+        ["session", "g", "seed", "rate"],
+        ["run0", "0.1", "0", "[0.0]"],
+        ["run1", "0.2", "1", "[1.0]"],
+        ["run2", "0.1", "2", "[2.0]"],
+    ]
+    filtered = run_cli("dm", "table", str(tmp_path / "sim.data"), "--keys", "rate", "--where", "g=0.1", "--json", *trust)
+    assert filtered.returncode == 0, filtered.stderr
+    assert json.loads(filtered.stdout) == [
+        {"session": "run0", "g": 0.1, "seed": 0, "rate": [0.0]},
+        {"session": "run2", "g": 0.1, "seed": 2, "rate": [2.0]},
+    ]
+    text = run_cli("dm", "table", str(tmp_path), "--keys", "rate", *trust)
+    assert text.returncode == 0 and text.stdout.splitlines()[0].split() == ["session", "g", "seed", "rate"]
+    bad = run_cli("dm", "table", str(tmp_path), "--where", "novalue")
+    assert bad.returncode != 0 and "NAME=VALUE" in bad.stderr
+
+
+def test_dm_table_refuses_pickles_without_trust(tmp_path):
+    make_store(tmp_path, "sqlite")
+    refused = run_cli("dm", "table", str(tmp_path), "--keys", "rate", "--csv")
+    assert refused.returncode != 0 and "--trust-pickle" in refused.stderr
+    trusted = run_cli("dm", "table", str(tmp_path), "--keys", "rate", "--csv", "--trust-pickle")
+    assert trusted.returncode == 0, trusted.stderr
+    assert trusted.stdout.splitlines()[1] == 'run0,"[0.0, 0.5]"'

@@ -59,7 +59,7 @@ EXPECTED = {
     "neurofiles.plugin.storage": [
         "BackendUnavailableError", "Capabilities", "CorruptSessionError", "InvalidKeyError", "InvalidNameError",
         "SessionStore", "StorageBackend", "StoreManifestError", "check_key", "check_session_name", "fd_budget",
-        "walk_files", "check_regular", "write_error",
+        "walk_files", "check_regular", "write_error", "open_regular",
     ],  # fmt: skip
 }
 

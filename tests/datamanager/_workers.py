@@ -99,6 +99,29 @@ def crash(datapath: str, backend: str, where: str) -> None:
     raise SystemExit("not killed")
 
 
+def crash_mid_commit(datapath: str) -> None:
+    """Log backend: flush 100 records, then die with ``kill -9`` after half of the next commit's bytes hit the file."""
+    import signal
+
+    dm = DataManager("store", datapath, backend="log")
+    s = dm.session("victim")
+    for i in range(150):
+        s[f"r{i:06d}"] = [i, "victim"]
+        if i == 99:
+            s.flush()
+    real_write = os.write
+
+    def half_then_die(fd: int, data: bytes) -> int:
+        if len(data) > 100:
+            real_write(fd, data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_write(fd, data)
+
+    os.write = half_then_die  # type: ignore[assignment]
+    s.flush()
+    raise SystemExit("not killed")
+
+
 def main(argv: list[str]) -> None:
     cmd, *args = argv
     if cmd == "writer":
@@ -111,6 +134,8 @@ def main(argv: list[str]) -> None:
         hold_computer_session(args[0], args[1], float(args[2]))
     elif cmd == "crash":
         crash(args[0], args[1], args[2])
+    elif cmd == "crashmid":
+        crash_mid_commit(args[0])
     elif cmd == "try":
         try_computer_session(args[0], args[1])
     else:

@@ -13,7 +13,7 @@ from neurofiles import DataManager
 from tests.conftest import need as need_extra
 
 REPO = Path(__file__).resolve().parents[2]
-BUILTIN_BACKENDS = ("sqlite", "dbm", "shelve")
+BUILTIN_BACKENDS = ("sqlite", "log", "dbm", "shelve")
 
 
 def need(module: str) -> None:

@@ -320,7 +320,7 @@ def test_iteration_streams_one_value_at_a_time(dm: DataManager) -> None:
 def test_sqlite_synchronous_option_is_recorded(tmp_path: Path) -> None:
     import json
 
-    dm = DataManager("full", tmp_path, synchronous="FULL")
+    dm = DataManager("full", tmp_path, backend="sqlite", synchronous="FULL")
     with dm.session("a") as s:
         s["x"] = 1
     assert json.loads((Path(dm.basepath) / "_store.json").read_text())["options"] == {"synchronous": "FULL"}

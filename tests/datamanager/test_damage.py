@@ -57,6 +57,8 @@ def garbage_session(dm: DataManager, name: str) -> Path:
     base = Path(dm.basepath) / name
     if backend == "sqlite":
         paths = [base.with_name(name + ".sqlite")]
+    elif backend == "log":
+        paths = [base.with_name(name + ".nflog")]
     elif dm.backend.options["flavour"] == "dumb":
         stem = name + (".dbm" if backend == "dbm" else "")
         paths = [base.with_name(stem + ".dat"), base.with_name(stem + ".dir")]
@@ -77,6 +79,8 @@ def test_directory_named_like_a_session_is_skipped(dm: DataManager) -> None:
     good_store(dm)
     if dm.backend_name == "sqlite":
         name = "ghost.sqlite"
+    elif dm.backend_name == "log":
+        name = "ghost.nflog"
     else:  # named like one of the flavour's session files (a bare shelve name is a session group)
         suffix = {"dumb": ".dat", "gnu": "", "ndbm": ".db", "sqlite3": "-wal"}[dm.backend.options["flavour"]]
         if dm.backend_name == "shelve" and not suffix:
@@ -106,7 +110,7 @@ def test_corrupt_value_is_skipped_not_fatal(dm: DataManager) -> None:
 
 
 def test_sqlite_session_killed_before_first_commit(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     empty = Path(dm.basepath) / "starting.sqlite"
     empty.write_bytes(b"")  # what a writer killed right after creating the file leaves
@@ -122,7 +126,7 @@ def test_sqlite_session_killed_before_first_commit(tmp_path: Path) -> None:
 
 
 def test_truncated_sqlite_session(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     with dm.session("cut") as s:
         for i in range(200):
@@ -140,7 +144,7 @@ def test_truncated_sqlite_session(tmp_path: Path) -> None:
 
 
 def test_damage_after_indexing_is_noticed(tmp_path: Path) -> None:
-    dm = DataManager("s", tmp_path)
+    dm = DataManager("s", tmp_path, backend="sqlite")
     good_store(dm)
     with dm.session("later") as s:
         s["x"] = ["later"]

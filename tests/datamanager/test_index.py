@@ -26,7 +26,7 @@ def indexed_rows(dm: DataManager) -> list[tuple[str, str, int]]:
 
 
 def make(tmp_path: Path, n: int = 5) -> DataManager:
-    dm = DataManager("i", tmp_path)
+    dm = DataManager("i", tmp_path, backend="sqlite")
     for i in range(n):
         with dm.session(f"s{i}") as s:
             s["x"] = [i]
@@ -58,7 +58,7 @@ def test_index_follows_every_change(tmp_path: Path) -> None:
     dm.delete_session("s4")
     assert dm.get_merged("x") == [0, 1, 20, 3]
     assert not any(r[0] == "s4" for r in indexed_rows(dm))
-    other = DataManager("i", tmp_path)  # another reader shares the index
+    other = DataManager("i", tmp_path, backend="sqlite")  # another reader shares the index
     assert other.itemcount() == 9
 
 

@@ -15,7 +15,7 @@ from neurofiles import DataManager, OptionError, PartitionSpec, Session, Unknown
 
 def test_unknown_backend_option_is_an_error_naming_the_accepted_ones(tmp_path: Path) -> None:
     with pytest.raises(OptionError, match=r"backend 'sqlite' does not take option\(s\) synchronus; it takes: .*synchronous"):
-        DataManager("t", tmp_path, synchronus="FULL")
+        DataManager("t", tmp_path, backend="sqlite", synchronus="FULL")
     with pytest.raises(OptionError, match="flavour"):
         DataManager("d", tmp_path, backend="dbm", flavor="dumb")
 

@@ -34,8 +34,17 @@ def manifest(dm: DataManager) -> dict:  # type: ignore[type-arg]
     return json.loads((Path(dm.basepath) / "_store.json").read_text())
 
 
-def test_new_store_defaults_to_sqlite_and_records_it(tmp_path: Path) -> None:
+def test_new_store_defaults_to_log_and_records_it(tmp_path: Path) -> None:
     dm = DataManager("fresh", tmp_path)
+    m = manifest(dm)
+    assert (m["backend"], m["codec"], m["options"]) == ("log", "pickle", {"durable": False})
+    with dm.session("a") as s:
+        s["x"] = 1
+    assert (Path(dm.basepath) / "a.nflog").is_file()
+
+
+def test_sqlite_store_records_it(tmp_path: Path) -> None:
+    dm = DataManager("fresh", tmp_path, backend="sqlite")
     m = manifest(dm)
     assert (m["format"], m["version"], m["backend"], m["codec"]) == ("neurofiles-store", 1, "sqlite", "pickle")
     assert m["options"] == {"synchronous": "NORMAL"}
@@ -104,7 +113,7 @@ def test_folder_with_unknown_files_and_no_manifest(tmp_path: Path) -> None:
 
 
 def test_pickle_codec_uses_the_highest_protocol_for_arrays(tmp_path: Path) -> None:
-    dm = DataManager("p", tmp_path)
+    dm = DataManager("p", tmp_path, backend="sqlite")
     arr = np.arange(100_000, dtype=np.float64)
     with dm.session("s") as s:
         s["arr"] = arr

@@ -19,8 +19,8 @@ import pytest
 from neurofiles import DataManager, NeurofilesError, OptionError, StorageError, StorageWarning
 from neurofiles._framework.backend import CorruptSessionError, StoreManifestError, UnsafeStoreFileError
 
-BACKENDS = ["sqlite", "dbm", "shelve"]
-SUFFIX = {"sqlite": ".sqlite", "dbm": ".dbm.dat", "shelve": ".dat"}
+BACKENDS = ["sqlite", "log", "dbm", "shelve"]
+SUFFIX = {"sqlite": ".sqlite", "log": ".nflog", "dbm": ".dbm.dat", "shelve": ".dat"}
 
 
 class Hang(BaseException):
@@ -119,7 +119,7 @@ def test_own_lock_file_holds_the_holder_record_only_while_held(tmp_path: Path) -
 def test_fifo_session_file_is_skipped_without_blocking(tmp_path: Path, backend: str) -> None:
     dm = store(tmp_path, backend)
     os.mkfifo(Path(dm.basepath) / ("jam" + SUFFIX[backend]))
-    if backend != "sqlite":
+    if backend in ("dbm", "shelve"):
         os.mkfifo(Path(dm.basepath) / ("jam" + SUFFIX[backend].replace(".dat", ".dir")))
     with no_hang(), pytest.warns(StorageWarning, match="jam"):
         assert DataManager("store", tmp_path).get("k") == {"good": [1]}
@@ -220,7 +220,7 @@ def test_backend_refusing_its_options_leaves_no_folder(tmp_path: Path) -> None:
     with pytest.raises(BackendUnavailableError):
         DataManager("t", tmp_path, backend="dbm", flavour="sqlite3")  # not in Python 3.11
     assert not (tmp_path / "t.data").exists()
-    assert DataManager("t", tmp_path).backend_name == "sqlite"
+    assert DataManager("t", tmp_path).backend_name == "log"  # the default
 
 
 def test_manifestless_store_leaves_no_open_scandir(tmp_path: Path) -> None:
