@@ -348,7 +348,7 @@ def _select_packets(body: FileBody, packets: list[tuple[int, int, int, int, int,
             spans.append(None)
             continue
         spans.append(((t0 & 0x7FFFFFFF) | (overflow << 31), (t1 & 0x7FFFFFFF) | (overflow << 31)))
-    pol = [spans[i] for i, p in enumerate(packets) if p[0] == 1 and spans[i] is not None]
+    pol = [span for span, p in zip(spans, packets) if p[0] == 1 and span is not None]
     if any(a > b for a, b in pol) or any(b[0] < a[1] for a, b in zip(pol, pol[1:])):
         return packets
     if relative:

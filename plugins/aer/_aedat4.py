@@ -534,16 +534,19 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
                                                               " the data table")
                     return result
                 if cols is None:
+                    assert rec is not None  # n > 0 above
                     sink.add(rec)
                 else:
                     sink.add_columns(cols)
             meta["elements"][sid] = meta["elements"].get(sid, 0) + n
         elif kind in rows:
+            assert fb is not None  # only event packets arrive already split into columns
             part = _decode_table_rows(fb, kind)
             rows[kind].append(part)
             meta["elements"][sid] = meta["elements"].get(sid, 0) + len(part)
         elif kind == "FRME":
             meta["frames"] += 1
+            assert fb is not None
             frame, why = _decode_frame(fb)
             if frame is None:
                 _skip_frame(meta, sid, pos, why, path, strict)
@@ -609,8 +612,8 @@ def _result(meta: dict[str, Any], header: IOHeader, sinks: dict[int, _EventSink]
         streams[f"events_{sid}"] = rec
     info = header.streams.get(main_stream) if main_stream is not None else None
     if info is not None:
-        for key, name in (("sizeX", "width"), ("sizeY", "height"), ("source", "source")):
-            if key in info.attrs:
-                meta[name] = info.attrs[key]
+        for attr, name in (("sizeX", "width"), ("sizeY", "height"), ("source", "source")):
+            if attr in info.attrs:
+                meta[name] = info.attrs[attr]
     meta["events_stream"] = main_stream
     return {"timestamps": t, "x": x, "y": y, "polarity": p, "tick": 1e-6, "metadata": meta, "streams": streams}

@@ -63,7 +63,7 @@ def check_version(version: object) -> str | None:
 def check_layout(layout: object) -> str | bool | None:
     """``decode=``: None (automatic), False (never), or a known address layout name."""
     if layout is None or layout is False:
-        return layout  # type: ignore[return-value]
+        return layout
     from neurofiles.plugin.events import LAYOUTS
 
     if isinstance(layout, str):

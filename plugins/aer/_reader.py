@@ -234,7 +234,7 @@ class AedatReader(Reader):
                                         **self.packet_options)
         else:
             events = self._read_records()
-        if self.decode_layout is not None:
+        if isinstance(self.decode_layout, str):  # None: no chip named; False: raw on request
             events = events.decode(self.decode_layout)
             events.metadata["decode_source"] = self.decode_source
         return events
@@ -270,7 +270,7 @@ class AedatReader(Reader):
                            metadata={**meta, "first_event": first})
             if mask:
                 chunk = chunk._window_ticks(*self._tick_window())
-            yield chunk.decode(self.decode_layout) if self.decode_layout else chunk
+            yield chunk.decode(self.decode_layout) if isinstance(self.decode_layout, str) else chunk
 
     def records(self) -> np.ndarray[Any, Any]:
         """Zero-copy read-only memory map of the raw big-endian records (1.0/2.0, path sources).

@@ -503,7 +503,7 @@ class LogBackend(StorageBackend):
                     continue
                 value = entry[1].items.get(key)
                 if value.__class__ is bytes:
-                    found.append((name, value))  # type: ignore[arg-type]
+                    found.append((name, value))
                 elif value is not None:
                     rest.append(name)
             if rest:

@@ -80,9 +80,9 @@ def parse(data: bytes, items: dict[str, Value] | None = None, start: int = 0) ->
         if op == COMMIT:
             if a != pos - seg or zlib.crc32(view[seg:pos]) != b:
                 break
-            for kind, key, value in pending:
+            for kind, key, staged in pending:
                 if kind == SET:
-                    items[key] = value
+                    items[key] = staged
                 else:
                     items.pop(key, None)
             pending.clear()

@@ -74,8 +74,9 @@ class ParquetReader(Reader):
             except (pa.ArrowException, ValueError) as exc:
                 raise CorruptFileError(f"column {fld.name!r}: {exc}", path=self.source.name) from exc
             units[fld.name] = (fld.metadata or {}).get(b"unit", b"").decode("utf-8", "replace")
-        attrs = head.get("attrs") if isinstance(head.get("attrs"), dict) else {}
-        metadata = head.get("metadata") if isinstance(head.get("metadata"), dict) else {}
+        found_attrs, found_metadata = head.get("attrs"), head.get("metadata")
+        attrs: dict[str, Any] = found_attrs if isinstance(found_attrs, dict) else {}
+        metadata: dict[str, Any] = found_metadata if isinstance(found_metadata, dict) else {}
         table = Table(head["kind"], columns=columns, units=units, attrs=attrs, metadata=metadata)
         try:
             return from_table(table)
