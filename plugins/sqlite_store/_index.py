@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable
@@ -49,6 +50,8 @@ class SessionIndex:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.conn = self._open()
+        # a store never closed (a DataManager dropped without close()) still closes its index
+        self._finalizer = weakref.finalize(self, self.conn.close)
         self._known: dict[str, tuple[int, int, int, int]] | None = None
         self._version = -1
 
@@ -82,7 +85,7 @@ class SessionIndex:
         return conn
 
     def close(self) -> None:
-        self.conn.close()
+        self._finalizer()
 
     def sync(
         self,

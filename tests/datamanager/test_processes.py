@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -40,6 +41,7 @@ def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
     ]
     reader = DataManager("store", tmp_path)
     polls, last_count = 0, 0
+    gc.collect()  # garbage of earlier tests must not warn inside the block below
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         while any(p.poll() is None for p in procs) or polls == 0:
@@ -55,6 +57,8 @@ def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
             time.sleep(0.05 if backend == "sqlite" else 1.0)  # a dbm.dumb poll opens .dat per value
     for p in procs:
         assert p.wait(timeout=300) == 0
+        if p.stdout is not None:
+            p.stdout.close()
     # mid-run warnings (a session not yet created, an index being rewritten) are StorageWarnings only
     assert all(issubclass(w.category, StorageWarning) for w in record), [str(w.message) for w in record]
     final = DataManager("store", tmp_path)
@@ -91,6 +95,7 @@ def test_kill_9_keeps_every_committed_record(tmp_path: Path, backend: str) -> No
         assert proc.returncode == -signal.SIGKILL
     committed = {name: last_committed(p) for name, (_, p) in procs.items()}
     dm = DataManager("store", tmp_path)
+    gc.collect()  # garbage of earlier tests must not warn inside the block below
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         seen = check_records(list(dm.iter_session_items()))
