@@ -388,9 +388,16 @@ def run_plot(args: argparse.Namespace) -> str:
     target = _check_output(args.output, True, [args.path])
     kind = target.suffix[1:].lower()
     data = load_with_progress(args.path, args.format, _window_options(args))
+    title = args.title or os.path.basename(args.path)
     if isinstance(data, list):
-        data = data[args.recording]
-    figure = plot(data, kind=args.kind, layout=args.layout, title=args.title or os.path.basename(args.path))
+        if not -len(data) <= args.recording < len(data):
+            raise OptionError(f"--recording {args.recording}: the index lists {len(data)} recording(s)")
+        index = args.recording % len(data)
+        data = data[index]
+        source = (getattr(data, "metadata", None) or {}).get("source")
+        if not args.title:
+            title = f"{os.path.basename(str(source or '?'))} (recording {index} of {os.path.basename(args.path)})"
+    figure = plot(data, kind=args.kind, layout=args.layout, title=title, relative=not args.absolute_time)
     try:
         write_atomic(target, lambda stream, path: figure.savefig(stream, format=kind or None, dpi=args.dpi))
     except ValueError as exc:  # unknown image extension
