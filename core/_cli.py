@@ -88,6 +88,7 @@ _CLI_WORDING: tuple[tuple[str, str, str], ...] = (
     ("convert", r"pass layout='dvs128', 'davis346'\.\.\.", "pass -W layout=dvs128 (or davis346, davis240...)"),
     ("plot", r"pass layout= \(([^)]*)\)", r"pass --layout (\1)"),
     ("", r"pass layout=", "pass --layout "),
+    ("", r"pass version='([\w.]+)'", r"pass -O version=\1"),
     ("", r"subtract an offset first", "pass --zero-time to start the clock at 0"),
     ("convert", r"\bwith format='([\w.-]+)'", r"with --to \1"),
     ("", r"\bwith format='([\w.-]+)'", r"with --format \1"),
@@ -126,7 +127,7 @@ def _warning_printer(command: str) -> Any:
     def show(
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
-        print(f"neurofiles {command}: warning: {message}", file=sys.stderr)
+        print(f"neurofiles {command}: warning: {cli_wording(str(message), command)}", file=sys.stderr)
 
     return show
 
