@@ -172,7 +172,8 @@ def _time_text(report: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in report.items():
         match = re.fullmatch(r"(start|stop|duration)_(\w+)", key)
-        if not match or not isinstance(value, (int, float)):
+        trio = match and all(f"{p}_{match.group(2)}" in report for p in ("start", "stop", "duration"))
+        if not match or not trio or not isinstance(value, (int, float)):
             out[key] = value
             continue
         unit = "" if match.group(2) == "unitless" else " " + match.group(2)

@@ -114,15 +114,16 @@ class Phase:
         self._start = time.monotonic()
         self._stop = threading.Event()
         self._drawn = False
+        self._extra = ""
         self._thread: threading.Thread | None = None
 
-    def _draw(self) -> None:
-        extra = ""
-        if self.status is not None:
+    def _draw(self, final: bool = False) -> None:
+        extra = self._extra
+        if self.status is not None and not final:  # the work's traces may be gone once it is done
             try:
-                extra = " " + self.status()
+                extra = self._extra = " " + self.status()
             except Exception:  # noqa: BLE001 (a status that cannot be read just is not shown)
-                extra = ""
+                pass
         elapsed = time.monotonic() - self._start
         self.stream.write(f"\r{self.desc}{extra} {elapsed:.1f} s ")
         self.stream.flush()
@@ -146,6 +147,6 @@ class Phase:
         if self._thread is not None:
             self._thread.join()
         if self._drawn:
-            self._draw()
+            self._draw(final=True)
             self.stream.write("done\n" if exc[0] is None else "\n")
             self.stream.flush()

@@ -141,16 +141,24 @@ def test_phase_draws_nothing_when_off_and_ends_its_line(monkeypatch):
     monkeypatch.setattr(_progress, "MIN_SECONDS", 0.0)
     _progress.set_progress(True)
     try:
-        with _progress.Phase("busy", lambda: "7 MiB", stream=stream):
+        finished: list[bool] = []
+        with _progress.Phase("busy", lambda: "0 MiB" if finished else "7 MiB", stream=stream):
             import time
 
             time.sleep(0.3)
+            finished.append(True)  # like a renamed temporary file: the status is gone after the work
     finally:
         _progress.set_progress(None)
-    assert "\rbusy 7 MiB" in stream.getvalue() and stream.getvalue().endswith("done\n")
+    last = stream.getvalue().split("\r")[-1]
+    assert last.startswith("busy 7 MiB") and last.endswith("done\n")
 
 
 def test_readme_does_not_write_into_the_checkout():
     with open(os.path.join(os.path.dirname(__file__), "..", "..", ".gitignore"), encoding="utf-8") as f:
         ignored = f.read().split()
     assert "benchmarks/data/" in ignored and "results/" in ignored
+
+
+def test_header_facts_that_look_like_times_are_printed_as_they_are():
+    text = run_cli("info", str(SAMPLES / "dvs128_small.aedat")).stdout
+    assert "start_time_ms: 1700000000000" in text and "time span: 1.000132 .. 1.399929 s" in text
