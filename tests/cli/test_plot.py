@@ -38,7 +38,7 @@ def test_dvs_accumulation_image_shows_the_walker(testdata, tmp_path):
     out = tmp_path / "alex.png"
     figure.savefig(out)
     variance, inked = _image_stats(out)
-    assert variance > 0.01 and inked > 0.2
+    assert variance > 0.01 and inked > 0.08  # ON (reds) and OFF (blues) panels start from white
 
 
 def test_raster_of_headerless_cochlea_file(testdata, tmp_path):
