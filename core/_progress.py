@@ -17,6 +17,7 @@ __all__ = ["Phase", "Progress", "progress", "set_progress"]
 
 T = TypeVar("T")
 _forced: bool | None = None
+_bars_open = 0  # Progress bars drawn and not closed yet: a Phase line keeps quiet meanwhile
 REFRESH_SECONDS = 0.1
 MIN_SECONDS = 0.5  # work shorter than this never shows a bar
 
@@ -70,16 +71,22 @@ class Progress:
             text = f"{self.desc} [{bar:<20}] {done:6.1%} {self.count}/{self.total}{self.unit} {rate:,.0f}{self.unit}/s"
         else:
             text = f"{self.desc} {self.count}{self.unit} {rate:,.0f}{self.unit}/s"
+        global _bars_open
         self.stream.write("\r" + text)
         self.stream.flush()
+        if not self._drawn:
+            _bars_open += 1
         self._drawn = True
 
     def close(self) -> None:
         """End the status line if one was drawn."""
+        global _bars_open
         if self._drawn:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
+            _bars_open -= 1
+            self._drawn = False
 
     def __enter__(self) -> Progress:
         return self
@@ -103,7 +110,8 @@ class Phase:
 
     A background thread redraws ``desc`` with the elapsed time (and
     ``status()``, e.g. the bytes written so far) every 0.1 s, from 0.5 s
-    on; shown only where :class:`Progress` bars are.
+    on; shown only where :class:`Progress` bars are, and not while the work
+    draws a :class:`Progress` bar of its own (a CSV write).
     """
 
     def __init__(self, desc: str, status: Callable[[], str] | None = None, stream: TextIO | None = None) -> None:
@@ -133,7 +141,8 @@ class Phase:
         if self._stop.wait(MIN_SECONDS):
             return
         while not self._stop.is_set():
-            self._draw()
+            if _bars_open <= 0:  # else the work draws a bar of its own
+                self._draw()
             self._stop.wait(REFRESH_SECONDS)
 
     def __enter__(self) -> Phase:

@@ -123,10 +123,29 @@ def test_every_convert_phase_shows_progress(testdata, tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(_progress, "MIN_SECONDS", 0.0)
     monkeypatch.setenv("NEUROFILES_PROGRESS", "1")
-    out = tmp_path / "o.csv"
+    out = tmp_path / "o.npz"
     assert main(["convert", str(testdata / "aer" / "IMU_translBoxes.aedat"), str(out), "--decode", "davis240", "-q"]) == 0
     err = capsys.readouterr().err
-    assert "decoding addresses (davis240)" in err and "writing o.csv" in err and err.count("done\n") >= 2
+    assert "reading IMU_translBoxes.aedat [" in err  # the reader's own bar
+    assert "decoding addresses (davis240)" in err and "writing o.npz" in err and err.count("done\n") >= 2
+
+
+def test_a_phase_keeps_quiet_while_the_work_draws_its_own_bar(monkeypatch):
+    import io
+    import time
+
+    from neurofiles import _progress
+
+    monkeypatch.setattr(_progress, "MIN_SECONDS", 0.0)
+    monkeypatch.setattr(_progress, "_bars_open", 1)  # a bar is drawing
+    _progress.set_progress(True)
+    try:
+        stream = io.StringIO()
+        with _progress.Phase("writing", stream=stream):
+            time.sleep(0.3)
+    finally:
+        _progress.set_progress(None)
+    assert stream.getvalue() == ""
 
 
 def test_phase_draws_nothing_when_off_and_ends_its_line(monkeypatch):
