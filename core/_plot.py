@@ -345,6 +345,10 @@ def _command_panel(ax: Any, command: Any, step: int, start: float, colours: list
     t = command.times[::step] - start if command.times is not None else np.arange(0, values.shape[0], step)
     layout = np.asarray(getattr(command, "layout", np.arange(values.shape[1]).reshape(-1, 1)))
     columns = layout[:, 0]
+    if np.all(np.isnan(values[:, columns])):  # e.g. a protocol that takes its waveform from another file
+        ax.text(0.5, 0.5, "command waveform not stored in this file", ha="center", va="center",
+                transform=ax.transAxes)
+        ax.set_yticks([])
     for k, j in enumerate(columns):
         ax.plot(t, values[::step, j], linewidth=0.8, color=colours[k % len(colours)])
     unit = command.units[columns[0]] if command.units else ""

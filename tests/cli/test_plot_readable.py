@@ -110,12 +110,20 @@ def test_every_channel_is_drawn(testdata):
 
 
 def test_the_command_waveform_has_its_own_panel(testdata):
-    traces = neurofiles.load(testdata / "abf" / "171116sh_0015-ATFwaveform.abf")
+    traces = neurofiles.load(testdata / "abf" / "pclamp11_4ch.abf")
     figure = neurofiles.plot(traces)
     visible = [ax for ax in figure.axes if ax.get_visible() and ax.lines]
-    assert visible[0].get_ylabel() == "IN 0 (pA)"
-    assert visible[-1].get_ylabel().startswith("command") and visible[-1].get_title(loc="right") == "command waveform"
-    assert len(visible[-1].lines) == traces.sweep_count
+    assert [ax.get_ylabel() for ax in visible[:4]] == [f"IN {i} (pA)" for i in range(4)]
+    command = visible[-1]
+    assert command.get_ylabel() == "command Cmd 0 (mV)" and command.get_title(loc="right") == "command waveform"
+    assert len(command.lines) == traces.sweep_count and command.get_ylim() == pytest.approx((-11, 11), abs=1)
+    assert command.get_xlabel() == "Time (s)" and visible[0].get_legend() is not None  # 10 sweeps: a legend
+
+
+def test_a_command_waveform_the_file_does_not_hold_is_said(testdata):
+    figure = neurofiles.plot(neurofiles.load(testdata / "abf" / "171116sh_0015-ATFwaveform.abf"))
+    command = [ax for ax in figure.axes if ax.get_visible() and ax.lines][-1]
+    assert command.texts[0].get_text() == "command waveform not stored in this file"
 
 
 def test_neuron_time_axis_names_its_unit(testdata):
