@@ -181,3 +181,14 @@ def test_readme_does_not_write_into_the_checkout():
 def test_header_facts_that_look_like_times_are_printed_as_they_are():
     text = run_cli("info", str(SAMPLES / "dvs128_small.aedat")).stdout
     assert "start_time_ms: 1700000000000" in text and "time span: 1.000132 .. 1.399929 s" in text
+
+
+def test_info_on_an_abf_file_gives_the_recording_facts(testdata):
+    report = json.loads(run_cli("info", "--json", str(testdata / "abf" / "pclamp11_4ch.abf")).stdout)[0]
+    assert report["format"] == "axon-abf" and report["version"] == "2.9.0.0"
+    assert report["mode"] == "episodic stimulation" and report["sweeps"] == 10 and report["tags"] == 0
+    assert report["sample rate (Hz)"] == 20000 and report["protocol"]
+    assert report["columns"] == ["Time (s)", "IN 0 (pA)", "IN 1 (pA)", "IN 2 (pA)", "IN 3 (pA)"]  # one per channel
+    assert report["duration_s"] == pytest.approx(0.19995)
+    proc = run_cli("info", str(testdata / "abf" / "pclamp11_4ch.abf"))
+    assert proc.returncode == 0 and "warning" not in proc.stderr
