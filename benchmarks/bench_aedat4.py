@@ -58,7 +58,7 @@ def bare_decompress(path: Path) -> int:
 
     data = path.read_bytes()
     pos = 18 + struct.unpack_from("<I", data, 14)[0]
-    from neurofiles._source import Source
+    from neurofiles._framework.source import Source
     from neurofiles.plugins.aer._aedat4_header import read_ioheader
 
     with Source(path).open() as fh:
@@ -74,7 +74,7 @@ def bare_decompress(path: Path) -> int:
 
 
 def ours(path: Path) -> int:
-    from neurofiles._source import Source
+    from neurofiles._framework.source import Source
     from neurofiles.plugins.aer._aedat4 import decode_aedat4
 
     return len(decode_aedat4(Source(path))["timestamps"])

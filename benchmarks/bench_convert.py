@@ -63,9 +63,9 @@ def main() -> None:
     args = parser.parse_args()
 
     import neurofiles
-    from neurofiles._api import save_many
-    from neurofiles._cli import main as cli
-    from neurofiles._tabular import to_table
+    from neurofiles._frontend.api import save_many
+    from neurofiles._commandline.main import main as cli
+    from neurofiles._results.tabular import to_table
 
     source = make_input(args.events)
     work = Path(tempfile.mkdtemp(prefix="bench_convert_", dir=DATA))

@@ -129,7 +129,7 @@ def pyarrow_direct(path: Path, skip: int) -> np.ndarray:
 
 def native_direct(path: Path, skip: int, ncols: int) -> np.ndarray | None:
     """The C tokenizer through its thread driver on the same bytes, no reader around it."""
-    from neurofiles._text_native import parse_native
+    from neurofiles.plugin._text_native import parse_native
 
     with open(path, "rb") as f:
         start = 0
@@ -149,7 +149,7 @@ def _has(module: str) -> bool:
 
 def run(repeat: int) -> None:
     make_files()
-    from neurofiles._text_native import native_available
+    from neurofiles.plugin._text_native import native_available
 
     for label, path, skip, ncols in (
         ("neuron .dat 5M x 2", DAT, 2, 2),

@@ -13,77 +13,100 @@ from __future__ import annotations
 import importlib
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing would double the import time
+# ``X as X``: the explicit re-export form type checkers need (``__all__`` below is computed)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._aer_api import iter_chunks, load_aer
-    from ._api import BackendInfo, FormatInfo, backends, detect, formats, load, save
-    from ._discovery import refresh_plugins
-    from ._plot import plot
-    from ._progress import set_progress
+    from ._frontend.aer_api import iter_chunks as iter_chunks, load_aer as load_aer
+    from ._frontend.api import (
+        BackendInfo as BackendInfo,
+        FormatInfo as FormatInfo,
+        backends as backends,
+        detect as detect,
+        formats as formats,
+        load as load,
+        save as save,
+    )
+    from ._framework.discovery import refresh_plugins as refresh_plugins
+    from ._frontend.plot import plot as plot
+    from .plugin._progress import set_progress as set_progress
     from ._errors import (
-        AmbiguousFormatError,
-        CorruptFileError,
-        FormatError,
-        FormatMismatch,
-        FormatMismatchError,
-        FormatWarning,
-        InvalidPathError,
-        LimitExceededError,
-        MissingDependencyError,
-        NeurofilesError,
-        NeurofilesWarning,
-        NoReaderError,
-        NotARegularFileError,
-        OptionError,
-        PluginError,
-        PluginLoadError,
-        PluginValidationError,
-        PluginWarning,
-        ReadError,
-        SourceNotFoundError,
-        SourcePermissionError,
-        StorageError,
-        StorageWarning,
-        TruncatedFileError,
-        UnknownFormatError,
-        WriteError,
+        AmbiguousFormatError as AmbiguousFormatError,
+        CorruptFileError as CorruptFileError,
+        FormatError as FormatError,
+        FormatMismatch as FormatMismatch,
+        FormatMismatchError as FormatMismatchError,
+        FormatWarning as FormatWarning,
+        InvalidPathError as InvalidPathError,
+        LimitExceededError as LimitExceededError,
+        MissingDependencyError as MissingDependencyError,
+        MissingOptionError as MissingOptionError,
+        NeurofilesError as NeurofilesError,
+        NeurofilesWarning as NeurofilesWarning,
+        NoReaderError as NoReaderError,
+        NoWriterError as NoWriterError,
+        NotARegularFileError as NotARegularFileError,
+        OptionError as OptionError,
+        PluginError as PluginError,
+        PluginLoadError as PluginLoadError,
+        PluginValidationError as PluginValidationError,
+        PluginWarning as PluginWarning,
+        ReadError as ReadError,
+        SourceNotFoundError as SourceNotFoundError,
+        SourcePermissionError as SourcePermissionError,
+        StorageError as StorageError,
+        StorageWarning as StorageWarning,
+        TruncatedFileError as TruncatedFileError,
+        UnknownFormatError as UnknownFormatError,
+        UnsupportedDataError as UnsupportedDataError,
+        WriteError as WriteError,
+        SessionWriteError as SessionWriteError,
+        StoreFullError as StoreFullError,
+        StoreReadOnlyError as StoreReadOnlyError,
+        UnsafeStoreFileError as UnsafeStoreFileError,
+        UnstorableKeyError as UnstorableKeyError,
     )
-    from ._events import Events
-    from ._select import Detection
-    from ._backend import (
-        BackendUnavailableError,
-        CorruptSessionError,
-        InvalidKeyError,
-        InvalidNameError,
-        StoreManifestError,
+    from ._results.events import Events as Events
+    from ._framework.select import Detection as Detection
+    from ._framework.backend import (
+        BackendUnavailableError as BackendUnavailableError,
+        CorruptSessionError as CorruptSessionError,
+        InvalidKeyError as InvalidKeyError,
+        InvalidNameError as InvalidNameError,
+        StoreManifestError as StoreManifestError,
     )
-    from ._codec import CorruptValueError, UnsupportedValueError
-    from ._collate import PartitionSpec
-    from ._datamanager import DataManager, MergeTypeError, UnknownBackendError
-    from ._locking import LockTimeoutError, SessionBusyError
-    from ._session import Session, SessionClosedError
-    from ._traces import Traces
-    from ._traces_api import read_atf, read_neuron_dat
+    from ._storage.codec import CorruptValueError as CorruptValueError, UnsupportedValueError as UnsupportedValueError
+    from ._storage.datamanager import (
+        DataManager as DataManager,
+        PartitionSpec as PartitionSpec,
+        MergeTypeError as MergeTypeError,
+        UnknownBackendError as UnknownBackendError,
+    )
+    from ._storage.locking import LockTimeoutError as LockTimeoutError, SessionBusyError as SessionBusyError
+    from ._storage.session import Session as Session, SessionClosedError as SessionClosedError
+    from ._results.traces import Traces as Traces
+    from .plugins.atf.brian1 import read_atf as read_atf
+    from .plugins.neuron.brian1 import read_neuron_dat as read_neuron_dat
 
 _EXPORTS = {
-    "load": "_api",
-    "save": "_api",
-    "detect": "_api",
-    "formats": "_api",
-    "backends": "_api",
-    "FormatInfo": "_api",
-    "BackendInfo": "_api",
-    "Detection": "_select",
-    "Events": "_events",
-    "load_aer": "_aer_api",
-    "iter_chunks": "_aer_api",
-    "Traces": "_traces",
-    "read_neuron_dat": "_traces_api",
-    "read_atf": "_traces_api",
-    "refresh_plugins": "_discovery",
-    "set_progress": "_progress",
-    "plot": "_plot",
+    "load": "_frontend.api",
+    "save": "_frontend.api",
+    "detect": "_frontend.api",
+    "formats": "_frontend.api",
+    "backends": "_frontend.api",
+    "FormatInfo": "_frontend.api",
+    "BackendInfo": "_frontend.api",
+    "Detection": "_framework.select",
+    "Events": "_results.events",
+    "load_aer": "_frontend.aer_api",
+    "iter_chunks": "_frontend.aer_api",
+    "Traces": "_results.traces",
+    # Brian 1's format-specific readers live with their formats
+    "read_neuron_dat": "plugins.neuron.brian1",
+    "read_atf": "plugins.atf.brian1",
+    "refresh_plugins": "_framework.discovery",
+    "set_progress": "plugin._progress",
+    "plot": "_frontend.plot",
     "AmbiguousFormatError": "_errors",
     "CorruptFileError": "_errors",
     "FormatError": "_errors",
@@ -93,9 +116,11 @@ _EXPORTS = {
     "InvalidPathError": "_errors",
     "LimitExceededError": "_errors",
     "MissingDependencyError": "_errors",
+    "MissingOptionError": "_errors",
     "NeurofilesError": "_errors",
     "NeurofilesWarning": "_errors",
     "NoReaderError": "_errors",
+    "NoWriterError": "_errors",
     "NotARegularFileError": "_errors",
     "OptionError": "_errors",
     "PluginError": "_errors",
@@ -109,22 +134,28 @@ _EXPORTS = {
     "StorageWarning": "_errors",
     "TruncatedFileError": "_errors",
     "UnknownFormatError": "_errors",
+    "UnsupportedDataError": "_errors",
     "WriteError": "_errors",
-    "DataManager": "_datamanager",
-    "MergeTypeError": "_datamanager",
-    "UnknownBackendError": "_datamanager",
-    "Session": "_session",
-    "SessionClosedError": "_session",
-    "PartitionSpec": "_collate",
-    "BackendUnavailableError": "_backend",
-    "CorruptSessionError": "_backend",
-    "InvalidKeyError": "_backend",
-    "InvalidNameError": "_backend",
-    "StoreManifestError": "_backend",
-    "CorruptValueError": "_codec",
-    "UnsupportedValueError": "_codec",
-    "LockTimeoutError": "_locking",
-    "SessionBusyError": "_locking",
+    "SessionWriteError": "_errors",
+    "StoreFullError": "_errors",
+    "StoreReadOnlyError": "_errors",
+    "UnsafeStoreFileError": "_errors",
+    "UnstorableKeyError": "_errors",
+    "DataManager": "_storage.datamanager",
+    "MergeTypeError": "_errors",
+    "UnknownBackendError": "_errors",
+    "Session": "_storage.session",
+    "SessionClosedError": "_errors",
+    "PartitionSpec": "_storage.datamanager",
+    "BackendUnavailableError": "_errors",
+    "CorruptSessionError": "_errors",
+    "InvalidKeyError": "_errors",
+    "InvalidNameError": "_errors",
+    "StoreManifestError": "_errors",
+    "CorruptValueError": "_errors",
+    "UnsupportedValueError": "_errors",
+    "LockTimeoutError": "_errors",
+    "SessionBusyError": "_errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

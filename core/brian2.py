@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._specs import import_object
+from ._framework.specs import import_object
 
 __all__ = ["SpikeInput", "events_from_monitor", "save_monitor", "spike_generator_group", "spike_input"]
 
@@ -260,7 +260,7 @@ def events_from_monitor(
         Seconds added to every time (``SpikeInput.t_offset`` restores the file's clock).
     """
     b2 = _brian2()
-    from ._events import Events
+    from ._results.events import Events
 
     i = np.asarray(monitor.i[:], dtype=np.int64)
     t = np.asarray(monitor.t[:] / b2.second, dtype=np.float64) + float(t_offset)
@@ -288,7 +288,7 @@ def save_monitor(
     **options: Any,
 ) -> Any:
     """Write a ``SpikeMonitor``'s spikes to ``path`` (AEDAT 2.0 by default); return the Events written."""
-    from ._api import save
+    from ._frontend.api import save
 
     events = events_from_monitor(monitor, tick=tick, addresses=addresses, t_offset=t_offset)
     save(path, events, format=format, **options)

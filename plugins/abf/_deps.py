@@ -5,8 +5,7 @@ operating-system error classes come from the private modules the ATF plugin
 uses too, so a toolkit refactoring touches only this file.
 """
 
-from neurofiles._errors import NotARegularFileError, ReadError  # not (yet) in neurofiles.plugin
-from neurofiles._traces import Traces  # the result type the ATF reader returns
+from neurofiles import NotARegularFileError, ReadError
 from neurofiles.plugin import (
     CorruptFileError,
     FormatMismatch,
@@ -14,6 +13,7 @@ from neurofiles.plugin import (
     LimitExceededError,
     Reader,
     Source,
+    Traces,
     TruncatedFileError,
 )
 

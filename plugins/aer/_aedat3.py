@@ -15,8 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError
-from neurofiles._source import Source
+from neurofiles.plugin import CorruptFileError, FormatWarning, Source, TruncatedFileError
 
 from ._filebody import FileBody
 

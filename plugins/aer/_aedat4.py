@@ -18,8 +18,7 @@ from typing import Any, Callable, Iterator, Union
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
-from neurofiles._source import Source
+from neurofiles.plugin import CorruptFileError, FormatWarning, LimitExceededError, Source, TruncatedFileError
 
 from ._aedat4_header import IOHeader, read_ioheader
 from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, DecompressionBudget, decompressor_for
@@ -53,6 +52,11 @@ Buffer = Union[bytes, bytearray, memoryview]
 
 class _EventSink:
     """Growable native arrays for one events stream."""
+
+    t: np.ndarray[Any, Any]
+    x: np.ndarray[Any, Any]
+    y: np.ndarray[Any, Any]
+    p: np.ndarray[Any, Any]
 
     def __init__(self, capacity: int) -> None:
         self.n = 0
@@ -157,7 +161,7 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
     Parameters
     ----------
     source
-        The file (a :class:`neurofiles._source.Source`).
+        The file (a :class:`neurofiles.plugin.Source`).
     strict
         Raise instead of warning: a truncated file gives
         :class:`~neurofiles.TruncatedFileError`, an unreadable data table or

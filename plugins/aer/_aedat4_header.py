@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, cast
 
-from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
+from neurofiles.plugin import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
 
 from ._flatbuffers import FlatBuffer
 

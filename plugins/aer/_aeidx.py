@@ -20,8 +20,16 @@ import stat
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
-from neurofiles.plugin import CorruptFileError, FormatMismatch, LimitExceededError, Reader, Source
-from neurofiles._errors import NeurofilesError, NotARegularFileError, ReadError, SourceNotFoundError, SourcePermissionError
+from neurofiles import NotARegularFileError, ReadError, SourceNotFoundError, SourcePermissionError
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    LimitExceededError,
+    NeurofilesError,
+    Reader,
+    Source,
+    UnsupportedDataError,
+)
 
 from ._options import check_bool, check_positive_int
 
@@ -215,15 +223,15 @@ class AeidxReader(Reader):
                 os.close(current)
 
     def _os_error(self, exc: OSError, name: str, line: int) -> Exception:
-        where = {"path": self.source.name, "line": line}
+        path = self.source.name
         reason = exc.strerror or str(exc)
         if isinstance(exc, FileNotFoundError):
-            return SourceNotFoundError(f"entry {name!r}: no such file", **where)
+            return SourceNotFoundError(f"entry {name!r}: no such file", path=path, line=line)
         if isinstance(exc, PermissionError):
-            return SourcePermissionError(f"entry {name!r}: permission denied", **where)
+            return SourcePermissionError(f"entry {name!r}: permission denied", path=path, line=line)
         if exc.errno in (errno.ENAMETOOLONG, errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-            return CorruptFileError(f"entry {name!r} cannot be opened: {reason}", **where)
-        return ReadError(f"entry {name!r} cannot be opened: {reason}", **where)
+            return CorruptFileError(f"entry {name!r} cannot be opened: {reason}", path=path, line=line)
+        return ReadError(f"entry {name!r} cannot be opened: {reason}", path=path, line=line)
 
     # -- public --------------------------------------------------------------------------------
     def summary(self) -> dict[str, Any]:
@@ -235,11 +243,12 @@ class AeidxReader(Reader):
         Each entry is opened again without following links and must still be
         the file found when the index was opened.
         """
-        from neurofiles._api import load
+        from neurofiles import load
 
         if self._dir_fd is None and self.names:
             raise ReadError("the index reader is closed", path=self.source.name)
         results = []
+        options: dict[str, Any] = dict(self.options)
         for (line, name), path, ident in zip(self.names, self.entries, self._ids):
             fd = self._open_entry(name, line)
             if _identity(fd) != ident:
@@ -247,7 +256,7 @@ class AeidxReader(Reader):
                 raise CorruptFileError(f"entry {name!r} was replaced by another file after the index was opened",
                                        path=self.source.name, line=line)
             with _as_file(fd, str(path)) as handle:
-                results.append(load(handle, **self.options))
+                results.append(load(handle, **options))
         return results
 
     def close(self) -> None:
@@ -278,7 +287,7 @@ def _identity(handle: int | IO[bytes] | BinaryIO) -> tuple[int, int] | None:
 def _as_file(fd: int, name: str) -> BinaryIO:
     """A buffered binary file object reading descriptor ``fd`` (which it closes), named ``name``."""
     raw = io.FileIO(fd, "rb", closefd=True)
-    raw.name = name  # type: ignore[misc]
+    raw.name = name
     return io.BufferedReader(raw)
 
 
@@ -289,7 +298,7 @@ def write_aeidx(stream: IO[bytes], data: Any, *, path: str | os.PathLike[str] | 
     (absolute elsewhere, ``..``) is refused so that the index reads back by default.
     """
     if isinstance(data, (str, bytes, os.PathLike)) or not hasattr(data, "__iter__"):
-        raise TypeError("an .aeidx index is written from a list of file names or paths")
+        raise UnsupportedDataError("an .aeidx index is written from a list of file names or paths")
     folder = Path(path).expanduser().resolve().parent if path is not None else None
     lines = []
     for item in data:

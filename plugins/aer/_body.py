@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from typing import Any, BinaryIO
 
 import numpy as np
-from neurofiles._progress import Progress
 from neurofiles.plugin import TruncatedFileError
+from neurofiles.plugin.io import Progress
 
 __all__ = ["RECORDS", "Body", "Unwrapper"]
 
@@ -94,10 +94,10 @@ class Body:
 
     def _read_into(self, handle: BinaryIO, buffer: np.ndarray[Any, Any], first: int) -> None:
         want = buffer.nbytes
-        view = memoryview(buffer).cast("B")
+        view = memoryview(buffer).cast("B")  # type: ignore[arg-type]  # numpy arrays are buffers
         got = 0
         while got < want:
-            n = handle.readinto(view[got:])
+            n = handle.readinto(view[got:])  # type: ignore[attr-defined]  # every binary handle has it
             if not n:
                 raise TruncatedFileError(
                     f"file ended while reading record {first + got // self.dtype.itemsize}"
@@ -154,7 +154,7 @@ class Body:
         """A handle for :meth:`raw_timestamp`: unbuffered positioned reads when the source is a path."""
         if self.source.path is not None and hasattr(os, "pread"):
             try:
-                return open(self.source.path, "rb", buffering=0)  # type: ignore[return-value]
+                return open(self.source.path, "rb", buffering=0)
             except OSError:
                 return self.source.open()  # type: ignore[no-any-return]
         return self.source.open()  # type: ignore[no-any-return]

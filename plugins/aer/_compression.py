@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Union
 
-from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFileError
-from neurofiles._specs import import_object
+from neurofiles.plugin import CorruptFileError, import_object, LimitExceededError, TruncatedFileError
 
 __all__ = [
     "COMPRESSION_NAMES",

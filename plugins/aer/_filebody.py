@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import BinaryIO, Union
 
-from neurofiles._file_view import read_at
-from neurofiles._source import Source
+from neurofiles.plugin import Source
+from neurofiles.plugin.io import read_at
 
 __all__ = ["FileBody"]
 

@@ -12,9 +12,12 @@ message.
 from __future__ import annotations
 
 import struct
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-from neurofiles._errors import CorruptFileError
+from neurofiles.plugin import CorruptFileError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["FlatBuffer", "Table"]
 
@@ -64,15 +67,15 @@ class FlatBuffer:
 
     def u16(self, pos: int) -> int:
         self.check(pos, 2, "uint16")
-        return _U16.unpack_from(self.data, pos)[0]
+        return int(_U16.unpack_from(self.data, pos)[0])
 
     def u32(self, pos: int) -> int:
         self.check(pos, 4, "uint32")
-        return _U32.unpack_from(self.data, pos)[0]
+        return int(_U32.unpack_from(self.data, pos)[0])
 
     def i32(self, pos: int) -> int:
         self.check(pos, 4, "int32")
-        return _I32.unpack_from(self.data, pos)[0]
+        return int(_I32.unpack_from(self.data, pos)[0])
 
     # -- entry points -----------------------------------------------------
     def root(self, *, size_prefixed: bool = False, identifier: bytes | None = None) -> Table:
@@ -138,7 +141,8 @@ class Table:
         if at is None:
             return default
         self.fb.check(at, fmt.size, f"field {slot}")
-        return fmt.unpack_from(self.fb.data, at)[0]
+        value: int | float | bool = fmt.unpack_from(self.fb.data, at)[0]
+        return value
 
     def struct_at(self, slot: int, size: int) -> int | None:
         """Buffer position of an inline struct field of ``size`` bytes, or None."""

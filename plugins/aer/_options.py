@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import operator
 
-from neurofiles._errors import OptionError
+from neurofiles.plugin import OptionError
 
 __all__ = ["check_bool", "check_layout", "check_positive_int", "check_seconds", "check_tick", "check_version"]
 
@@ -64,7 +64,7 @@ def check_layout(layout: object) -> str | None:
     """``decode=``: None or a known address layout name."""
     if layout is None:
         return None
-    from neurofiles._aer_decode import LAYOUTS
+    from neurofiles.plugin.events import LAYOUTS
 
     if isinstance(layout, str):
         key = layout.lower().replace("-", "").replace("_", "")

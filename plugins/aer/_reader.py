@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from neurofiles._events import Events
 from neurofiles.plugin import (
     CorruptFileError,
+    Events,
     FormatMismatch,
     FormatWarning,
     MissingDependencyError,
@@ -320,7 +320,7 @@ class AedatReader(Reader):
         Sortedness is judged from 257 evenly spaced timestamps (first and last
         included): a file whose samples never decrease is taken as sorted.
         """
-        from neurofiles._events import _tick_bounds
+        from neurofiles.plugin.events import tick_bounds as _tick_bounds
 
         body = self.body
         assert body is not None

@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 import numpy as np
-from neurofiles._errors import OptionError
-from neurofiles._events import Events
+from neurofiles.plugin import Events, OptionError, UnsupportedDataError
 
 from ._body import RECORDS, Unwrapper
 from ._options import check_tick
@@ -85,7 +84,7 @@ def events_from_spikes(addresses: Any, times: Any, tick: float = 1e-6) -> Events
 
     Raises
     ------
-    OptionError
+    UnsupportedDataError
         Addresses that are not integers in ``0 .. 2**32 - 1``, columns of different
         lengths or not one-dimensional, or a time that is negative, infinite or NaN
         (the first bad item is named).
@@ -93,26 +92,26 @@ def events_from_spikes(addresses: Any, times: Any, tick: float = 1e-6) -> Events
     a = np.asarray(addresses)
     t = np.asarray(times)
     if a.ndim != 1 or t.ndim != 1 or len(a) != len(t):
-        raise OptionError(f"addresses and times must be 1-D of equal length, got shapes {a.shape} and {t.shape}")
+        raise UnsupportedDataError(f"addresses and times must be 1-D of equal length, got shapes {a.shape} and {t.shape}")
     if a.dtype.kind == "f" and len(a) and bool(np.all(np.isfinite(a))) and bool(np.all(a == np.floor(a))):
         a = a.astype(np.int64)
     if a.dtype.kind not in "iu" and not (a.dtype.kind == "f" and not len(a)):
-        raise OptionError(f"addresses must be integers, got {a.dtype}")
+        raise UnsupportedDataError(f"addresses must be integers, got {a.dtype}")
     if len(a) and (int(a.min()) < 0 or int(a.max()) > 0xFFFFFFFF):
         bad = int(np.flatnonzero((a < 0) | (a > 0xFFFFFFFF))[0])
-        raise OptionError(f"address {int(a[bad])} of event {bad} is outside 0 .. 2**32 - 1")
+        raise UnsupportedDataError(f"address {int(a[bad])} of event {bad} is outside 0 .. 2**32 - 1")
     try:
         seconds = t.astype(np.float64)
     except (TypeError, ValueError):
-        raise OptionError(f"times must be numbers of seconds, got {t.dtype}") from None
+        raise UnsupportedDataError(f"times must be numbers of seconds, got {t.dtype}") from None
     ok = np.isfinite(seconds) & (seconds >= 0)
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
-        raise OptionError(f"time {float(seconds[bad])!r} of event {bad} is not a finite number of seconds >= 0")
+        raise UnsupportedDataError(f"time {float(seconds[bad])!r} of event {bad} is not a finite number of seconds >= 0")
     ticks = np.rint(seconds / tick)
     if len(ticks) and float(ticks.max()) >= 2.0**63:
         bad = int(np.argmax(ticks))
-        raise OptionError(f"time {float(seconds[bad])!r} of event {bad} is too large for ticks of {tick} s")
+        raise UnsupportedDataError(f"time {float(seconds[bad])!r} of event {bad} is too large for ticks of {tick} s")
     return Events(ticks.astype(np.int64), addresses=a.astype(np.uint32), tick=tick)
 
 
@@ -120,12 +119,12 @@ def _addresses(events: Events, layout: str | None) -> np.ndarray[Any, Any]:
     if events.addresses is not None:
         return events.addresses
     if events.x is None or events.y is None or events.polarity is None:
-        raise OptionError("events have neither addresses nor x, y and polarity to encode")
+        raise UnsupportedDataError("events have neither addresses nor x, y and polarity to encode")
     if layout is None:
         layout = (events.metadata.get("decode") or {}).get("layout")
         if layout is None:
             raise OptionError("events carry coordinates, not addresses: pass layout='dvs128', 'davis346'...")
-    from neurofiles._aer_decode import encode_addresses
+    from neurofiles.plugin.events import encode_addresses
 
     return encode_addresses(events.x, events.y, events.polarity, layout)
 
@@ -165,11 +164,14 @@ def write_aedat(
 
     Raises
     ------
-    OptionError
+    UnsupportedDataError
         Data of another type, bad times or addresses (see :func:`events_from_spikes`),
         or timestamps that the int32 wrap-around cannot represent exactly (the first
         one outside int32, or a step back of 2**31 ticks or more); nothing is written then
-        when saving to a path. ``OptionError`` is a ``ValueError`` and a ``TypeError``.
+        when saving to a path. It is a ``ValueError`` and a ``TypeError``.
+    OptionError
+        A bad option (``tick=``, ``layout=``, header lines), or events with coordinates
+        but no ``layout=`` to encode them.
     """
     if isinstance(data, Events):
         if tick is not None:
@@ -177,12 +179,12 @@ def write_aedat(
     else:
         columns = _spike_columns(data)
         if columns is None:
-            raise OptionError(f"the aedat writer takes {_ACCEPTED}; got {type(data).__name__}")
+            raise UnsupportedDataError(f"the aedat writer takes {_ACCEPTED}; got {type(data).__name__}")
         data = events_from_spikes(*columns, tick=check_tick(tick) or 1e-6)
     addresses = _addresses(data, layout)
     ts = data.timestamps
     if len(ts) and not (_INT32[0] <= int(ts[0]) <= _INT32[1]):
-        raise OptionError(f"first timestamp {int(ts[0])} is outside int32; subtract an offset first")
+        raise UnsupportedDataError(f"first timestamp {int(ts[0])} is outside int32; subtract an offset first")
     chip = chip if chip is not None else data.metadata.get("chip")
     stream.write(header_bytes(tick=data.tick, creation_time=creation_time, chip=chip, header_lines=header_lines))
     record = np.empty(min(len(ts), _CHUNK), dtype=RECORDS[2])
@@ -196,6 +198,6 @@ def write_aedat(
         check(wrapped)
         if not np.array_equal(wrapped, part):
             bad = int(np.flatnonzero(wrapped != part)[0]) + first
-            raise OptionError(f"timestamp {int(ts[bad])} of event {bad} cannot be stored as a wrapped"
+            raise UnsupportedDataError(f"timestamp {int(ts[bad])} of event {bad} cannot be stored as a wrapped"
                              " int32 (it steps back by 2**31 ticks or more)")
-        stream.write(memoryview(out).cast("B"))
+        stream.write(memoryview(out).cast("B"))  # type: ignore[arg-type]  # numpy arrays are buffers

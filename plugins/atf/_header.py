@@ -8,12 +8,22 @@ last of them is the column-title line.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from neurofiles._errors import CorruptFileError, LimitExceededError
-from neurofiles._text_table import MAX_COLUMNS, MAX_HEADER_LINE, Buffer, check_columns, line_head
+from neurofiles.plugin import CorruptFileError, LimitExceededError
+from neurofiles.plugin.text import (
+    MAX_COLUMNS,
+    MAX_HEADER_LINE,
+    Buffer,
+    check_columns,
+    count_fields,
+    detect_separator,
+    line_head,
+    skip_blank_lines,
+)
 
 __all__ = ["AtfHeader", "parse_header", "parse_record", "split_title"]
 
@@ -80,6 +90,66 @@ def _record_dict(records: list[list[str]]) -> dict[str, Any]:
 def _field_count(line: bytes, limit: int) -> int:
     """Fields :func:`parse_record` finds in ``line``, counted up to ``limit + 1``."""
     return sum(1 for _ in islice(_FIELD.finditer(line), limit + 1))
+
+
+def _is_record(line: bytes) -> bool:
+    """True for a ``"Key=Value"`` header record (its first field holds ``=``); titles hold none."""
+    first = _FIELD.search(line)
+    return first is not None and b"=" in (first.group(1) or first.group(2) or b"")
+
+
+def _row_width(buf: Buffer, pos: int, limit: int) -> int | None:
+    """Fields of the first non-blank line at or after ``pos`` (the first data row), or None."""
+    pos, _ = skip_blank_lines(buf, pos)
+    if pos >= len(buf):
+        return None
+    head, _, length = line_head(buf, pos)
+    count, trailing = count_fields(buf, pos, pos + length, detect_separator(head), limit)
+    return count - 1 if trailing else count
+
+
+def _is_number(token: bytes) -> bool:
+    try:
+        float(token[:400])
+    except ValueError:
+        return False
+    return True
+
+
+def _has_bare_cell(line: bytes) -> bool:
+    """True when a line holds an unquoted number: a data row whose first cell is text."""
+    return any(m.group(2) and _is_number(m.group(2).strip()) for m in islice(_FIELD.finditer(line), 1 << 16))
+
+
+def _title_index(
+    quoted: list[tuple[int, bytes, int]], nrec: int, ncol: int, limit: int, width: Callable[[], int | None]
+) -> int:
+    """Which quoted line after line 2 holds the column titles; the file's structure decides.
+
+    Titles come after every ``"Key=Value"`` record and before the first quoted
+    line (after the first) holding an unquoted number (a data row whose first
+    cell is text). Among
+    those candidates, the declared record count is used when it points at one
+    with the declared number of titles; otherwise the only candidate, else the
+    first as wide as the first data row (``width()``, counted only then), else
+    the last.
+    """
+    end = next(
+        (i for i, (_, text, _) in enumerate(quoted) if i and _has_bare_cell(text) and not _is_record(text)),
+        len(quoted),
+    )
+    records = [i for i, (_, text, _) in enumerate(quoted[:end]) if _is_record(text)]
+    first = records[-1] + 1 if records else 0
+    if first >= end:
+        return end - 1  # no line fits: the last one before the data stands as the title line
+    if first <= nrec < end and _field_count(quoted[nrec][1], limit) == ncol:
+        return nrec
+    if end - first > 1:
+        wide = width()
+        for i in range(first, end):
+            if wide is not None and _field_count(quoted[i][1], limit) == wide:
+                return i
+    return end - 1
 
 
 def _header_line(buf: Buffer, pos: int, path: str, lineno: int) -> tuple[bytes, int]:
@@ -149,7 +219,8 @@ def parse_header(buf: Buffer, path: str, size: int, max_columns: int = MAX_COLUM
             break
         if not stripped:
             if quoted:
-                pos = nxt
+                pos, skipped = skip_blank_lines(buf, nxt)
+                lineno += skipped
                 continue
             raise CorruptFileError("empty line inside the ATF header", path=path, line=lineno)
         if not stripped.startswith(b'"'):
@@ -159,9 +230,7 @@ def parse_header(buf: Buffer, path: str, size: int, max_columns: int = MAX_COLUM
         pos = nxt
     if not quoted:
         raise CorruptFileError("no column-title line (quoted titles) after line 2", path=path, line=3)
-    last = len(quoted) - 1
-    if len(quoted) > nrec + 1 and _field_count(quoted[nrec][1], max_columns) == ncol:
-        last = nrec  # the declared structure fits: quoted lines after the titles are data (quoted text cells)
+    last = _title_index(quoted, nrec, ncol, max_columns, lambda: _row_width(buf, pos, max_columns))
     title_no, title_line, data_pos = quoted[last]
     check_columns(_field_count(title_line, max_columns), max_columns, path=path, line=title_no, what="the title line has")
     head.records = [parse_record(text) for _, text, _ in quoted[:last]]

@@ -7,21 +7,19 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
-from neurofiles._reader import Reader
-from neurofiles._source import Source
-from neurofiles._text_table import (
-    MAX_COLUMNS,
+from neurofiles.plugin.text import (
     Buffer,
     check_columns,
     check_engine,
     count_fields,
     detect_separator,
     line_head,
+    MAX_COLUMNS,
     parse_block,
     read_buffer,
+    skip_blank_lines,
 )
-from neurofiles._traces import Traces
+from neurofiles.plugin import CorruptFileError, FormatMismatch, FormatWarning, Reader, Source, Traces
 
 from ._header import AtfHeader, parse_header, split_title
 
@@ -107,6 +105,10 @@ class AtfReader(Reader):
         pos = self.head.data_start
         lineno = self.head.data_line
         while pos < len(self._buf):
+            pos, skipped = skip_blank_lines(self._buf, pos)
+            lineno += skipped
+            if pos >= len(self._buf):
+                break
             head, nxt, length = line_head(self._buf, pos)
             if head.strip():
                 sep = detect_separator(head)

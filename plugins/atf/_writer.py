@@ -14,8 +14,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from neurofiles._text_format import format_rows
-from neurofiles._traces import Traces, as_traces
+from neurofiles.plugin import as_traces, Traces
+from neurofiles.plugin.text import format_rows
 
 __all__ = ["write_atf"]
 

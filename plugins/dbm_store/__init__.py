@@ -10,7 +10,7 @@ def neurofiles_register_backends(registry):  # type: ignore[no-untyped-def]
     registry.add_backend(
         BackendSpec(
             name="dbm",
-            backend="neurofiles.plugins.dbm_store._backend:DbmBackend",
+            backend="neurofiles.plugins.dbm_store.backend:DbmBackend",
             description="one dbm database per session (gnu > sqlite3 > dumb; flavour recorded)",
             priority=5,
         )

@@ -11,18 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from neurofiles._errors import LimitExceededError
-from neurofiles._text_table import (
-    LINE_PROBE,
-    MAX_COLUMNS,
+from neurofiles.plugin.text import (
     Buffer,
     check_columns,
     count_fields,
     detect_separator,
     first_nonblank,
     line_head,
+    LINE_PROBE,
+    MAX_COLUMNS,
     split_fields,
 )
+from neurofiles.plugin import LimitExceededError
 
 __all__ = ["EPS_MAGIC", "PWM_HEADS", "TextLayout", "is_numeric_line", "scan_layout", "whole_fields"]
 

@@ -16,9 +16,10 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, LimitExceededError, TruncatedFileError
-from neurofiles._text_table import Buffer, line_at, parse_block
-from neurofiles._traces import Traces
+from neurofiles.plugin import CorruptFileError, LimitExceededError, Traces, TruncatedFileError
+from neurofiles.plugin.text import Buffer, line_at, parse_block
+
+from ._layout import MAX_COUNT_DIGITS
 
 __all__ = ["read_pwm"]
 
@@ -48,7 +49,7 @@ class _Cursor:
     def ints(self, what: str, count: int) -> list[int]:
         line = self.next(what)
         fields = line.split()[:count]
-        if len(fields) != count or not all(f.isdigit() for f in fields):
+        if len(fields) != count or not all(f.isdigit() and len(f.lstrip(b"0")) <= MAX_COUNT_DIGITS for f in fields):
             raise CorruptFileError(f"expected {what}, found {line[:60]!r}", path=self.path, line=self.lineno)
         return [int(f) for f in fields]
 

@@ -8,7 +8,9 @@ and the reader must verify it), binary scores 0 for the text reader.
 
 from __future__ import annotations
 
-from neurofiles._specs import Probe
+import re
+
+from neurofiles.plugin import Probe
 
 from ._layout import EPS_MAGIC, PWM_HEADS, whole_fields, is_numeric_line
 from ._text_reader import looks_binary
@@ -16,6 +18,8 @@ from ._vwrite import scan_records
 
 __all__ = ["sniff_text", "sniff_vwrite"]
 
+#: the head of a number cut by the probe
+_NUMBER_HEAD = re.compile(rb"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d*)?")
 TEXT_CONFIDENCE = 0.9
 VWRITE_EXACT = 0.95
 VWRITE_PARTIAL = 0.7
@@ -36,7 +40,10 @@ def sniff_text(probe: Probe) -> float:
     if probe.size is None or len(head) < probe.size:
         # the last line may be cut by the probe: keep its whole fields (a single-line vector
         # longer than the probe is one cut line)
-        lines[-1] = whole_fields(lines[-1])
+        cut = lines[-1]
+        lines[-1] = whole_fields(cut)
+        if not lines[-1].strip() and _NUMBER_HEAD.fullmatch(cut.strip()):
+            lines[-1] = b"0"  # one number longer than the probe (4,300 digits): numeric as far as seen
     lines = [ln.strip() for ln in lines if ln.strip()]
     if not lines:
         return 0.0

@@ -12,20 +12,25 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning, LimitExceededError
-from neurofiles._reader import Reader
-from neurofiles._source import Source
-from neurofiles._text_table import (
-    MAX_COLUMNS,
+from neurofiles.plugin.text import (
     Buffer,
-    TableBlock,
     check_engine,
     detect_separator,
+    MAX_COLUMNS,
     parse_block,
     read_buffer,
     read_whole,
+    TableBlock,
 )
-from neurofiles._traces import Traces
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    FormatWarning,
+    LimitExceededError,
+    Reader,
+    Source,
+    Traces,
+)
 
 from ._layout import EPS_MAGIC, PWM_HEADS, TextLayout, scan_layout
 from ._pwm import read_pwm

@@ -15,11 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from neurofiles._errors import CorruptFileError, FormatMismatch, FormatWarning
-from neurofiles._file_view import read_at
-from neurofiles._reader import Reader
-from neurofiles._source import Source
-from neurofiles._traces import Traces
+from neurofiles.plugin import CorruptFileError, FormatMismatch, FormatWarning, Reader, Source, Traces
+from neurofiles.plugin.io import read_at
 
 __all__ = [
     "ITEM_SIZE",

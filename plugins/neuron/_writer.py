@@ -16,8 +16,8 @@ from typing import IO, Any
 
 import numpy as np
 
-from neurofiles._text_format import format_rows
-from neurofiles._traces import as_traces
+from neurofiles.plugin import as_traces
+from neurofiles.plugin.text import format_rows
 
 from ._vwrite import encode_record
 

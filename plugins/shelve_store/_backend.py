@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from neurofiles._backend import Capabilities
-from neurofiles.plugins.dbm_store import _flavours
-from neurofiles.plugins.dbm_store._backend import DbmBackend
+from neurofiles.plugin import Capabilities
+from neurofiles.plugins.dbm_store import flavours as _flavours
+from neurofiles.plugins.dbm_store.backend import DbmBackend
 
 __all__ = ["ShelveBackend"]
 
@@ -22,7 +22,7 @@ class ShelveBackend(DbmBackend):
     Crash safety is the dbm backend's: with flavour ``dumb``, everything written
     before ``flush()`` returned survives ``kill -9`` of the writer, exactly, and
     writes after the last flush are lost (``crash_safe == "process"``); other
-    flavours promise nothing (see :class:`~neurofiles.plugins.dbm_store._backend.DbmSession`).
+    flavours promise nothing (see :class:`~neurofiles.plugins.dbm_store.backend.DbmSession`).
     Keys are any ``str`` with a UTF-8 form.
     """
 

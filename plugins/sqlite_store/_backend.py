@@ -9,16 +9,16 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurofiles._backend import (
+from neurofiles.plugin.storage import check_regular, fd_budget
+from neurofiles.plugin import (
     Capabilities,
     CorruptSessionError,
+    OptionError,
     SessionStore,
     StorageBackend,
-    check_regular,
-    fd_budget,
+    StorageWarning,
     walk_files,
 )
-from neurofiles._errors import OptionError, StorageWarning
 
 from ._index import INLINE_MAX, SessionIndex
 from ._session import SqliteSession

@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Callable
 
-from neurofiles._backend import check_regular
+from neurofiles.plugin.storage import check_regular
 
 from ._session import connect
 
@@ -141,16 +141,16 @@ class SessionIndex:
             for name in (*gone, *dropped):
                 conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
                 conn.execute("DELETE FROM items WHERE session = ?", (name,))
-            for name, state, rows in updates:
+            for name, new_state, rows in updates:
                 conn.execute("DELETE FROM items WHERE session = ?", (name,))
-                if state is None:
+                if new_state is None:
                     conn.execute("DELETE FROM sessions WHERE name = ?", (name,))
                     continue
                 conn.executemany(
                     "INSERT INTO items (session, key, value, external) VALUES (?, ?, ?, ?)",
                     [(name, key, value, ext) for key, value, ext in rows],
                 )
-                conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?)", (name, *state, len(rows)))
+                conn.execute("INSERT OR REPLACE INTO sessions VALUES (?, ?, ?, ?, ?)", (name, *new_state, len(rows)))
                 fresh.add(name)
             conn.execute("COMMIT")
         except BaseException:
@@ -160,11 +160,11 @@ class SessionIndex:
             raise
         for name in (*gone, *dropped):
             known.pop(name, None)
-        for name, state, rows in updates:
-            if state is None:
+        for name, new_state, rows in updates:
+            if new_state is None:
                 known.pop(name, None)
             else:
-                known[name] = (*state, len(rows))
+                known[name] = (*new_state, len(rows))
         return fresh, live
 
     def _known_sessions(self) -> dict[str, tuple[int, int, int, int]]:
@@ -175,7 +175,7 @@ class SessionIndex:
             self._version = version
         return self._known
 
-    def get(self, key: str) -> Iterable[tuple[str, Any, int]]:
+    def get(self, key: str) -> sqlite3.Cursor:
         """``(session, inline value or None, external)`` for every indexed session holding ``key``."""
         return self.conn.execute(
             "SELECT session, value, external FROM items WHERE key = ? ORDER BY session", (key,)

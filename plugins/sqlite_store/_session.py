@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from neurofiles._backend import CorruptSessionError, SessionStore, check_regular, write_error
+from neurofiles.plugin.storage import check_regular, write_error
+from neurofiles.plugin import CorruptSessionError, SessionStore
 
 __all__ = ["FORMAT", "SYNCHRONOUS", "SqliteSession", "connect"]
 
@@ -55,10 +56,14 @@ def connect(path: Path, mode: str, synchronous: str = "NORMAL") -> sqlite3.Conne
     check_regular(path, *(f"{os.fspath(path)}{h}" for h in _HELPERS))
     uri = "file:" + quote(os.fspath(path)) + f"?mode={mode}"
     conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_MS / 1000, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-    if mode != "ro":
-        conn.execute("PRAGMA journal_mode = DELETE")
-        conn.execute(f"PRAGMA synchronous = {synchronous}")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        if mode != "ro":
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute(f"PRAGMA synchronous = {synchronous}")
+    except BaseException:
+        conn.close()  # a busy database: never leave the connection to the garbage collector
+        raise
     return conn
 
 

@@ -13,23 +13,22 @@ import io
 from typing import IO, Any
 
 import numpy as np
-from neurofiles._errors import CorruptFileError, LimitExceededError
-from neurofiles._progress import Progress
-from neurofiles._tabular import split_label, to_table
-from neurofiles._text_table import (
-    LINE_PROBE,
-    MAX_COLUMNS,
-    MAX_HEADER_LINE,
+from neurofiles.plugin.text import (
     Buffer,
     check_columns,
     count_fields,
     first_nonblank,
     line_head,
+    LINE_PROBE,
+    MAX_COLUMNS,
+    MAX_HEADER_LINE,
     parse_block,
     read_buffer,
     text_column,
 )
-from neurofiles.plugin import FormatMismatch, Reader, Source
+from neurofiles.plugin import CorruptFileError, FormatMismatch, LimitExceededError, Reader, Source
+from neurofiles.plugin.io import Progress
+from neurofiles.plugin.tabular import split_label, to_table
 
 __all__ = ["CsvReader", "write_csv"]
 
@@ -43,7 +42,8 @@ _NUMERIC_SEPARATORS = (",", "\t")
 def _cells(array: np.ndarray) -> list[str]:
     """Shortest exact text of each value (floats round-trip through ``repr``)."""
     if array.dtype == np.bool_:
-        return np.where(array, "1", "0").tolist()
+        bits: list[str] = np.where(array, "1", "0").tolist()
+        return bits
     if array.dtype.kind in "iu":
         return [str(v) for v in array.tolist()]
     if array.dtype.kind == "f":
@@ -248,7 +248,7 @@ class CsvReader(Reader):
         return array, texts
 
     def read(self) -> Any:
-        from neurofiles._traces import Traces
+        from neurofiles.plugin import Traces
 
         width = len(self.labels)
         texts: dict[str, np.ndarray] = {}

@@ -23,9 +23,16 @@ import zlib
 from typing import IO, Any
 
 import numpy as np
-from neurofiles._errors import CorruptFileError, FormatWarning, LimitExceededError, TruncatedFileError
-from neurofiles._tabular import Table, dumps, from_table, to_table
-from neurofiles.plugin import FormatMismatch, Reader, Source
+from neurofiles.plugin import (
+    CorruptFileError,
+    FormatMismatch,
+    FormatWarning,
+    LimitExceededError,
+    Reader,
+    Source,
+    TruncatedFileError,
+)
+from neurofiles.plugin.tabular import dumps, from_table, Table, to_table
 
 __all__ = ["NpzReader", "inflation_limit", "write_npz"]
 
@@ -107,7 +114,10 @@ def write_npz(stream: IO[bytes], data: Any, *, path: Any = None, compress: bool 
         "metadata": table.metadata,
     }
     arrays[MEMBER] = np.array(dumps(head))
-    (np.savez_compressed if compress else np.savez)(stream, **arrays)
+    if compress:
+        np.savez_compressed(stream, **arrays)  # type: ignore[arg-type]  # no member is called allow_pickle
+    else:
+        np.savez(stream, **arrays)  # type: ignore[arg-type]  # no member is called allow_pickle
 
 
 class NpzReader(Reader):
@@ -126,7 +136,7 @@ class NpzReader(Reader):
         if not source.header.startswith(b"PK\x03\x04"):
             raise FormatMismatch("not a zip archive")
         if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0):
-            from neurofiles._errors import OptionError
+            from neurofiles.plugin import OptionError
 
             raise OptionError(f"max_bytes must be a non-negative integer, got {max_bytes!r}")
         try:
@@ -231,7 +241,8 @@ class NpzReader(Reader):
                         f"{where} ends after {got} of its {declared} data bytes", path=self.source.name
                     )
                 got += n
-        return array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
+        shaped: np.ndarray = array.reshape(shape[::-1]).transpose() if fortran else array.reshape(shape)
+        return shaped
 
     def _parse_head(self, array: np.ndarray) -> dict[str, Any]:
         """The ``__neurofiles__`` JSON, checked for depth and shape before and after parsing."""

@@ -12,7 +12,7 @@ from typing import IO, Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
-from neurofiles._tabular import dumps, to_table
+from neurofiles.plugin.tabular import dumps, to_table
 
 __all__ = ["write_parquet"]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import neurofiles
 import numpy as np
 from neurofiles import Events
-from neurofiles._aer_decode import encode_addresses
+from neurofiles._results.aer_decode import encode_addresses
 
 HERE = Path(__file__).resolve().parents[1] / "samples"
 

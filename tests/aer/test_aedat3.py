@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _aedat_test_support import VECTORS, builders, events_list, expected  # noqa: E402
 
 from neurofiles._errors import CorruptFileError, FormatWarning, TruncatedFileError  # noqa: E402
-from neurofiles._source import Source  # noqa: E402
+from neurofiles._framework.source import Source  # noqa: E402
 from neurofiles.plugins.aer._aedat3 import decode_aedat3  # noqa: E402
 
 B = builders

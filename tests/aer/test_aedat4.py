@@ -23,7 +23,7 @@ from neurofiles._errors import (  # noqa: E402
     MissingDependencyError,
     TruncatedFileError,
 )
-from neurofiles._source import Source  # noqa: E402
+from neurofiles._framework.source import Source  # noqa: E402
 from neurofiles.plugins.aer import _compression  # noqa: E402
 from neurofiles.plugins.aer._aedat4 import decode_aedat4  # noqa: E402
 

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _aedat_test_support import builders, need  # noqa: E402
 
-from neurofiles._source import Source  # noqa: E402
+from neurofiles._framework.source import Source  # noqa: E402
 from neurofiles.plugins.aer._aedat3 import decode_aedat3  # noqa: E402
 from neurofiles.plugins.aer._aedat4 import decode_aedat4  # noqa: E402
 from neurofiles.plugins.aer._flatbuffers import FlatBuffer, TableColumns  # noqa: E402

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from neurofiles import Events
-from neurofiles._aer_decode import encode_addresses
+from neurofiles._results.aer_decode import encode_addresses
 
 
 def make(n=10, tick=1e-6):

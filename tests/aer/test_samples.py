@@ -138,7 +138,7 @@ def test_aeidx_sample(aer_dir: Path):
 
 @pytest.mark.parametrize("name", ["sample.aedat4", "davis.aedat4"])
 def test_aedat4_samples_detected_with_header_only(aer_dir: Path, name: str):
-    from neurofiles._api import summarize
+    from neurofiles._frontend.api import summarize
 
     detection, summary = summarize(aer_dir / name)
     assert detection.format == "aedat" and detection.reason.startswith("magic")

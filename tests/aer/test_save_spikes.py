@@ -8,7 +8,7 @@ from pathlib import Path
 import neurofiles
 import numpy as np
 import pytest
-from neurofiles import OptionError
+from neurofiles import OptionError, UnsupportedDataError
 
 # Brian 2.9 calls pyparsing APIs that pyparsing 3.3 deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -81,8 +81,8 @@ def test_real_brian2_spike_monitor(tmp_path: Path) -> None:
     ((np.array([1, 2, 3]),), "takes Events"),
     ({"i": [1], "t": [0.0]}, "takes Events"),
 ])
-def test_bad_spikes_are_option_errors_and_write_nothing(tmp_path: Path, data: object, match: str) -> None:
-    with pytest.raises(OptionError, match=match):
+def test_bad_spikes_are_unsupported_data_errors_and_write_nothing(tmp_path: Path, data: object, match: str) -> None:
+    with pytest.raises(UnsupportedDataError, match=match):
         neurofiles.save(tmp_path / "bad.aedat", data)
     assert not (tmp_path / "bad.aedat").exists()
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import neurofiles
 import numpy as np
 import pytest
-from neurofiles._tabular import to_table
+from neurofiles._results.tabular import to_table
 
 from .conftest import assert_clean_failure, need, real_samples, run_cli, shipped_samples
 
@@ -136,7 +136,7 @@ def test_convert_refuses_to_overwrite_without_force(tmp_path):
     ("args", "message"),
     [
         (["convert", "{missing}", "{tmp}/o.npz"], "no such file"),
-        (["convert", "{sample}", "{tmp}/o.unknownext"], "unknown format"),
+        (["convert", "{sample}", "{tmp}/o.unknownext"], "no format writes '.unknownext' files"),
         (["convert", "{sample}", "{tmp}/o.npz", "--to", "nosuchformat"], "unknown format"),
         (["convert", "{sample}", "{tmp}/nofolder/o.npz"], "does not exist"),
         (["convert", "{sample}", "{tmp}/o.npz", "-O", "bogus=1"], "does not take option"),
@@ -249,11 +249,11 @@ def test_convert_between_text_formats(testdata, tmp_path):
 def test_a_reader_bug_is_one_line_unless_debugging(tmp_path):
     """An unexpected exception (a plugin bug) still gives one line and exit 1; NEUROFILES_DEBUG shows it."""
     code = (
-        "import sys, neurofiles._cli_data as d\n"
+        "import sys, neurofiles._commandline.data as d\n"
         "def boom(*a, **k):\n"
         "    raise AttributeError('boom')\n"
         "d.load_with_progress = boom\n"
-        "from neurofiles._cli import main\n"
+        "from neurofiles._commandline.main import main\n"
         "sys.exit(main(sys.argv[1:]))\n"
     )
     sample = str(shipped_samples()[0])
@@ -275,7 +275,7 @@ def test_a_reader_bug_is_one_line_unless_debugging(tmp_path):
 
 def test_info_names_the_text_engine():
     """info says which engine parsed a text block; NEUROFILES_TEXT_ENGINE reaches the subprocess."""
-    from neurofiles._text_native import native_available
+    from neurofiles.plugin._text_native import native_available
 
     sample = next(p for p in shipped_samples() if p.suffix == ".atf")
     report = json.loads(run_cli("info", "--json", str(sample)).stdout)[0]

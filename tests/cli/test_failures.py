@@ -57,15 +57,15 @@ def test_malformed_reader_option_of_info_and_plot_is_a_usage_error(tmp_path):
 
 
 PATCHED = (
-    "import sys, neurofiles._cli_data as d\n"
+    "import sys, neurofiles._commandline.data as d\n"
     "def boom(*a, **k):\n"
     "    raise {error}\n"
     "d.load_with_progress = boom\n"
-    "import neurofiles._api as api\n"
+    "import neurofiles._frontend.api as api\n"
     "def boom_reader(*a, **k):\n"
     "    raise {error}\n"
     "api.open_reader_for = boom_reader\n"
-    "from neurofiles._cli import main\n"
+    "from neurofiles._commandline.main import main\n"
     "sys.exit(main(sys.argv[1:]))\n"
 )
 
@@ -131,7 +131,7 @@ def test_a_killed_converts_temporary_file_is_removed_by_the_next_run(tmp_path):
     out = tmp_path / "o.npz"
     writer = (
         "import sys, time\n"
-        "from neurofiles._atomic import write_atomic\n"
+        "from neurofiles._frontend.atomic import write_atomic\n"
         "def slow(stream, path):\n"
         "    stream.write(b'partial'); stream.flush(); print('writing', flush=True); time.sleep(120)\n"
         "write_atomic(sys.argv[1], slow)\n"

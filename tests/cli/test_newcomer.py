@@ -118,8 +118,8 @@ def test_convert_decodes_addresses_and_writes_plain_npz(testdata, tmp_path):
 
 
 def test_every_convert_phase_shows_progress(testdata, tmp_path, monkeypatch, capsys):
-    from neurofiles import _progress
-    from neurofiles._cli import main
+    from neurofiles.plugin import _progress
+    from neurofiles._commandline.main import main
 
     monkeypatch.setattr(_progress, "MIN_SECONDS", 0.0)
     monkeypatch.setenv("NEUROFILES_PROGRESS", "1")
@@ -134,7 +134,7 @@ def test_a_phase_keeps_quiet_while_the_work_draws_its_own_bar(monkeypatch):
     import io
     import time
 
-    from neurofiles import _progress
+    from neurofiles.plugin import _progress
 
     monkeypatch.setattr(_progress, "MIN_SECONDS", 0.0)
     monkeypatch.setattr(_progress, "_bars_open", 1)  # a bar is drawing
@@ -151,7 +151,7 @@ def test_a_phase_keeps_quiet_while_the_work_draws_its_own_bar(monkeypatch):
 def test_phase_draws_nothing_when_off_and_ends_its_line(monkeypatch):
     import io
 
-    from neurofiles import _progress
+    from neurofiles.plugin import _progress
 
     stream = io.StringIO()
     with _progress.Phase("quiet", stream=stream):

@@ -98,7 +98,7 @@ def test_without_matplotlib_the_hint_names_the_extra(tmp_path):
     neurofiles.save(sample, neurofiles.Events([1, 2], addresses=[3, 4]))
     code = (
         "import sys; sys.modules['matplotlib'] = None; sys.modules['matplotlib.figure'] = None\n"
-        "from neurofiles._cli import main\n"
+        "from neurofiles._commandline.main import main\n"
         f"sys.exit(main(['plot', {str(sample)!r}, '-o', 'x.png']))\n"
     )
     proc = subprocess.run(

@@ -71,7 +71,8 @@ def test_an_empty_file_says_no_events(testdata, tmp_path):
 
 
 def test_an_index_plot_is_titled_with_the_recording(testdata, tmp_path, monkeypatch):
-    from neurofiles import _cli_data, _plot
+    from neurofiles._commandline import data as _cli_data
+    from neurofiles._frontend import plot as _plot
 
     seen = {}
     original = _plot.plot

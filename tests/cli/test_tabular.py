@@ -11,7 +11,7 @@ import zipfile
 import neurofiles
 import numpy as np
 import pytest
-from neurofiles._tabular import from_table, to_table
+from neurofiles._results.tabular import from_table, to_table
 
 from .conftest import need
 

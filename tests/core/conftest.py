@@ -5,8 +5,8 @@ from __future__ import annotations
 from importlib.metadata import EntryPoint
 
 import pytest
-from neurofiles._discovery import GROUP, load_entry_points
-from neurofiles._registry import Registry
+from neurofiles._framework.discovery import GROUP, load_entry_points
+from neurofiles._framework.registry import Registry
 
 
 def entry_point(attr: str, name: str | None = None) -> EntryPoint:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 from neurofiles.plugin import (
     FormatMismatch,
+    MissingOptionError,
     Probe,
     Reader,
     ReaderSpec,
@@ -51,6 +52,20 @@ class BuggyReader(Reader):
 
     def read(self) -> None:
         raise ZeroDivisionError("a real bug inside a reader")
+
+
+class NeedsOptionReader(Reader):
+    """Knows the file but needs ``layout=`` to read it."""
+
+    def __init__(self, source: Source, *, layout: str | None = None) -> None:
+        if layout is None:
+            raise MissingOptionError("a .opt file does not say its layout: pass layout='a' or 'b'",
+                                     path=source.name, options=("layout",))
+        super().__init__(source)
+        self.layout = layout
+
+    def read(self) -> str:
+        return self.layout
 
 
 def sniff_digits(probe: Probe) -> float:
@@ -120,6 +135,25 @@ def _sniff_bug(registry) -> None:
 
 
 @hookimpl
+def _sniff_missing(registry) -> None:
+    """Sniff modules that cannot be imported: one lacks a package, one has a real bug."""
+    registry.add_reader(_reader("nodep", extensions=(".nd",), sniff="no_such_module_for_sniff:sniff",
+                                install_hint="pip install no-such-module"))
+    registry.add_reader(_reader("sniffimportbug", extensions=(".ib",), sniff=f"{HERE}_broken_sniff:sniff"))
+
+
+@hookimpl
+def _needs_option(registry) -> None:
+    registry.add_reader(_reader("needsopt", "NeedsOptionReader", extensions=(".opt",)))
+
+
+@hookimpl
+def _twin_writers(registry) -> None:
+    registry.add_writer(WriterSpec(name="twin-w1", writer=f"{HERE}:write_text", extensions=(".twin",)))
+    registry.add_writer(WriterSpec(name="twin-w2", writer=f"{HERE}:write_text", extensions=(".twin",)))
+
+
+@hookimpl
 def _duplicate(registry) -> None:
     registry.add_reader(_reader("alpha", extensions=(".other",)))
 
@@ -134,4 +168,7 @@ raising_plugin = _module(_raises)
 bad_spec_plugin = _module(_bad_spec)
 sniff_bug_plugin = _module(_sniff_bug)
 duplicate_plugin = _module(_duplicate)
+sniff_missing_plugin = _module(_sniff_missing)
+needs_option_plugin = _module(_needs_option)
+twin_writers_plugin = _module(_twin_writers)
 wrong_hook_plugin = SimpleNamespace(neurofiles_register_formatz=hookimpl(lambda registry: None))

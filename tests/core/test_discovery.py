@@ -10,10 +10,14 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
-import tomllib
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python < 3.11
+    import tomli as tomllib  # type: ignore[no-redef]
 from neurofiles import PluginLoadError, PluginWarning
-from neurofiles._discovery import GROUP, load_entry_points
-from neurofiles._registry import Registry
+from neurofiles._framework.discovery import GROUP, load_entry_points
+from neurofiles._framework.registry import Registry
 
 from tests.conftest import REPO
 
@@ -95,7 +99,7 @@ SCRIPT = """
 import json, warnings, neurofiles
 warnings.simplefilter("always")
 with warnings.catch_warnings(record=True) as caught:
-    from neurofiles._discovery import get_registry
+    from neurofiles._framework.discovery import get_registry
     registry = get_registry()
 print(json.dumps({
     "formats": sorted(registry.readers),
@@ -149,3 +153,44 @@ def test_strict_mode_env_var_raises_in_a_real_process(tmp_path):
 def test_disable_autoload_keeps_only_builtins(tmp_path):
     result = run(tmp_path, NEUROFILES_DISABLE_PLUGIN_AUTOLOAD="1")
     assert result["broken"] == [] and "goodfmt" not in result["formats"]
+
+
+# -- plugin-author bugs (issue 12) ----------------------------------------------------------------
+
+
+def test_strict_mode_message_does_not_say_skipped(monkeypatch):
+    monkeypatch.setenv("NEUROFILES_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError) as info:
+        load_entry_points(Registry(), [EntryPoint("missing", "no_such_module_xyz", GROUP)], builtin=False)
+    message = str(info.value)
+    assert "skipped" not in message and "to raise instead" not in message
+    assert "failed to load" in message and "NEUROFILES_STRICT_PLUGINS is set" in message
+
+
+def test_plugin_warning_points_at_the_callers_line():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_entry_points(Registry(), [EntryPoint("missing", "no_such_module_xyz", GROUP)], builtin=False)
+    assert [(w.category, w.filename) for w in caught] == [(PluginWarning, __file__)]
+
+
+WARNING_SITE = """
+import json, warnings, neurofiles
+warnings.simplefilter("always")
+with warnings.catch_warnings(record=True) as caught:
+    neurofiles.formats()  # line 5 of this script
+print(json.dumps([[w.filename, w.lineno, str(w.message)] for w in caught]))
+"""
+
+
+def test_plugin_warning_from_formats_names_the_users_line(tmp_path):
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("NEUROFILES_")}
+    env = {**inherited, "PYTHONPATH": str(make_site(tmp_path))}
+    script = tmp_path / "user_script.py"
+    script.write_text(WARNING_SITE)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    caught = json.loads(proc.stdout)
+    assert caught and all([f, n] == [str(script), 5] for f, n, _ in caught), caught

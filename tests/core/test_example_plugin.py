@@ -77,3 +77,81 @@ def test_disabling_the_plugin_by_name(monkeypatch, tmp_path):
         monkeypatch.delenv("NEUROFILES_DISABLED_PLUGINS")
         neurofiles.refresh_plugins()
     assert neurofiles.load(path).indices.tolist() == [3, 1, 2]
+
+
+# -- the hard case: a sniffed format sharing .dat with other formats, sniffed on unclaimed .txt -------
+
+AMPLI = b"% AMPLI trace v1\n% dt = 0.5 s\n% channels = Vm (mV), Im (pA)\n-65\t12.5\n-64.5\t12\n-64\t11.5\n"
+
+
+def test_sniffed_format_is_chosen_by_content_on_a_shared_extension(tmp_path):
+    for name in ("run.dat", "run.txt"):
+        path = tmp_path / name
+        path.write_bytes(AMPLI)
+        detection = neurofiles.detect(path)
+        assert detection.format == "ampli" and detection.reason.startswith("sniff"), detection
+        traces = neurofiles.load(path)
+        assert traces.columns == ["Vm", "Im"] and traces.units == ["mV", "pA"]
+        assert traces.times.tolist() == [0.0, 0.5, 1.0] and traces.values[:, 1].tolist() == [12.5, 12.0, 11.5]
+
+
+def test_sniffed_format_does_not_steal_other_files_with_its_extension(testdata):
+    from tests.conftest import SAMPLES, SPEC
+
+    assert neurofiles.detect(SAMPLES / "neuron_clipboard.dat").format == "neuron-dat"
+    # .txt is left unclaimed, so NEURON's own sniff still finds its PrintWindowManager exports
+    assert neurofiles.detect(SPEC / "vectors" / "neuron" / "pwm_ascii.txt").format == "neuron-dat"
+    assert neurofiles.detect(SAMPLES / "dvs128_small.aedat").format == "aedat"
+
+
+def test_mine_but_needs_an_option(tmp_path):
+    path = tmp_path / "nodt.txt"
+    path.write_bytes(AMPLI.replace(b"% dt = 0.5 s\n", b""))
+    with pytest.raises(neurofiles.MissingOptionError, match=r"nodt\.txt: .*pass dt=") as info:
+        neurofiles.load(path)
+    assert info.value.options == ("dt",)
+    assert neurofiles.load(path, dt=0.25).times.tolist() == [0.0, 0.25, 0.5]
+
+
+def test_writer_refuses_data_it_cannot_write_and_writes_nothing(tmp_path):
+    events = neurofiles.Events(np.array([1, 2], dtype=np.int64), addresses=np.array([0, 1], dtype=np.uint32))
+    target = tmp_path / "x.txt"
+    with pytest.raises(neurofiles.UnsupportedDataError, match="takes Traces, got Events"):
+        neurofiles.save(target, events, format="ampli")
+    uneven = neurofiles.Traces(np.array([0.0, 1.0, 3.0]), np.zeros((3, 1)))
+    with pytest.raises(neurofiles.UnsupportedDataError, match="evenly"):
+        neurofiles.save(target, uneven, format="ampli")
+    assert not target.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_sniffed_format_round_trips_and_reports_bad_lines(tmp_path):
+    traces = neurofiles.Traces(np.arange(4) * 0.1 + 2.0, np.array([[1.5], [2.5], [3.5], [4.5]]), ["V"], ["mV"])
+    path = tmp_path / "r.txt"
+    neurofiles.save(path, traces)
+    again = neurofiles.load(path)
+    np.testing.assert_allclose(again.times, traces.times, rtol=1e-12)
+    assert again.values.tolist() == traces.values.tolist() and again.units == ["mV"]
+    path.write_bytes(path.read_bytes() + b"1.0\tnot-a-number\n")
+    with pytest.raises(neurofiles.CorruptFileError, match=r"r\.txt: line 9"):
+        neurofiles.load(path)
+
+
+def test_sniff_module_is_light():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, json\n"
+        "from neurofiles_example._ampli_sniff import sniff_ampli\n"
+        "print(json.dumps([m for m in ('numpy', 'neurofiles_example._ampli') if m in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == []
+
+
+def test_example_plugin_uses_only_the_public_api():
+    from tests.conftest import REPO
+    from tests.core.test_plugin_api import private_imports
+
+    assert private_imports(REPO / "tests" / "example_plugin" / "src") == []

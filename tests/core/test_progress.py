@@ -6,8 +6,8 @@ import io
 
 import pytest
 
-from neurofiles import _progress
-from neurofiles._progress import Progress, progress, set_progress
+from neurofiles.plugin import _progress
+from neurofiles.plugin._progress import Progress, progress, set_progress
 
 
 class FakeTTY(io.StringIO):

@@ -19,13 +19,14 @@ EXPECTED = sorted(
         "load_aer", "read_neuron_dat", "read_atf", "DataManager", "Session", "PartitionSpec",
         # errors and warnings
         "AmbiguousFormatError", "CorruptFileError", "FormatError", "FormatMismatch", "FormatMismatchError",
-        "FormatWarning", "LimitExceededError", "MissingDependencyError", "NeurofilesError", "NeurofilesWarning",
-        "NoReaderError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
+        "FormatWarning", "LimitExceededError", "MissingDependencyError", "MissingOptionError", "NeurofilesError", "NeurofilesWarning",
+        "NoReaderError", "NoWriterError", "NotARegularFileError", "OptionError", "PluginError", "PluginLoadError",
         "PluginValidationError", "PluginWarning", "ReadError", "SourceNotFoundError", "SourcePermissionError",
-        "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "WriteError",
+        "StorageError", "StorageWarning", "TruncatedFileError", "UnknownFormatError", "UnsupportedDataError", "WriteError",
         "BackendUnavailableError", "CorruptSessionError", "CorruptValueError", "InvalidKeyError",
         "InvalidNameError", "LockTimeoutError", "MergeTypeError", "SessionBusyError", "SessionClosedError",
         "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
+        "SessionWriteError", "StoreFullError", "StoreReadOnlyError", "UnsafeStoreFileError", "UnstorableKeyError",
         "InvalidPathError",
     ]
 )
@@ -105,3 +106,33 @@ def test_every_public_error_is_drawn_in_the_tree():
         obj = getattr(neurofiles, name)
         if isinstance(obj, type) and issubclass(obj, (neurofiles.NeurofilesError, Warning)):
             assert name in doc, f"{name} missing from the tree in core/_errors.py"
+
+
+def test_every_exception_class_is_defined_in_the_errors_module():
+    """One error tree: no exception or warning class is defined anywhere else in core/."""
+    import ast
+
+    from tests.conftest import REPO
+
+    elsewhere = []
+    for path in sorted((REPO / "core").rglob("*.py")):
+        if path.name == "_errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                getattr(b, "id", getattr(b, "attr", "")).endswith(("Error", "Exception", "Warning", "Mismatch"))
+                for b in node.bases
+            ):
+                elsewhere.append(f"{path.relative_to(REPO)}: {node.name}")
+    assert elsewhere == [], elsewhere
+
+
+def test_every_error_class_is_a_top_level_name():
+    """Error classes report ``__module__ == "neurofiles"``, so each must resolve there (pickling, tracebacks)."""
+    import pickle
+
+    for name in _errors.__all__:
+        cls = getattr(_errors, name)
+        assert cls.__module__ == "neurofiles" and getattr(neurofiles, name) is cls, name
+    err = neurofiles.StoreFullError("disk full")
+    assert type(pickle.loads(pickle.dumps(err))) is neurofiles.StoreFullError

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from neurofiles import UnknownFormatError, WriteError
-from neurofiles._api import _choose_writer
-from neurofiles._atomic import write_atomic as _atomic_write
+from neurofiles._frontend.atomic import write_atomic as _atomic_write
+from neurofiles._framework.lookup import choose_writer as _choose_writer
 
 from .conftest import make_registry
 
@@ -88,7 +88,7 @@ def test_stale_temporaries_cleaned_only_of_our_pattern_owner_and_age(tmp_path):
     import os
     import time
 
-    from neurofiles._atomic import clean_stale_temps
+    from neurofiles._frontend.atomic import clean_stale_temps
 
     target = tmp_path / "out.npz"
     old = time.time() - 7200

@@ -9,13 +9,15 @@ import pytest
 from neurofiles import (
     AmbiguousFormatError,
     FormatMismatchError,
+    MissingDependencyError,
+    MissingOptionError,
     NoReaderError,
     OptionError,
     PluginWarning,
     UnknownFormatError,
 )
-from neurofiles._select import open_reader, rank
-from neurofiles._source import Source
+from neurofiles._framework.select import open_reader, rank
+from neurofiles._framework.source import Source
 
 from .conftest import make_registry
 
@@ -165,3 +167,53 @@ def test_explicit_only_format_is_never_detected_but_can_be_forced(registry, tmp_
         choose(registry, path)
     assert dict(info.value.rejections)["rawonly"] == "chosen only explicitly, with format='rawonly'"
     assert choose(registry, path, format="rawonly")[1].format == "rawonly"
+
+
+# -- plugin-author bugs (issue 12) ----------------------------------------------------------------
+
+
+def test_sniff_module_missing_dependency_warns_and_is_a_missing_dependency_error(tmp_path):
+    """Every plausible format unavailable: MissingDependencyError with the hint, and a PluginWarning."""
+    registry = make_registry("sniff_missing_plugin")
+    path = write(tmp_path, "x.nd", b"anything")
+    with pytest.warns(PluginWarning, match=r"sniff no_such_module_for_sniff:sniff of format 'nodep'.*cannot be imported"):
+        with pytest.raises(MissingDependencyError, match="pip install no-such-module"):
+            choose(registry, path)
+
+
+def test_sniff_module_missing_does_not_hide_a_reader_that_works(tmp_path):
+    registry = make_registry("formats_plugin", "sniff_missing_plugin")
+    path = write(tmp_path, "x.alp", b"ALPH")
+    assert choose(registry, path)[1].format == "alpha"  # the .nd sniff is never imported for .alp
+
+
+def test_sniff_module_with_import_bug_warns_and_scores_zero(tmp_path):
+    registry = make_registry("sniff_missing_plugin")
+    path = write(tmp_path, "x.ib", b"anything")
+    with pytest.warns(PluginWarning, match=r"format 'sniffimportbug'.*NameError: a typo at import time"):
+        with pytest.raises(NoReaderError):
+            choose(registry, path)
+
+
+def test_sniff_warning_points_at_the_callers_line(tmp_path):
+    import neurofiles
+    import warnings
+
+    registry = make_registry("formats_plugin", "sniff_bug_plugin")
+    path = write(tmp_path, "x.dat", b"1 2\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        choose(registry, path)
+    assert [w.filename for w in caught if w.category is PluginWarning] == [__file__]
+    assert neurofiles  # the helper above is this file, not core/_select.py
+
+
+def test_reader_needing_an_option_says_so(tmp_path):
+    registry = make_registry("needs_option_plugin")
+    path = write(tmp_path, "x.opt", b"data")
+    with pytest.raises(MissingOptionError, match=r"x\.opt: .*pass layout='a'") as info:
+        choose(registry, path)
+    assert info.value.options == ("layout",) and isinstance(info.value, OptionError)
+    assert choose(registry, path, options={"layout": "b"})[0].read() == "b"
+    with pytest.raises(MissingOptionError):
+        choose(registry, path, format="needsopt")

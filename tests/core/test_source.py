@@ -7,7 +7,7 @@ import os
 
 import neurofiles
 import pytest
-from neurofiles._source import Source, suffixes_of
+from neurofiles._framework.source import Source, suffixes_of
 
 
 def test_missing_file_is_file_not_found_before_guessing(tmp_path):

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from neurofiles import DataManager
+
 from tests.conftest import need as need_extra
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,3 +57,13 @@ def start_worker(*args: str, **kwargs: object) -> subprocess.Popen[str]:
         text=True,
         **kwargs,  # type: ignore[call-overload]
     )
+
+
+def new_store(tmp_path: Path, backend: str) -> None:
+    """Create ``store`` with ``backend``; dbm and shelve on dbm.dumb, which every Python has.
+
+    The crash and multi-process expectations are the dumb flavour's (Python
+    3.13 would otherwise pick dbm.sqlite3, which commits every write).
+    """
+    options = {"flavour": "dumb"} if backend in ("dbm", "shelve") else {}
+    DataManager("store", tmp_path, backend=backend, **options).close()

@@ -175,7 +175,7 @@ def test_keys_are_opaque_strings_on_builtin_backends(dm: DataManager) -> None:
 
 
 def test_path_unsafe_keys_are_refused_by_the_base_contract() -> None:
-    from neurofiles._backend import StorageBackend, check_path_key
+    from neurofiles._framework.backend import StorageBackend, check_path_key
 
     for bad in ["../x", "/etc/passwd", "a/../b", "nul\0here", ""]:
         with pytest.raises(InvalidNameError):
@@ -187,7 +187,7 @@ def test_path_unsafe_keys_are_refused_by_the_base_contract() -> None:
 
 
 def test_keys_without_utf8_form_are_refused(dm: DataManager) -> None:
-    from neurofiles._backend import UnstorableKeyError
+    from neurofiles._framework.backend import UnstorableKeyError
 
     with dm.session("s") as s:
         for key in ["a\udcff", "\ud800"]:

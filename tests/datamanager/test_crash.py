@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from neurofiles import DataManager, StorageWarning
 
-from .conftest import run_worker
+from .conftest import new_store, run_worker
 
 
 def survivors(tmp_path: Path) -> tuple[set[int], list[str]]:
@@ -28,7 +28,7 @@ def survivors(tmp_path: Path) -> tuple[set[int], list[str]]:
 
 def test_kill_after_setitem_keeps_the_flushed_state(tmp_path: Path, backend: str) -> None:
     """After ``flush()`` returned: all 100 records survive; the 50 set later (no flush) are lost whole."""
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     proc = run_worker("crash", str(tmp_path), backend, "setitem", check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     seen, messages = survivors(tmp_path)
@@ -41,7 +41,7 @@ def test_kill_after_setitem_keeps_the_flushed_state(tmp_path: Path, backend: str
 @pytest.mark.parametrize("backend", ["dbm", "shelve"])
 def test_kill_inside_a_dumb_index_rewrite_keeps_the_previous_flush(tmp_path: Path, backend: str) -> None:
     """A writer killed while dbm.dumb writes its index: the stdlib rewrite lost the whole session."""
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     assert DataManager("store", tmp_path).backend.options["flavour"] == "dumb"
     proc = run_worker("crash", str(tmp_path), backend, "commit", check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
@@ -52,7 +52,7 @@ def test_kill_inside_a_dumb_index_rewrite_keeps_the_previous_flush(tmp_path: Pat
 
 def test_kill_before_the_first_flush_leaves_a_valid_empty_session(tmp_path: Path, backend: str) -> None:
     """Nothing was flushed: the records are lost, but the session opens (sqlite skipped it as corrupt)."""
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     proc = run_worker("crash", str(tmp_path), backend, "first", check=False)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     seen, messages = survivors(tmp_path)

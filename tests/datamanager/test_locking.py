@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from neurofiles import LockTimeoutError, SessionBusyError
-from neurofiles._locking import FileLock
-from neurofiles._manifest import read_manifest, write_manifest
+from neurofiles._storage.locking import FileLock
+from neurofiles._storage.manifest import read_manifest, write_manifest
 
 
 def test_filelock_is_reentrant_and_records_its_holder(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from neurofiles import DataManager, SessionBusyError, StorageWarning
 
-from .conftest import run_worker, start_worker
+from .conftest import new_store, run_worker, start_worker
 
 WRITERS = 4
 RECORDS = 10_000
@@ -33,7 +33,7 @@ def check_records(dm_items: list[tuple[str, str, object]]) -> dict[str, set[int]
 
 @pytest.mark.slow
 def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     procs = [
         start_worker("writer", str(tmp_path), backend, f"w{k}", str(RECORDS), stdout=subprocess.PIPE)
         for k in range(WRITERS)
@@ -74,7 +74,7 @@ def last_committed(progress: Path) -> int:
 
 @pytest.mark.slow
 def test_kill_9_keeps_every_committed_record(tmp_path: Path, backend: str) -> None:
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     procs = {}
     for k in range(WRITERS):
         progress = tmp_path / f"w{k}.progress"
@@ -112,7 +112,7 @@ def test_kill_9_keeps_every_committed_record(tmp_path: Path, backend: str) -> No
 
 
 def test_counter_under_lock_is_exact(tmp_path: Path, backend: str) -> None:
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     procs = [start_worker("increment", str(tmp_path), backend, "150") for _ in range(4)]
     for p in procs:
         assert p.wait(timeout=300) == 0
@@ -120,7 +120,7 @@ def test_counter_under_lock_is_exact(tmp_path: Path, backend: str) -> None:
 
 
 def test_locking_session_loses_no_write(tmp_path: Path, backend: str) -> None:
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     procs = [start_worker("setkeys", str(tmp_path), backend, f"p{k}_", "100") for k in range(4)]
     for p in procs:
         assert p.wait(timeout=300) == 0
@@ -130,7 +130,7 @@ def test_locking_session_loses_no_write(tmp_path: Path, backend: str) -> None:
 
 
 def test_computer_session_fails_fast_naming_the_holder(tmp_path: Path, backend: str) -> None:
-    DataManager("store", tmp_path, backend=backend).close()
+    new_store(tmp_path, backend)
     holder = start_worker("hold", str(tmp_path), backend, "60", stdout=subprocess.PIPE)
     try:
         line = holder.stdout.readline()  # type: ignore[union-attr]

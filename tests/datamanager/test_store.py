@@ -45,7 +45,7 @@ def test_new_store_defaults_to_sqlite_and_records_it(tmp_path: Path) -> None:
 
 
 def test_dbm_records_the_flavour_that_wrote_it(tmp_path: Path) -> None:
-    from neurofiles.plugins.dbm_store import _flavours
+    from neurofiles.plugins.dbm_store import flavours as _flavours
 
     dm = DataManager("d", tmp_path, backend="dbm")
     assert manifest(dm)["options"]["flavour"] == _flavours.best_available()
@@ -137,7 +137,7 @@ def test_safe_codec_roundtrip_without_pickle(tmp_path: Path, backend: str) -> No
 
 
 def test_safe_codec_rejects_bad_bytes() -> None:
-    from neurofiles._codec import CorruptValueError, SafeCodec
+    from neurofiles._storage.codec import CorruptValueError, SafeCodec
 
     codec = SafeCodec()
     good = codec.encode([1, "two", np.zeros(3)])
@@ -168,7 +168,7 @@ for i in range(3):
 
 def test_reads_a_brian1_shelve_store(tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", BRIAN_WRITER, str(tmp_path)], check=True, cwd=REPO)
-    from neurofiles.plugins.dbm_store._flavours import default_shelve_flavour
+    from neurofiles.plugins.dbm_store.flavours import default_shelve_flavour
 
     files = sorted(p.name for p in (tmp_path / "sim.data").iterdir())
     if default_shelve_flavour() == "dumb":  # the project's Python 3.11: Brian's files are .dat/.dir/.bak

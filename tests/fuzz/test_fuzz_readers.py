@@ -20,7 +20,7 @@ def seeds(testdata):
 
 
 def test_every_builtin_reader_has_seeds(seeds):
-    from neurofiles._discovery import get_registry
+    from neurofiles._framework.discovery import get_registry
 
     detectable = {
         name for name, (spec, plugin) in get_registry().readers.items() if plugin.builtin and not spec.explicit_only

@@ -128,7 +128,7 @@ def test_swapping_an_entry_for_a_fifo_never_blocks(tmp_path: Path) -> None:
 
 
 def test_entry_replaced_by_a_fifo_after_the_index_was_opened(tmp_path: Path) -> None:
-    from neurofiles._api import open_reader_for
+    from neurofiles._frontend.api import open_reader_for
 
     _, entry, index = _layout(tmp_path)
     reader, _ = open_reader_for(index)

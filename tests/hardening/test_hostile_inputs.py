@@ -151,9 +151,9 @@ SHRINK = textwrap.dedent(
     """
     import os, sys, warnings
     import neurofiles
-    from neurofiles._api import _registry_for
-    from neurofiles._select import open_reader
-    from neurofiles._source import Source
+    from neurofiles._frontend.api import _registry_for
+    from neurofiles._framework.select import open_reader
+    from neurofiles._framework.source import Source
     path, cut, when = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     registry = _registry_for(None)
     source = Source(path, registry.header_size)
@@ -176,7 +176,7 @@ SHRINK = textwrap.dedent(
 def _generated_aedat2(tmp_path: Path, testdata: Path) -> Path:
     import numpy as np
 
-    from neurofiles._events import Events
+    from neurofiles._results.events import Events
 
     path = tmp_path / "shrinks.aedat"
     neurofiles.save(path, Events(np.arange(200_000), addresses=np.arange(200_000) % 1000))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import neurofiles
@@ -105,11 +107,50 @@ def bad_path_target(tmp_path: Path, kind: str) -> Path:
     return tmp_path / ("dir.aedat" if kind == "directory" else "pipe.aedat")
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_is_a_permission_error(tmp_path):
+def _as_unprivileged(check: Callable[[], None]) -> None:
+    """Run ``check`` here, or as root in a forked child that dropped to uid/gid 65534 first."""
+    if os.geteuid() != 0:
+        check()
+        return
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child: root reads any file, so become nobody (imports are already done)
+        os.close(read_end)
+        outcome = b"ok"
+        try:
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            check()
+        except BaseException as exc:  # reported to the parent, which fails the test
+            outcome = f"{type(exc).__name__}: {exc}".encode()
+        os.write(write_end, outcome)
+        os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        outcome = pipe.read()
+    os.waitpid(pid, 0)
+    assert outcome == b"ok", outcome.decode()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_unreadable_file_is_a_permission_error():
+    with tempfile.TemporaryDirectory() as folder:  # under /tmp, which every user can traverse
+        _check_unreadable_file(Path(folder))
+
+
+def _check_unreadable_file(tmp_path: Path) -> None:
     path = tmp_path / "locked.aedat"
     path.write_bytes(b"#!AER-DAT2.0\r\n")
+    readable = tmp_path / "readable.aedat"
+    readable.write_bytes(b"#!AER-DAT2.0\r\n")
+    neurofiles.load(readable)  # imports everything the reader needs before privileges drop
+    tmp_path.chmod(0o755)
     path.chmod(0)
-    with pytest.raises(neurofiles.SourcePermissionError) as info:
-        neurofiles.load(path)
-    assert isinstance(info.value, PermissionError) and str(path) in str(info.value)
+
+    def check() -> None:
+        with pytest.raises(neurofiles.SourcePermissionError) as info:
+            neurofiles.load(path)
+        assert isinstance(info.value, PermissionError) and str(path) in str(info.value)
+
+    _as_unprivileged(check)

@@ -77,7 +77,7 @@ def test_reopen_after_the_path_became_a_fifo_reads_the_file_checked(tmp_path):
     result = run_script(
         """
         import json, os, shutil, sys
-        from neurofiles._source import Source
+        from neurofiles._framework.source import Source
         sample, tmp = sys.argv[1], sys.argv[2]
         path = os.path.join(tmp, "later.aedat")
         shutil.copy(sample, path)

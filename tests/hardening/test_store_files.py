@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import pytest
 from neurofiles import DataManager, NeurofilesError, OptionError, StorageError, StorageWarning
-from neurofiles._backend import CorruptSessionError, StoreManifestError, UnsafeStoreFileError
+from neurofiles._framework.backend import CorruptSessionError, StoreManifestError, UnsafeStoreFileError
 
 BACKENDS = ["sqlite", "dbm", "shelve"]
 SUFFIX = {"sqlite": ".sqlite", "dbm": ".dbm.dat", "shelve": ".dat"}
@@ -215,7 +215,7 @@ def test_unknown_option_on_an_existing_store_names_the_accepted_ones(tmp_path: P
 
 
 def test_backend_refusing_its_options_leaves_no_folder(tmp_path: Path) -> None:
-    from neurofiles._backend import BackendUnavailableError
+    from neurofiles._framework.backend import BackendUnavailableError
 
     with pytest.raises(BackendUnavailableError):
         DataManager("t", tmp_path, backend="dbm", flavour="sqlite3")  # not in Python 3.11
@@ -286,7 +286,7 @@ def test_planted_rows_skip_the_session_with_a_warning(tmp_path: Path, rows: list
 FULL_SCRIPT = r"""
 import resource, signal, sys
 from neurofiles import DataManager
-from neurofiles._backend import SessionWriteError
+from neurofiles._framework.backend import SessionWriteError
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 dm = DataManager("store", sys.argv[1], backend=sys.argv[2])
 s = dm.session("big")
@@ -343,7 +343,7 @@ needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs need
 @needs_root
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_full_disk_is_a_typed_error_and_keeps_flushed_data(tmp_path: Path, backend: str) -> None:
-    from neurofiles._backend import SessionWriteError, StoreFullError
+    from neurofiles._framework.backend import SessionWriteError, StoreFullError
 
     with tmpfs(tmp_path / "fs", "512k") as fs:
         dm = DataManager("store", fs, backend=backend)
@@ -369,7 +369,7 @@ def test_full_disk_is_a_typed_error_and_keeps_flushed_data(tmp_path: Path, backe
 def test_read_only_store_is_a_typed_error(tmp_path: Path, backend: str) -> None:
     import subprocess
 
-    from neurofiles._backend import StoreReadOnlyError
+    from neurofiles._framework.backend import StoreReadOnlyError
 
     with tmpfs(tmp_path / "fs", "4m") as fs:
         store(fs, backend).close()

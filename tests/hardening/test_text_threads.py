@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import neurofiles
-import neurofiles._text_native as tn
+import neurofiles.plugin._text_native as tn
 from tests.conftest import skip_or_fail
 
 

@@ -139,7 +139,7 @@ def test_vwrite_foreign_order_and_unequal_lengths(tmp_path) -> None:
 
 
 def test_fwrite_is_explicit_only(tmp_path) -> None:
-    from neurofiles._discovery import get_registry
+    from neurofiles._framework.discovery import get_registry
 
     assert get_registry().readers["neuron-fwrite"][0].explicit_only
 
@@ -155,7 +155,7 @@ def test_real_aer_headerless_dat_vectors_are_not_neuron() -> None:
 
 
 def test_summaries_for_info_read_only_the_header() -> None:
-    from neurofiles._api import summarize
+    from neurofiles._frontend.api import summarize
 
     _, atf = summarize(SPEC_VECTORS / "atf" / "two_sweeps.atf")
     assert (

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import neurofiles._text_native as tn
+import neurofiles.plugin._text_native as tn
 from neurofiles._errors import CorruptFileError
-from neurofiles._text_table import _parse_careful, fast_engine_available, parse_block
+from neurofiles.plugin._text_table import _parse_careful, fast_engine_available, parse_block
 
 NUMBERS = [
     "0", "1", "-0", "7", ".5", "5.", "-2.5e-3", "1E+300", "4.9e-324", "1.7976931348623157e308",

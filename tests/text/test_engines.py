@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import neurofiles
-from neurofiles._text_table import parse_block
+from neurofiles.plugin._text_table import parse_block
 
 from ._helpers import SPEC_VECTORS, need_pyarrow
 
@@ -99,8 +99,8 @@ def test_blank_lines_between_rows_are_not_rows() -> None:
 def test_auto_uses_pyarrow_only_for_big_blocks(tmp_path, monkeypatch) -> None:
     """Without the native engine (an install with no C compiler), auto picks pyarrow for big blocks only."""
     need_pyarrow()
-    import neurofiles._text_table as tt
-    from neurofiles._text_table import FAST_MIN_BYTES
+    import neurofiles.plugin._text_table as tt
+    from neurofiles.plugin._text_table import FAST_MIN_BYTES
 
     monkeypatch.setattr(tt, "native_available", lambda: False)
 
@@ -117,7 +117,7 @@ def test_auto_uses_pyarrow_only_for_big_blocks(tmp_path, monkeypatch) -> None:
 
 
 def test_forced_pyarrow_without_pyarrow_says_how_to_install(monkeypatch, tmp_path) -> None:
-    import neurofiles._text_table as tt
+    import neurofiles.plugin._text_table as tt
 
     monkeypatch.setattr(tt, "fast_engine_available", lambda: False)
     path = tmp_path / "x.dat"

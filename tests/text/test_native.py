@@ -6,8 +6,8 @@ import io
 import tracemalloc
 
 import neurofiles
-import neurofiles._text_native as tn
-import neurofiles._text_table as tt
+import neurofiles.plugin._text_native as tn
+import neurofiles.plugin._text_table as tt
 import numpy as np
 import pytest
 from hypothesis import given, settings

@@ -89,6 +89,7 @@ class JsonDirBackend(StorageBackend):
     """Sessions as ``<session>.jsondir`` folders."""
 
     name = "jsondir"
+    option_names = frozenset()  # takes no option: a typo is an error, not a silent default
     capabilities = Capabilities(
         concurrent_writers="per-session",
         crash_safe="process",
