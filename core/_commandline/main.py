@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NoReturn
+
+from .suggest import did_you_mean
 
 __all__ = ["main"]
 
@@ -66,8 +69,42 @@ def describe_failure(exc: BaseException, subject: str | None = None) -> str:
     return text
 
 
+#: Python wording of library messages -> the CLI flag that does the same (per command; "" = any)
+_CLI_WORDING: tuple[tuple[str, str, str], ...] = (
+    ("convert", r"pass layout='dvs128', 'davis346'\.\.\.", "pass -W layout=dvs128 (or davis346, davis240...)"),
+    ("plot", r"pass layout= \(([^)]*)\)", r"pass --layout (\1)"),
+    ("", r"pass layout=", "pass --layout "),
+    ("", r"pass version='([\w.]+)'", r"pass -O version=\1"),
+    ("", r"subtract an offset first", "pass --zero-time to start the clock at 0"),
+    ("convert", r"\bwith format='([\w.-]+)'", r"with --to \1"),
+    ("", r"\bwith format='([\w.-]+)'", r"with --format \1"),
+    ("", r"\bformat='([\w.-]+)'", r"--format \1"),
+    ("", r"force one with format=", "force one with --format"),
+    ("", r"neurofiles\.formats\(\)", "`neurofiles formats`"),
+    ("", r"neurofiles\.backends\(\)", "`neurofiles backends`"),
+    ("", r"\bt_start=", "--t-start "),
+    ("", r"\bt_stop=", "--t-stop "),
+    ("", r"\btick=", "-O tick="),
+)
+
+
+def cli_wording(text: str, command: str) -> str:
+    """``text`` with the Python keyword arguments it suggests replaced by the CLI flags."""
+    for only, pattern, replacement in _CLI_WORDING:
+        if not only or command.startswith(only):
+            text = re.sub(pattern, replacement, text)
+    match = re.search(r"does not take option\(s\) ([\w, ]+); it takes: ([\w, ]+)", text)
+    if match:
+        flag = "-W " if re.search(r"\bwriter\b", text[: match.start()]) else "-O "
+        taken = [t.strip() for t in match.group(2).split(",")]
+        hints = [did_you_mean(o.strip(), taken, flag) for o in match.group(1).split(",")]
+        text = text[: match.end()] + "".join(hints) + text[match.end() :]
+    return text
+
+
 def _error(command: str, exc: BaseException, subject: str | None = None) -> None:
-    print(f"neurofiles {command}: {describe_failure(exc, subject)}", file=sys.stderr)
+    text = cli_wording(describe_failure(exc, subject), command)
+    print(f"neurofiles {command}: {text}", file=sys.stderr)
 
 
 def _warning_printer(command: str) -> Any:
@@ -76,7 +113,7 @@ def _warning_printer(command: str) -> Any:
     def show(
         message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None
     ) -> None:
-        print(f"neurofiles {command}: warning: {message}", file=sys.stderr)
+        print(f"neurofiles {command}: warning: {cli_wording(str(message), command)}", file=sys.stderr)
 
     return show
 
@@ -138,14 +175,35 @@ def _cmd_backends(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _time_text(report: dict[str, Any]) -> dict[str, Any]:
+    """``start_s``/``stop_s``/``duration_s`` (numbers for JSON) as ``time span``/``duration`` text."""
+    from .data import _number
+
+    out: dict[str, Any] = {}
+    for key, value in report.items():
+        match = re.fullmatch(r"(start|stop|duration)_(\w+)", key)
+        trio = match and all(f"{p}_{match.group(2)}" in report for p in ("start", "stop", "duration"))
+        if not match or not trio or not isinstance(value, (int, float)):
+            out[key] = value
+            continue
+        unit = "" if match.group(2) == "unitless" else " " + match.group(2)
+        if match.group(1) == "start":
+            stop = report.get(f"stop_{match.group(2)}", value)
+            out["time span"] = f"{_number(value)} .. {_number(stop)}{unit}"
+        elif match.group(1) == "duration":
+            out["duration"] = f"{_number(value)}{unit}"
+    return out
+
+
 def _print_report(report: dict[str, Any]) -> None:
+    report = _time_text(report)
     print(report["path"])
     for key, value in report.items():
         if key == "path":
             continue
         if key == "parts":
             for i, part in enumerate(value):
-                print(f"  recording {i}: " + "; ".join(f"{k} {v}" for k, v in part.items()))
+                print(f"  recording {i}: " + "; ".join(f"{k} {v}" for k, v in _time_text(part).items()))
         elif isinstance(value, dict) and value:
             print(f"  {key}:")
             for sub, item in value.items():
@@ -242,6 +300,32 @@ def _cmd_dm_table(args: argparse.Namespace) -> int:
     return cmd_dm_table(args, _dump)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a suggestion for a misspelt command, choice or option."""
+
+    def error(self, message: str) -> NoReturn:
+        match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if match:
+            choices = re.findall(r"'([^']*)'", match.group(2))
+            message += did_you_mean(match.group(1), choices)
+        match = re.search(r"unrecognized arguments: (.*)", message)
+        if match:
+            flags = [f for action in self._actions for f in action.option_strings]
+            for word in match.group(1).split():
+                if word.startswith("-"):
+                    message += did_you_mean(word.split("=")[0], flags).replace(" (", f" ({word}: ", 1)
+        super().error(message)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("neurofiles")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "unknown"
+
+
 def _key_value(text: str) -> str:
     """An ``-O``/``-W`` argument: ``KEY=VALUE`` with an identifier as key, else a usage error (exit 2)."""
     key, sep, _ = text.partition("=")
@@ -271,11 +355,12 @@ def _add_window(p: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with one sub-parser per command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="neurofiles",
         description="Open neuroscience data files: describe, convert and plot them; inspect DataManager stores.",
         epilog="Exit status: 0 ok, 1 failure, 2 usage error. NEUROFILES_PROGRESS=0 hides progress bars.",
     )
+    parser.add_argument("--version", action="version", version=f"neurofiles {_version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     p = commands.add_parser(
@@ -328,6 +413,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_window(p)
     p.add_argument(
+        "--decode",
+        metavar="LAYOUT",
+        help="decode raw AER addresses into x, y, polarity (dvs128, davis240, davis346, davis640,"
+        " davis128, or auto: the camera the header names)",
+    )
+    p.add_argument(
         "--zero-time",
         action="store_true",
         help="shift the clock so the first event/sample is at 0 (AEDAT 2.0 needs 32-bit timestamps)",
@@ -357,6 +448,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--layout", help="decode AER addresses with this sensor layout (dvs128, davis240, davis346...)"
     )
     p.add_argument("--recording", type=int, default=0, help="which recording of an index file (default 0)")
+    p.add_argument(
+        "--absolute-time",
+        action="store_true",
+        help="time axis in the file's clock (default: seconds from the first event or sample,"
+        " the absolute start in the title)",
+    )
     p.add_argument("--title", help="figure title (default: the file name)")
     p.add_argument("--dpi", type=int, default=100, help="image resolution")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing on success")
@@ -402,9 +499,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subparser(parser: argparse.ArgumentParser, names: list[str | None]) -> argparse.ArgumentParser:
+    """The parser of the (sub-)command ``names`` (the deepest one found)."""
+    for name in names:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not name or not actions or name not in actions[0].choices:
+            break
+        parser = actions[0].choices[name]
+    return parser
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; return the exit status."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # reported by the sub-command's parser, which knows the flags to suggest
+        _subparser(parser, [args.command, getattr(args, "dm_command", None)]).error(
+            f"unrecognized arguments: {' '.join(extra)}"
+        )
     command = args.command + (f" {args.dm_command}" if args.command == "dm" else "")
     warnings.showwarning = _warning_printer(command)
 

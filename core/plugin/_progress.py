@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO, TypeVar
 
-__all__ = ["Progress", "progress", "set_progress"]
+__all__ = ["Phase", "Progress", "progress", "set_progress"]
 
 T = TypeVar("T")
 _forced: bool | None = None
+_bars_open = 0  # Progress bars drawn and not closed yet: a Phase line keeps quiet meanwhile
 REFRESH_SECONDS = 0.1
 MIN_SECONDS = 0.5  # work shorter than this never shows a bar
 
@@ -69,16 +71,22 @@ class Progress:
             text = f"{self.desc} [{bar:<20}] {done:6.1%} {self.count}/{self.total}{self.unit} {rate:,.0f}{self.unit}/s"
         else:
             text = f"{self.desc} {self.count}{self.unit} {rate:,.0f}{self.unit}/s"
+        global _bars_open
         self.stream.write("\r" + text)
         self.stream.flush()
+        if not self._drawn:
+            _bars_open += 1
         self._drawn = True
 
     def close(self) -> None:
         """End the status line if one was drawn."""
+        global _bars_open
         if self._drawn:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
+            _bars_open -= 1
+            self._drawn = False
 
     def __enter__(self) -> Progress:
         return self
@@ -95,6 +103,62 @@ def progress(items: Iterable[T], *, total: int | None = None, desc: str = "", un
         for item in items:
             yield item
             bar.update()
+
+
+class Phase:
+    """A status line for work without a counter of its own (a decode, a write by a library call).
+
+    A background thread redraws ``desc`` with the elapsed time (and
+    ``status()``, e.g. the bytes written so far) every 0.1 s, from 0.5 s
+    on; shown only where :class:`Progress` bars are, and not while the work
+    draws a :class:`Progress` bar of its own (a CSV write).
+    """
+
+    def __init__(self, desc: str, status: Callable[[], str] | None = None, stream: TextIO | None = None) -> None:
+        self.desc = desc
+        self.status = status
+        self.stream = stream or sys.stderr
+        self.enabled = _enabled(self.stream)
+        self._start = time.monotonic()
+        self._stop = threading.Event()
+        self._drawn = False
+        self._extra = ""
+        self._thread: threading.Thread | None = None
+
+    def _draw(self, final: bool = False) -> None:
+        extra = self._extra
+        if self.status is not None and not final:  # the work's traces may be gone once it is done
+            try:
+                extra = self._extra = " " + self.status()
+            except Exception:  # noqa: BLE001 (a status that cannot be read just is not shown)
+                pass
+        elapsed = time.monotonic() - self._start
+        self.stream.write(f"\r{self.desc}{extra} {elapsed:.1f} s ")
+        self.stream.flush()
+        self._drawn = True
+
+    def _run(self) -> None:
+        if self._stop.wait(MIN_SECONDS):
+            return
+        while not self._stop.is_set():
+            if _bars_open <= 0:  # else the work draws a bar of its own
+                self._draw()
+            self._stop.wait(REFRESH_SECONDS)
+
+    def __enter__(self) -> Phase:
+        if self.enabled:
+            self._thread = threading.Thread(target=self._run, name="neurofiles-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._drawn:
+            self._draw(final=True)
+            self.stream.write("done\n" if exc[0] is None else "\n")
+            self.stream.flush()
 
 
 Progress.__module__ = "neurofiles.plugin.io"  # its public name

@@ -129,3 +129,26 @@ def test_no_test_marker_skips_exactly_the_next_block(tmp_path):
     doc = tmp_path / "x.md"
     doc.write_text("<!-- no-test -->\n```python\nraise SystemExit\n```\n\n```python\nx = 1\n```\n")
     assert [code for _, _, code in blocks(doc)] == ["x = 1\n"]
+
+
+def test_readme_set_up_is_the_users_install_then_the_tests():
+    """Two set-up commands: the user's install and a run on a shipped sample, then the tests."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    setup = readme[readme.index("## Set up") : readme.index("## Tour")]
+    commands = [code.strip() for _, lang, code in blocks(REPO / "README.md") if lang == "bash" and code in setup]
+    assert len(commands) == 2
+    install, tests = commands
+    assert install.startswith(("pip install -e . &&", 'pip install -e ".[all]" &&')) and "[test]" not in install
+    assert "neurofiles info tests/samples/" in install
+    assert tests == 'pip install -e ".[test]" && pytest'
+    assert "skipped" in setup and "NEUROFILES_TESTDATA" in setup and "SOURCES.md" in setup
+
+
+def test_readme_tour_writes_only_into_an_ignored_folder():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    tour = readme[readme.index("## Tour") :]
+    tour = tour[: tour.index("\n## ", 5)]
+    outputs = re.findall(r"neurofiles (?:convert \S+|plot \S+ -o) (\S+)", tour)
+    assert outputs and all(o.startswith("results/") for o in outputs)
+    assert 'DataManager("tour", "results")' in tour
+    assert "results/" in (REPO / ".gitignore").read_text(encoding="utf-8").split()
