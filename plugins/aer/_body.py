@@ -83,6 +83,15 @@ class Unwrapper:
         self.offset = base + _WRAP * len(steps)
 
 
+def _stamp(handle: BinaryIO) -> tuple[int, int, int]:
+    """Size, modification and change time of an open file, to notice a change during a read."""
+    try:
+        st = os.fstat(handle.fileno())
+    except (OSError, AttributeError, ValueError):  # an in-memory stream (io.UnsupportedOperation)
+        return (0, 0, 0)
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
 class Body:
     """Records ``[0, count)`` of one dtype starting at byte ``offset`` of a source."""
 
@@ -114,10 +123,19 @@ class Body:
             return
         buffer = np.empty(min(size, stop - start), dtype=self.dtype)
         with self.source.open() as handle:
+            before = _stamp(handle)
             handle.seek(self.offset + start * self.dtype.itemsize)
             for first in range(start, stop, len(buffer)):
                 part = buffer[: min(len(buffer), stop - first)]
                 self._read_into(handle, part, first)
+                if _stamp(handle) != before:
+                    # a concurrent truncate can zero bytes a read already counted on, and a
+                    # rewrite can restore the size: the change time tells (to its clock's grain)
+                    raise TruncatedFileError(
+                        "the file was changed while being read (truncated or rewritten)",
+                        path=self.source.name,
+                        offset=self.offset + first * self.dtype.itemsize,
+                    )
                 yield first, part
 
     def convert(self, start: int, stop: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:

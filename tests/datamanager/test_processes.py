@@ -40,11 +40,12 @@ def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
         for k in range(WRITERS)
     ]
     reader = DataManager("store", tmp_path)
-    polls, last_count = 0, 0
+    polls, live_polls, last_count = 0, 0, 0
     gc.collect()  # garbage of earlier tests must not warn inside the block below
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         while any(p.poll() is None for p in procs) or polls == 0:
+            live_polls += any(p.poll() is None for p in procs)
             count = reader.itemcount()
             seen = check_records(list(reader.iter_session_items()))
             assert set(seen) <= {f"w{k}" for k in range(WRITERS)}
@@ -54,7 +55,7 @@ def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
                     assert idx == set(range(len(idx))), f"{session}: a gap in committed records"
             last_count = count
             polls += 1
-            time.sleep(0.05 if backend == "sqlite" else 1.0)  # a dbm.dumb poll opens .dat per value
+            time.sleep(1.0 if backend in ("dbm", "shelve") else 0.05)  # a dbm.dumb poll opens .dat per value
     for p in procs:
         assert p.wait(timeout=300) == 0
         if p.stdout is not None:
@@ -68,7 +69,7 @@ def test_four_writers_and_a_live_reader(tmp_path: Path, backend: str) -> None:
         assert final.itemcount() == WRITERS * RECORDS
         assert len(final.get("r009999")) == WRITERS
     assert seen == {f"w{k}": set(range(RECORDS)) for k in range(WRITERS)}
-    assert polls >= 2  # the reader really ran while the writers wrote
+    assert live_polls >= 1  # the reader really ran while the writers wrote (fast writers may need only one)
 
 
 def last_committed(progress: Path) -> int:
