@@ -495,11 +495,32 @@ class StorageBackend:
             stacklevel=stacklevel,
         )
 
-    def warn_foreign(self, path: Path | str, why: str = "not a session file of this store") -> None:
+    def warn_foreign(
+        self, path: Path | str, why: str = "not a session file of this store", *, stacklevel: int = 4
+    ) -> None:
         """Warn about a file in the data folder that is not one of this backend's sessions."""
         warnings.warn(
-            f"{os.fspath(path)}: skipped: {why} (backend {self.name!r})", StorageWarning, stacklevel=4
+            f"{os.fspath(path)}: skipped: {why} (backend {self.name!r})", StorageWarning, stacklevel=stacklevel
         )
+
+    def names_by_suffix(self, suffix: str, companions: tuple[str, ...] = ()) -> list[str]:
+        """Sorted names of the ``<name><suffix>`` files below the data folder (one file per session).
+
+        Files ending in one of ``companions`` (a database's journal, a writer's temporary) are
+        passed over silently; any other file, and a folder named like a session file, is
+        warned about with :meth:`warn_foreign`.
+        """
+        names = []
+        for rel, entry in walk_files(self.basepath):
+            if rel.endswith("/"):
+                if rel[:-1].endswith(suffix):
+                    self.warn_foreign(entry.path, "a folder named like a session file", stacklevel=5)
+                continue
+            if rel.endswith(suffix):
+                names.append(rel[: -len(suffix)])
+            elif not rel.endswith(companions):
+                self.warn_foreign(entry.path, stacklevel=5)
+        return sorted(names)
 
     # -- cross-session queries (loops; backends may override) --------------------------------
 

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from neurofiles.plugin import Capabilities, CorruptSessionError, SessionStore, StorageBackend, walk_files
+from neurofiles.plugin import Capabilities, CorruptSessionError, SessionStore, StorageBackend
 
 from ._deps import OptionError, UnsafeStoreFileError, open_regular
 from ._format import DELETE, HEADER, SET, FormatError, Parsed, Value, commit_record, parse, record
@@ -413,17 +413,7 @@ class LogBackend(StorageBackend):
         return iter(names)
 
     def _walk(self) -> list[str]:
-        names = []
-        for rel, entry in walk_files(self.basepath):
-            if rel.endswith("/"):
-                if rel[:-1].endswith(SUFFIX):
-                    self.warn_foreign(entry.path, "a folder named like a session file")
-                continue
-            if rel.endswith(SUFFIX):
-                names.append(rel[: -len(SUFFIX)])
-            elif not rel.endswith(".tmp"):
-                self.warn_foreign(entry.path)
-        return sorted(names)
+        return self.names_by_suffix(SUFFIX, (".tmp",))
 
     def open_session(self, name: str, *, writable: bool) -> SessionStore:
         return LogSession(self, name, self.session_path(name), writable=writable)

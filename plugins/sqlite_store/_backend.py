@@ -17,7 +17,6 @@ from neurofiles.plugin import (
     SessionStore,
     StorageBackend,
     StorageWarning,
-    walk_files,
 )
 
 from ._index import INLINE_MAX, SessionIndex
@@ -114,17 +113,7 @@ class SqliteBackend(StorageBackend):
         return [p for p in (main, *(Path(f"{main}{h}") for h in _HELPERS)) if p.exists()]
 
     def list_sessions(self) -> Iterator[str]:
-        names = []
-        for rel, entry in walk_files(self.basepath):
-            if rel.endswith("/"):
-                if rel[:-1].endswith(SUFFIX):
-                    self.warn_foreign(entry.path, "a folder named like a session file")
-                continue
-            if rel.endswith(SUFFIX):
-                names.append(rel[: -len(SUFFIX)])
-            elif not rel.endswith(_HELPERS):
-                self.warn_foreign(entry.path)
-        return iter(sorted(names))
+        return iter(self.names_by_suffix(SUFFIX, _HELPERS))
 
     def open_session(self, name: str, *, writable: bool) -> SessionStore:
         return SqliteSession(
