@@ -19,7 +19,8 @@ from the standard type a caller would already catch::
     ├── ReadError (OSError) ................ the file could not be read at all
     │   ├── SourceNotFoundError (FileNotFoundError)
     │   ├── SourcePermissionError (PermissionError)
-    │   └── NotARegularFileError ........... a directory, FIFO or device
+    │   ├── NotARegularFileError ........... a directory, FIFO or device
+    │   └── FileChangedError ............... the file was rewritten or truncated while it was read
     ├── WriteError (OSError) ............... a file could not be written
     ├── InvalidPathError (ValueError) ...... a path no system accepts (an embedded NUL)
     ├── PluginError ........................ plugin discovery and registration
@@ -71,6 +72,7 @@ __all__ = [
     "FormatError",
     "FormatMismatch",
     "FormatMismatchError",
+    "FileChangedError",
     "FormatWarning",
     "InvalidKeyError",
     "InvalidNameError",
@@ -258,6 +260,10 @@ class SourcePermissionError(ReadError, PermissionError):
 
 class NotARegularFileError(ReadError):
     """The path is a directory, FIFO, socket or device, not a regular file."""
+
+
+class FileChangedError(ReadError):
+    """The file's size or modification time changed while it was read: what was read may mix two versions."""
 
 
 class WriteError(_FileProblem, OSError):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, BinaryIO, Union
 
 from .._errors import (
+    FileChangedError,
     InvalidPathError,
     NotARegularFileError,
     ReadError,
@@ -173,6 +174,7 @@ class Source:
         self._start = 0
         self._fd = -1
         self._identity = (0, 0)
+        self._stamp: tuple[int, int] | None = None
         if isinstance(source, (str, os.PathLike)):
             try:
                 self.path = Path(os.fspath(source)).expanduser()
@@ -181,6 +183,7 @@ class Source:
             self.name = str(self.path)
             self._fd, info = open_regular(self.path)
             self._identity = (info.st_dev, info.st_ino)
+            self._stamp = _stamp_of(info)
             self._closer = weakref.finalize(self, os.close, self._fd)
             self.size: int | None = info.st_size
             header = self._read_header(header_size)
@@ -189,6 +192,7 @@ class Source:
             self.name = str(getattr(source, "name", "<file object>"))
             self.size = _fileobj_size(source)
             self._start = source.tell()
+            self._stamp = _fileobj_stamp(source)
             with self.open() as handle:
                 header = handle.read(header_size)
         else:
@@ -256,6 +260,31 @@ class Source:
             raise ReadError("the file was replaced while it was read", path=self.name)
         return fd
 
+    def check_unchanged(self) -> None:
+        """Raise :class:`FileChangedError` if the file's size or modification time
+        differ from when the source was made (call it after a read).
+
+        A rewrite in place, a truncation or an append while a reader worked
+        may have given it bytes of two versions; the times are as fine as the
+        file system's clock (a few milliseconds on Linux), so a change inside
+        one tick cannot be seen. File objects without a descriptor are not checked.
+        """
+        if self._stamp is None:
+            return
+        if self._fileobj is not None:
+            now = _fileobj_stamp(self._fileobj)
+        elif self._fd >= 0 and self._closer.alive:
+            now = _stamp_of(os.fstat(self._fd))
+        else:
+            return
+        if now is not None and now != self._stamp:
+            before, after = self._stamp[0], now[0]
+            change = "rewritten" if before == after else f"resized from {before} to {after} bytes"
+            raise FileChangedError(
+                f"the file was {change} while it was read; read it again once nothing writes to it",
+                path=self.name,
+            )
+
     def close(self) -> None:
         """Release the descriptor of a path source (later :meth:`open` calls reopen it by name)."""
         if self._fd >= 0:
@@ -269,6 +298,20 @@ def suffixes_of(name: str) -> tuple[str, ...]:
     """Lower-case suffixes of a file name, longest first: ``('.tar.gz', '.gz')``."""
     parts = os.path.basename(name).lower().split(".")[1:]
     return tuple("." + ".".join(parts[i:]) for i in range(len(parts)) if parts[i:] != [""])
+
+
+def _stamp_of(info: os.stat_result) -> tuple[int, int]:
+    """Size and modification time: what a write or truncation changes (not the change time,
+    which a new hard link or a ``chmod`` also moves)."""
+    return info.st_size, info.st_mtime_ns
+
+
+def _fileobj_stamp(fileobj: IO[bytes]) -> tuple[int, int] | None:
+    """The stamp of a file object's descriptor, or None when it has none (``io.BytesIO``)."""
+    try:
+        return _stamp_of(os.fstat(fileobj.fileno()))
+    except (OSError, AttributeError, ValueError):  # io.UnsupportedOperation is both
+        return None
 
 
 def _fileobj_size(fileobj: IO[bytes]) -> int | None:

@@ -77,9 +77,13 @@ def load(source: SourceLike, *, format: str | None = None, **options: Any) -> An
         The path holds a NUL character (also a ``ValueError``).
     NoReaderError, AmbiguousFormatError, UnknownFormatError
         No reader, or more than one, fits the file.
+    FileChangedError
+        The file's size or modification time changed while it was read.
     """
     with _reading(source, format, options) as (reader, _):
-        return reader.read()
+        result = reader.read()
+        reader.source.check_unchanged()
+        return result
 
 
 def detect(source: SourceLike, *, format: str | None = None, **options: Any) -> Detection:

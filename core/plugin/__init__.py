@@ -57,6 +57,7 @@ from .._framework.backend import (
 )
 from .._errors import (
     CorruptFileError,
+    FileChangedError,
     FormatMismatch,
     FormatWarning,
     LimitExceededError,
@@ -131,6 +132,7 @@ __all__ = [
     "MissingOptionError",
     "NeurofilesError",
     "NotARegularFileError",
+    "FileChangedError",
     "OptionError",
     "ReadError",
     "SessionWriteError",

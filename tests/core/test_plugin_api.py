@@ -36,7 +36,7 @@ EXPECTED = {
         + [
             "Events", "Traces", "as_traces", "import_object", "InvalidKeyError", "InvalidNameError",
             "MissingOptionError", "NeurofilesError", "OptionError", "StorageError", "StorageWarning",
-            "StoreManifestError", "UnsupportedDataError", "WriteError", "NotARegularFileError", "ReadError",
+            "StoreManifestError", "UnsupportedDataError", "WriteError", "NotARegularFileError", "FileChangedError", "ReadError",
             "SessionWriteError", "SourceNotFoundError", "SourcePermissionError", "StoreFullError",
             "StoreReadOnlyError", "UnsafeStoreFileError", "UnstorableKeyError",
         ]

@@ -27,7 +27,7 @@ EXPECTED = sorted(
         "InvalidNameError", "LockTimeoutError", "MergeTypeError", "SessionBusyError", "SessionClosedError",
         "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
         "SessionWriteError", "StoreFullError", "StoreReadOnlyError", "UnsafeStoreFileError", "UnstorableKeyError",
-        "InvalidPathError",
+        "InvalidPathError", "FileChangedError",
     ]
 )
 
@@ -66,6 +66,7 @@ def test_import_is_lazy():
         (_errors.CorruptFileError, ValueError),
         (_errors.NoReaderError, ValueError),
         (_errors.ReadError, OSError),
+        (_errors.FileChangedError, OSError),
         (_errors.SourceNotFoundError, FileNotFoundError),
         (_errors.SourcePermissionError, PermissionError),
         (_errors.InvalidPathError, ValueError),

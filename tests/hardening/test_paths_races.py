@@ -237,5 +237,6 @@ def test_load_while_the_file_shrinks_and_grows(tmp_path, fmt):
     assert proc.returncode == 0, proc.stderr[-3000:]  # no crash (a SIGBUS would be -7)
     outcomes = json.loads(proc.stdout.strip().splitlines()[-1])
     assert sum(outcomes.values()) == 200
-    allowed = {"whole", "prefix", "TruncatedFileError", "CorruptFileError", "NoReaderError", "LimitExceededError"}
+    allowed = {"whole", "prefix", "TruncatedFileError", "FileChangedError", "CorruptFileError", "NoReaderError",
+               "LimitExceededError"}
     assert set(outcomes) <= allowed, outcomes
