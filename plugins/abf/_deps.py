@@ -2,7 +2,8 @@
 
 Every name is public: :mod:`neurofiles.plugin` for the toolkit (errors, the
 reader base class, the result type) and top-level :func:`neurofiles.load`
-for opening the companion stimulus files, so a toolkit refactoring touches
+for opening the companion stimulus files, :func:`neurofiles.plugin.events.tick_bounds`
+for time windows, so a toolkit refactoring touches
 only this file.
 """
 
@@ -22,6 +23,7 @@ from neurofiles.plugin import (
     Traces,
     TruncatedFileError,
 )
+from neurofiles.plugin.events import tick_bounds
 
 __all__ = [
     "CorruptFileError",
@@ -38,4 +40,5 @@ __all__ = [
     "Traces",
     "TruncatedFileError",
     "load",
+    "tick_bounds",
 ]

@@ -6,6 +6,7 @@ import os
 import stat
 import warnings
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any, Union
 
 import numpy as np
@@ -26,14 +27,18 @@ from ._header import parse_header
 from ._io import RandomAccess
 from ._model import AbfHeader
 from ._protocol import command_waveforms
+from ._window import Window, check_chunk_size, check_window
 
-__all__ = ["MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
+__all__ = ["BLOCK_VALUES", "MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
 
 #: A stimulus file larger than this is not read (its DAC stays NaN, with a warning).
 MAX_STIMULUS_BYTES = 64 << 20
 
 #: At most this many DAC command waveforms are synthesised (Axon digitizers have 4 or 8 DACs).
 MAX_COMMANDS = 8
+
+#: Data are read and scaled in pieces of at most this many raw values (8 MiB of int16).
+BLOCK_VALUES = 1 << 22
 
 
 def _protocol_name(path: str) -> str:
@@ -51,11 +56,30 @@ class AbfReader(Reader):
     """
 
     def __init__(
-        self, source: Source, *, stimulus_folder: Union[str, "os.PathLike[str]", bool, None] = None
+        self,
+        source: Source,
+        *,
+        stimulus_folder: Union[str, "os.PathLike[str]", bool, None] = None,
+        t_start: float | None = None,
+        t_stop: float | None = None,
+        relative: bool = False,
     ) -> None:
-        """``stimulus_folder``: where to look for the stimulus files DACs play (by base name);
-        None: the ABF's own folder; False: do not read stimulus files (their DACs are NaN)."""
+        """Read and check the header.
+
+        Parameters
+        ----------
+        stimulus_folder
+            Where to look for the stimulus files DACs play (by base name); None: the
+            ABF's own folder; False: do not read stimulus files (their DACs are NaN).
+        t_start, t_stop
+            Read only the samples with ``t_start <= times < t_stop`` (seconds, on the
+            axis of ``Traces.times``); only their bytes are read.
+        relative
+            Count ``t_start``/``t_stop`` from the first sample's time (0 except for
+            event-driven variable-length files).
+        """
         super().__init__(source)
+        self.window: Window = check_window(t_start, t_stop, relative)
         self._stimulus_folder: Path | None
         if stimulus_folder is None:
             self._stimulus_folder = source.path.parent if source.path is not None else None
@@ -165,58 +189,155 @@ class AbfReader(Reader):
     def read(self) -> Traces:
         """Every sweep of every channel as :class:`Traces` (sweeps x channels layout).
 
-        Event-driven variable-length files give one sweep holding the events
-        one after the other (no padding); ``metadata["segments"]`` gives each
-        event's first row, length and start time, and ``times`` the real time
-        of every row.
+        With ``t_start``/``t_stop`` only the samples inside the window are read (in
+        every sweep). Event-driven variable-length files give one sweep holding the
+        events one after the other (no padding); ``metadata["segments"]`` gives each
+        event's first row, length and start time, and ``times`` the real time of every row.
         """
+        if self.head.variable_length:
+            return self._variable(self._event_pieces())
+        lo, hi = self._fixed_rows()
+        return self._fixed(lo, hi - lo, self._metadata())
+
+    def iter_chunks(self, samples: int = 1_000_000) -> Iterator[Traces]:
+        """Yield the recording as consecutive :class:`Traces` of at most ``samples`` rows.
+
+        Each chunk has every sweep and channel of its rows (for a gap-free file: a
+        stretch of the recording) and ``metadata["first sample"]``, the index of its
+        first row in the sweep (in the event concatenation for variable-length files).
+        Honours ``t_start``/``t_stop``; only one chunk's bytes are read at a time.
+        An empty file or window yields nothing.
+        """
+        size = check_chunk_size(samples)
+        if self.head.variable_length:
+            pieces = self._event_pieces()
+            chunk: list[tuple[int, int, int]] = []
+            held = 0
+            for seg, a, b in pieces:
+                while a < b:
+                    take = min(b - a, size - held)
+                    chunk.append((seg, a, a + take))
+                    held += take
+                    a += take
+                    if held == size:
+                        yield self._variable(chunk)
+                        chunk, held = [], 0
+            if chunk:
+                yield self._variable(chunk)
+            return
+        lo, hi = self._fixed_rows()
+        meta = self._metadata()
+        for first in range(lo, hi, size):
+            yield self._fixed(first, min(size, hi - first), meta)
+
+    def _fixed_rows(self) -> tuple[int, int]:
+        """``[lo, hi)``: the rows of every sweep inside the window (all rows without one)."""
+        h = self.head
+        npts = int(h.sweep_lengths[0])
+        if not self.window.active:
+            return 0, npts
+        return self.window.rows(0.0, 0.0, npts, h.interval_us * 1e-6)
+
+    def _event_pieces(self) -> list[tuple[int, int, int]]:
+        """``(event, lo, hi)``: the rows of each event of a variable-length file inside the window."""
+        h = self.head
+        tick = h.interval_us * 1e-6
+        first = float(h.sweep_starts[0]) if len(h.sweep_starts) else 0.0
+        pieces = []
+        for seg, (start, n) in enumerate(zip(h.sweep_starts, h.sweep_lengths)):
+            lo, hi = (0, int(n)) if not self.window.active else self.window.rows(float(start), first, int(n), tick)
+            if hi > lo:
+                pieces.append((seg, lo, hi))
+        return pieces
+
+    def _gains(self) -> tuple[np.ndarray, np.ndarray]:
+        gains = np.array([c.gain for c in self.head.channels], dtype=np.float64)
+        offsets = np.array([c.offset for c in self.head.channels], dtype=np.float64)
+        return gains, offsets
+
+    def _variable(self, pieces: list[tuple[int, int, int]]) -> Traces:
+        """The rows ``pieces`` (event, lo, hi) of a variable-length file, concatenated."""
+        h = self.head
+        nch = h.nch
+        names = self.channel_names
+        gains, offsets = self._gains()
+        total = sum(b - a for _, a, b in pieces)
+        values = np.empty((total, nch))
+        times = np.empty(total)
+        segments = []
+        row = 0
+        k = 0
+        while k < len(pieces):  # pieces that follow each other in the file are read at once
+            seg, a, b = pieces[k]
+            begin = int(h.sweep_offsets[seg]) + a * nch
+            end = int(h.sweep_offsets[seg]) + b * nch
+            j = k + 1
+            while j < len(pieces) and int(h.sweep_offsets[pieces[j][0]]) + pieces[j][1] * nch == end:
+                end = int(h.sweep_offsets[pieces[j][0]]) + pieces[j][2] * nch
+                j += 1
+            rows = (end - begin) // nch
+            raw = self._io.read_array(h.data_offset + begin * h.dtype.itemsize, end - begin, h.dtype)
+            np.multiply(raw.reshape(rows, nch), gains, out=values[row : row + rows])
+            for seg, a, b in pieces[k:j]:
+                start = float(h.sweep_starts[seg])
+                times[row : row + b - a] = start + np.arange(a, b) / h.rate
+                segments.append(
+                    {"row": row, "samples": b - a, "start (s)": start, "event": seg, "first sample": a}
+                )
+                row += b - a
+            k = j
+        values += offsets
+        meta = self._metadata()
+        meta["segments"] = segments
+        meta["variant"] = "event-driven variable-length sweeps, concatenated"
+        return Traces(
+            times, values, names, [c.unit for c in h.channels],
+            time_name="Time", time_unit="s", metadata=meta, channel_names=names,
+        )
+
+    def _fixed(self, lo: int, n: int, meta: dict[str, Any]) -> Traces:
+        """Rows ``lo .. lo + n`` of every sweep of a fixed-length file, read and scaled in pieces."""
         h = self.head
         nch, nsw = h.nch, self.sweep_count
+        npts = int(h.sweep_lengths[0])
         names = self.channel_names
         units = [c.unit for c in h.channels]
-        rate = h.rate
-        used = int(h.sweep_offsets[-1] + h.sweep_lengths[-1] * nch) if nsw else 0
-        raw = self._io.read_array(h.data_offset, used, h.dtype)
-        gains = np.array([c.gain for c in h.channels])
-        offsets = np.array([c.offset for c in h.channels])
-        meta = self._metadata()
-        if h.variable_length:
-            values = raw.reshape(-1, nch).astype(np.float64)
-            values *= gains
-            values += offsets
-            rows = np.concatenate([[0], np.cumsum(h.sweep_lengths)[:-1]]).astype(np.int64)
-            within = np.arange(int(h.sweep_lengths.sum())) - np.repeat(rows, h.sweep_lengths)
-            times = np.repeat(h.sweep_starts, h.sweep_lengths) + within / rate
-            meta["segments"] = [
-                {"row": int(r), "samples": int(n), "start (s)": float(t)}
-                for r, n, t in zip(rows, h.sweep_lengths, h.sweep_starts)
-            ]
-            meta["variant"] = "event-driven variable-length sweeps, concatenated"
-            return Traces(
-                times,
-                values,
-                names,
-                units,
-                time_name="Time",
-                time_unit="s",
-                metadata=meta,
-                channel_names=names,
-            )
-        npts = int(h.sweep_lengths[0])
+        gains, offsets = self._gains()
+        item = h.dtype.itemsize
         # Column-major: each (sweep, channel) column is contiguous, so scaling streams through
         # the raw block in file order and sweep()/channel() gather whole columns.
-        values = np.empty((npts, nsw * nch), order="F")
-        columns_view = values.T.reshape(nsw, nch, npts)  # a view: values.T is C-contiguous
-        np.multiply(raw.reshape(nsw, npts, nch).transpose(0, 2, 1), gains[:, None], out=columns_view)
+        values = np.empty((n, nsw * nch), order="F")
+        columns_view = values.T.reshape(nsw, nch, n)  # a view: values.T is C-contiguous
+        if n and n == npts and npts * nch <= BLOCK_VALUES:  # whole sweeps, several per read
+            per = BLOCK_VALUES // (npts * nch)
+            for s0 in range(0, nsw, per):
+                k = min(per, nsw - s0)
+                raw = self._io.read_array(h.data_offset + int(h.sweep_offsets[s0]) * item, k * npts * nch, h.dtype)
+                np.multiply(
+                    raw.reshape(k, npts, nch).transpose(0, 2, 1), gains[:, None], out=columns_view[s0 : s0 + k]
+                )
+        elif n:
+            step = max(1, BLOCK_VALUES // nch)
+            for s in range(nsw):
+                for a in range(lo, lo + n, step):
+                    b = min(a + step, lo + n)
+                    at = h.data_offset + (int(h.sweep_offsets[s]) + a * nch) * item
+                    raw = self._io.read_array(at, (b - a) * nch, h.dtype)
+                    np.multiply(raw.reshape(b - a, nch).T, gains[:, None], out=columns_view[s, :, a - lo : b - lo])
         columns_view += offsets[:, None]
         layout = np.arange(nsw * nch, dtype=np.intp).reshape(nsw, nch)
         titles = [f"Trace #{k + 1}" for k in range(nsw)]
         columns = titles if nch == 1 else [t for t in titles for _ in range(nch)]
-        times = np.arange(npts) / rate
-        meta["command"] = self._commands(titles, npts, times)
+        times = (lo + np.arange(n)) / h.rate
+        meta = dict(meta)
+        meta["command"] = self._commands(titles, npts, times, lo)
         for dac in meta["dacs"]:
             if dac["index"] in self._stimulus_paths:
                 dac["stimulus file read"] = self._stimulus_paths[dac["index"]]
+        if self.window.active or lo or n != npts:
+            meta["first sample"] = lo
+        if self.window.active:
+            meta["window"] = self.window.as_dict()
         return Traces(
             times,
             values,
@@ -230,14 +351,16 @@ class AbfReader(Reader):
             sweep_starts=h.sweep_starts,
         )
 
-    def _commands(self, titles: list[str], npts: int, times: np.ndarray) -> Traces | None:
-        """The DAC command waveforms as Traces (sweeps x DACs): the DACs that play an epoch
-        waveform and the first DACs up to the channel count, at most :data:`MAX_COMMANDS`."""
+    def _commands(self, titles: list[str], npts: int, times: np.ndarray, lo: int = 0) -> Traces | None:
+        """The DAC command waveforms as Traces (sweeps x DACs) at the rows ``lo .. lo + len(times)``
+        of sweeps of ``npts`` samples: the DACs that play an epoch waveform and the first DACs up
+        to the channel count, at most :data:`MAX_COMMANDS`."""
         h = self.head
         nsw = len(titles)
+        rows = len(times)
         dacs = [d for d in h.dacs if (d.waveform_enabled and d.waveform_source in (1, 2)) or d.index < h.nch]
         dacs = dacs[:MAX_COMMANDS]
-        if not dacs or npts == 0:
+        if not dacs or rows == 0:
             return None
         stimuli = {
             k: self._stimulus_file(d) for k, d in enumerate(dacs) if d.waveform_enabled and d.waveform_source == 2
@@ -245,18 +368,18 @@ class AbfReader(Reader):
         if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs) or any(
             v is not None for v in stimuli.values()
         ):
-            values = np.empty((npts, nsw * len(dacs)), order="F")
+            values = np.empty((rows, nsw * len(dacs)), order="F")
             for k, d in enumerate(dacs):
                 stimulus = stimuli.get(k)
                 if stimulus is not None:
-                    _play_file(stimulus, d.holding, values[:, k :: len(dacs)])
+                    _play_file(stimulus, d.holding, values[:, k :: len(dacs)], lo)
                 else:
-                    command_waveforms(d, values[:, k :: len(dacs)])
+                    command_waveforms(d, values[:, k :: len(dacs)], npts, lo)
         else:  # every DAC holds one level (or plays a stimulus file, NaN): a read-only broadcast
             row = np.array(
                 [d.holding if not d.waveform_enabled or d.waveform_source == 0 else np.nan for d in dacs]
             )
-            values = np.broadcast_to(np.tile(row, nsw), (npts, nsw * len(dacs)))
+            values = np.broadcast_to(np.tile(row, nsw), (rows, nsw * len(dacs)))
         names = [d.name or f"DAC {d.index}" for d in dacs]
         return Traces(
             times,
@@ -380,17 +503,17 @@ class AbfReader(Reader):
                 pass
 
 
-def _play_file(stimulus: Traces, holding: float, out: np.ndarray) -> None:
-    """Fill ``out`` (samples x sweeps) from a stimulus file, as Clampex plays it.
+def _play_file(stimulus: Traces, holding: float, out: np.ndarray, lo: int = 0) -> None:
+    """Fill ``out`` (samples ``lo .. lo + len(out)`` x sweeps) from a stimulus file, as Clampex plays it.
 
     Sweep ``k`` plays the file's sweep ``k % sweeps`` (first channel), cut to
     the sweep length; a shorter file leaves the rest at the holding level.
     File values are taken in the DAC's unit, as pyabf does (the header's file
     scale and offset are not applied).
     """
-    npts, sweeps = out.shape
+    rows, sweeps = out.shape
     for k in range(sweeps):
-        column = stimulus.values[:, int(stimulus.layout[k % stimulus.sweep_count, 0])]
-        m = min(npts, len(column))
-        out[:m, k] = column[:m]
+        column = stimulus.values[lo : lo + rows, int(stimulus.layout[k % stimulus.sweep_count, 0])]
+        m = len(column)
+        out[:m, k] = column
         out[m:, k] = holding
