@@ -82,21 +82,69 @@ def test_section_map_lies(section: str, field: int, value: int, error: type) -> 
     [
         (2, "f", 0.0, "sample interval"),
         (2, "f", float("nan"), "sample interval"),
+        (2, "f", float("inf"), "sample interval"),
+        (2, "f", -50.0, "sample interval"),
+        (2, "f", 1e-30, "sample interval"),  # 1e36 Hz: times of 1e-35 s were returned
+        (2, "f", 1e30, "sample interval"),  # 1e-24 Hz: times of 1e25 s were returned
         (0, "h", 9, "operation mode"),
-        (110, "f", float("inf"), "no finite gain"),
-        (118, "i", 0, "no finite gain"),
+        (110, "f", float("inf"), "ADC range"),
+        (110, "f", float("nan"), "ADC range"),
+        (110, "f", 0.0, "ADC range"),  # every value silently equal to the offset
+        (110, "f", -10.0, "ADC range"),  # every value silently sign-flipped
+        (118, "i", 0, "ADC resolution"),
+        (118, "i", -32768, "ADC resolution"),
+        (14, "f", float("nan"), "synch time unit"),  # sweep starts silently from samples
+        (14, "f", float("inf"), "synch time unit"),
+        (14, "f", -1.0, "synch time unit"),
+        (14, "f", 1e30, "synch time unit"),
+        (14, "f", 1e-20, "synch time unit"),  # every sweep started at 0
     ],
 )
 def test_protocol_values_refused(offset: int, fmt: str, value: object, match: str) -> None:
-    data = _base()
+    data = _base(synch=[(0, 400), (1000, 400), (2000, 400)], tags=[(5, "t")])
     proto = struct.unpack_from("<I", data, section_offset("Protocol"))[0] * 512
-    with pytest.raises(CorruptFileError, match=match):
+    with pytest.raises(CorruptFileError, match=match) as info:
         _load(_patch(data, proto + offset, fmt, value))
+    assert info.value.offset == proto + offset and "hostile.abf" in str(info.value)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0, 1e30])
+def test_sweep_interval_refused_when_it_gives_the_sweep_starts(value: float) -> None:
+    data = _base()  # no synch array: sweep starts come from fEpisodeStartToStart
+    proto = struct.unpack_from("<I", data, section_offset("Protocol"))[0] * 512
+    with pytest.raises(CorruptFileError, match="sweep start-to-start") as info:
+        _load(_patch(data, proto + 62, "f", value))
+    assert info.value.offset == proto + 62
+    ok = _load(_patch(data, proto + 62, "f", 2.5))  # a plausible one is used
+    np.testing.assert_allclose(ok.sweep_starts, [0, 2.5, 5.0])  # type: ignore[attr-defined]
+
+
+def test_unused_time_fields_do_not_matter() -> None:
+    data = _base()  # no synch array, no tags: the synch time unit is not used
+    proto = struct.unpack_from("<I", data, section_offset("Protocol"))[0] * 512
+    traces = _load(_patch(data, proto + 14, "f", float("nan")))
+    np.testing.assert_allclose(traces.sweep_starts, [0, 0.01, 0.02])  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(("field", "value"), [(44, float("nan")), (52, float("inf")), (44, float("-inf"))])
+def test_non_finite_channel_offsets_refused(field: int, value: float) -> None:
+    data = _base()
+    adc = struct.unpack_from("<I", data, section_offset("ADC"))[0] * 512
+    with pytest.raises(CorruptFileError, match="offsets") as info:
+        _load(_patch(data, adc + 128 + field, "f", value))  # second channel: NaN values were returned
+    assert info.value.offset == adc + 128 + 44
+
+
+def test_float32_data_ignore_the_int16_scaling_fields() -> None:
+    raw = np.array([1.5, float("nan"), -2.0], dtype=np.float32)
+    data = build_abf2(Abf2(raw, scale=0.0, adc_range=0.0, resolution=0))
+    traces = _load(data)
+    np.testing.assert_array_equal(traces.values[:, 0], raw.astype(np.float64))  # type: ignore[attr-defined]
 
 
 def test_zero_gain_refused() -> None:
     data = build_abf2(Abf2((np.arange(10) % 7).astype(np.int16), scale=0.0))
-    with pytest.raises(CorruptFileError, match="no finite gain"):
+    with pytest.raises(CorruptFileError, match="no finite, non-zero gain"):
         _load(data)
 
 
@@ -177,3 +225,30 @@ def test_a_million_one_sample_sweeps_load_quickly() -> None:
     traces = _load(data)
     assert time.perf_counter() - start < 6.0
     assert traces.shape == (1, n) and traces.metadata["sweep lengths"].shape == (n,)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("offset", "fmt", "value", "match"),
+    [
+        (122, "f", float("nan"), "sample interval"),
+        (122, "f", 1e-30, "sample interval"),
+        (122, "f", 1e30, "sample interval"),
+        (244, "f", 0.0, "ADC range"),
+        (252, "i", -1, "ADC resolution"),
+        (130, "f", float("nan"), "synch time unit"),  # the file has a synch array
+        (130, "f", 1e30, "synch time unit"),
+    ],
+)
+def test_abf1_timing_and_scaling_refused(testdata: Path, offset: int, fmt: str, value: object, match: str) -> None:
+    data = (testdata / "abf" / "05210017_vc_abf1.abf").read_bytes()
+    with pytest.raises(CorruptFileError, match=match) as info:
+        _load(_patch(data, offset, fmt, value))
+    assert info.value.offset == offset and "hostile.abf" in str(info.value)
+
+
+def test_abf1_non_finite_offset_refused(testdata: Path) -> None:
+    data = (testdata / "abf" / "05210017_vc_abf1.abf").read_bytes()
+    adc = struct.unpack_from("<h", data, 410)[0]  # the first channel's physical ADC
+    with pytest.raises(CorruptFileError, match="offsets") as info:
+        _load(_patch(data, 1114 + 4 * adc, "f", float("nan")))  # fSignalOffset
+    assert info.value.offset == 986 + 4 * adc
