@@ -284,7 +284,19 @@ def _read_synch(io: RandomAccess, offset: int, entries: int, where: int) -> np.n
             path=io.name,
             offset=where,
         )
-    return io.read_array(offset, entries * 2, np.dtype("<i4")).reshape(entries, 2).astype(np.int64)
+    synch = io.read_array(offset, entries * 2, np.dtype("<i4")).reshape(entries, 2).astype(np.int64)
+    starts = synch[:, 0]
+    bad = np.flatnonzero((starts < 0) | (np.diff(starts, prepend=0) < 0))
+    if bad.size:
+        k = int(bad[0])
+        raise CorruptFileError(
+            f"synch array entry {k} starts at {int(starts[k])}, "
+            + ("a negative time" if starts[k] < 0 else f"before entry {k - 1} ({int(starts[k - 1])})")
+            + ": the sweep start times cannot be trusted",
+            path=io.name,
+            offset=offset + 8 * k,
+        )
+    return synch
 
 
 def _read_tags(

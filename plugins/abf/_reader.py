@@ -194,6 +194,7 @@ class AbfReader(Reader):
         events one after the other (no padding); ``metadata["segments"]`` gives each
         event's first row, length and start time, and ``times`` the real time of every row.
         """
+        self._warn_leftover()
         if self.head.variable_length:
             return self._variable(self._event_pieces())
         lo, hi = self._fixed_rows()
@@ -209,6 +210,7 @@ class AbfReader(Reader):
         An empty file or window yields nothing.
         """
         size = check_chunk_size(samples)
+        self._warn_leftover()
         if self.head.variable_length:
             pieces = self._event_pieces()
             chunk: list[tuple[int, int, int]] = []
@@ -229,6 +231,20 @@ class AbfReader(Reader):
         meta = self._metadata()
         for first in range(lo, hi, size):
             yield self._fixed(first, min(size, hi - first), meta)
+
+    def _warn_leftover(self) -> None:
+        """Values after the last whole sweep are not in the result: say so."""
+        left = self.head.extra.get("leftover values")
+        if left:
+            h = self.head
+            warnings.warn(
+                FormatWarning(
+                    f"{self.source.name}: the data block holds {left} values after the last of"
+                    f" {self.sweep_count} sweeps of {int(h.sweep_lengths[0])} samples x {h.nch} channels"
+                    " (an aborted last sweep?); they are not in the result (AbfReader.read_range reads them)"
+                ),
+                stacklevel=4,
+            )
 
     def _fixed_rows(self) -> tuple[int, int]:
         """``[lo, hi)``: the rows of every sweep inside the window (all rows without one)."""

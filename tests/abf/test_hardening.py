@@ -252,3 +252,26 @@ def test_abf1_non_finite_offset_refused(testdata: Path) -> None:
     with pytest.raises(CorruptFileError, match="offsets") as info:
         _load(_patch(data, 1114 + 4 * adc, "f", float("nan")))  # fSignalOffset
     assert info.value.offset == 986 + 4 * adc
+
+
+def test_values_after_the_last_whole_sweep_are_reported_not_dropped_silently() -> None:
+    from neurofiles import FormatWarning
+
+    raw = (np.arange(1001) % 100).astype(np.int16)  # 3 sweeps of 333 samples, 2 values left over
+    data = build_abf2(Abf2(raw, sweeps=3))
+    with pytest.warns(FormatWarning, match="2 values after the last of 3 sweeps") as record:
+        traces = _load(data)
+    assert "hostile.abf" in str(record[0].message)
+    assert traces.shape == (333, 3) and traces.metadata["header"]["leftover values"] == 2  # type: ignore[attr-defined]
+    with pytest.warns(FormatWarning):
+        list(neurofiles.iter_chunks(NamedBytesIO(data, "hostile.abf"), samples=100))
+
+
+@pytest.mark.parametrize("synch", [[(1000, 400), (0, 400), (2000, 400)], [(-5, 400), (0, 400), (10, 400)]])
+def test_synch_starts_that_go_back_in_time_are_refused(synch: list[tuple[int, int]]) -> None:
+    data = _base(synch=synch)
+    with pytest.raises(CorruptFileError, match="synch array entry") as info:
+        _load(data)
+    k = 1 if synch[0][0] >= 0 else 0
+    block = struct.unpack_from("<I", data, section_offset("SynchArray"))[0]
+    assert info.value.offset == block * 512 + 8 * k
