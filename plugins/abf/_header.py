@@ -617,7 +617,7 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
         raise CorruptFileError(
             f"data format {data_format} with {itemsize}-byte values (expected int16 or float32)",
             path=path,
-            offset=30,
+            offset=data_sec.where + 4 if data_format in (0, 1) else 30,
         )
     dtype = np.dtype("<i2") if data_format == 0 else np.dtype("<f4")
     _check_data(path, size, data_sec.offset, data_sec.count, itemsize, data_sec.where)

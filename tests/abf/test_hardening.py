@@ -6,6 +6,7 @@ import os
 import struct
 import time
 from pathlib import Path
+from typing import Any
 
 import neurofiles
 import numpy as np
@@ -275,3 +276,77 @@ def test_synch_starts_that_go_back_in_time_are_refused(synch: list[tuple[int, in
     k = 1 if synch[0][0] >= 0 else 0
     block = struct.unpack_from("<I", data, section_offset("SynchArray"))[0]
     assert info.value.offset == block * 512 + 8 * k
+
+
+def _section_entry(data: bytes, name: str) -> tuple[int, int, int]:
+    return struct.unpack_from("<IIq", data, section_offset(name))  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("name", "patch", "error"),
+    [
+        ("Data", lambda b, s, c: (b, s, 2**40), TruncatedFileError),  # 2**40 samples in a 10 kB file
+        ("Data", lambda b, s, c: (b, s, 2**63 - 1), TruncatedFileError),
+        ("Data", lambda b, s, c: (2**32 - 1, s, c), TruncatedFileError),  # offset past the end
+        ("Data", lambda b, s, c: (b, 2**32 - 1, c), CorruptFileError),  # absurd value size
+        ("Data", lambda b, s, c: (b, s, -1), CorruptFileError),
+        ("ADC", lambda b, s, c: (b, s, 0), CorruptFileError),  # no channel
+        ("ADC", lambda b, s, c: (b, s, 10**6), LimitExceededError),
+        ("ADC", lambda b, s, c: (b, 2**32 - 1, c), TruncatedFileError),
+        ("ADC", lambda b, s, c: (b, s, -(2**63)), CorruptFileError),
+        ("Strings", lambda b, s, c: (b, 2**32 - 1, c), TruncatedFileError),
+        ("Strings", lambda b, s, c: (2**32 - 1, s, c), TruncatedFileError),
+        ("Tag", lambda b, s, c: (b, s, 2**40), LimitExceededError),
+        ("SynchArray", lambda b, s, c: (b, s, 2**40), TruncatedFileError),
+        ("EpochPerDAC", lambda b, s, c: (b, s, 2**31), LimitExceededError),
+        ("Protocol", lambda b, s, c: (0, s, c), CorruptFileError),
+    ],
+)
+def test_section_map_attacks_are_typed_named_and_cheap(name: str, patch: Any, error: type) -> None:
+    import tracemalloc
+
+    data = _base(synch=[(0, 400), (1000, 400), (2000, 400)], tags=[(5, "t")],
+                 epochs=[EpochSpec(duration=20)])
+    assert len(data) < 16 << 10
+    entry = section_offset(name)
+    patched = _patch(data, entry, "IIq", *patch(*_section_entry(data, name)))
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(error) as info:
+            _load(patched)
+    finally:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 2
+    assert peak < 4 << 20, peak  # nothing sized by the lying count
+    assert entry <= info.value.offset < entry + 16 and "hostile.abf" in str(info.value)  # the entry's field
+
+
+def test_overlapping_sections_read_as_laid_out() -> None:
+    data = _base()
+    proto_block = _section_entry(data, "Protocol")[0]
+    overlapped = _patch(data, section_offset("Data"), "IIq", proto_block, 2, 512)  # data over the protocol
+    from neurofiles import FormatWarning
+
+    with pytest.warns(FormatWarning, match="2 values after"):  # 512 values: 3 sweeps of 85 x 2 channels
+        traces = _load(overlapped)  # garbage values, but only the bytes the section covers
+    assert traces.values.shape == (85, 6)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("garbage", [b"\xff\xfe\xc3\x28" * 40, bytes(range(256)), b"\x00" * 200])
+def test_strings_section_garbage_decodes_as_latin1(garbage: bytes) -> None:
+    data = bytearray(_base())
+    block, size, _ = _section_entry(bytes(data), "Strings")
+    body = garbage[: size - 44].ljust(size - 44, b"\xe9")
+    data[block * 512 + 44 : block * 512 + size] = body
+    traces = _load(bytes(data))
+    assert len(traces.channel_names) == 2 and all(isinstance(n, str) for n in traces.channel_names)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("size", [4, 100, 2047, 2048, 5000, 6143])
+def test_abf1_truncated_header(testdata: Path, size: int) -> None:
+    data = (testdata / "abf" / "05210017_vc_abf1.abf").read_bytes()[:size]
+    with pytest.raises(TruncatedFileError) as info:
+        _load(data)
+    assert info.value.offset is not None and "hostile.abf" in str(info.value)
