@@ -16,7 +16,7 @@ import numpy as np
 
 from ._model import Dac, Epoch
 
-__all__ = ["command_sweep", "command_waveforms"]
+__all__ = ["command_sweep", "command_waveforms", "digital_outputs", "digital_sweep"]
 
 
 def _epoch_chunk(e: Epoch, n: int, j: int, k: int, level: float, before: float) -> np.ndarray:
@@ -110,3 +110,36 @@ def command_waveforms(dac: Dac, out: np.ndarray, npts: int | None = None, start:
     first = dac.holding
     for k in range(sweeps):
         out[:, k], first = command_sweep(dac, k, npts, first, start, start + rows)
+
+
+def digital_sweep(dac: Dac, sweep: int, npts: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """Samples ``start:stop`` of the digital output pattern of sweep ``sweep`` (uint8, bit k = output k).
+
+    Each epoch holds its 8-bit pattern for its samples (``duration + sweep *
+    duration_inc``, as in :func:`command_sweep`); the first 1/64 of the sweep and
+    the samples after the last epoch are 0, as pyabf's ``sweepD`` has them.
+    """
+    stop = npts if stop is None else min(max(stop, 0), npts)
+    start = min(max(start, 0), stop)
+    out = np.zeros(stop - start, dtype=np.uint8)
+    pos = npts // 64
+    for e in dac.epochs:
+        end = min(pos + max(e.duration + e.duration_inc * sweep, 0), npts)
+        a, b = max(pos, start), min(end, stop)
+        if b > a:
+            out[a - start : b - start] = e.digital & 0xFF
+        pos = max(pos, end)
+    return out
+
+
+def digital_outputs(dacs: list[Dac], sweeps: int, npts: int, start: int, rows: int) -> np.ndarray | None:
+    """The digital outputs of every sweep, rows ``start .. start + rows``: uint8 (rows x sweeps),
+    bit k = digital output k; None when no epoch sets a digital output."""
+    active = [d for d in dacs if d.waveform_enabled and d.waveform_source == 1 and any(e.digital for e in d.epochs)]
+    if not active or rows <= 0:
+        return None
+    out = np.zeros((rows, sweeps), dtype=np.uint8)
+    for d in active:
+        for k in range(sweeps):
+            out[:, k] |= digital_sweep(d, k, npts, start, start + rows)
+    return out

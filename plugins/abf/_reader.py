@@ -26,7 +26,7 @@ from ._deps import (
 from ._header import parse_header
 from ._io import RandomAccess
 from ._model import AbfHeader
-from ._protocol import command_waveforms
+from ._protocol import command_waveforms, digital_outputs
 from ._window import Window, check_chunk_size, check_window
 
 __all__ = ["BLOCK_VALUES", "MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
@@ -347,6 +347,7 @@ class AbfReader(Reader):
         times = (lo + np.arange(n)) / h.rate
         meta = dict(meta)
         meta["command"] = self._commands(titles, npts, times, lo)
+        meta["digital outputs"] = digital_outputs(h.dacs, nsw, npts, lo, n)
         for dac in meta["dacs"]:
             if dac["index"] in self._stimulus_paths:
                 dac["stimulus file read"] = self._stimulus_paths[dac["index"]]
