@@ -92,6 +92,7 @@ class AbfReader(Reader):
         if source.header[:4] not in (b"ABF ", b"ABF2"):
             raise FormatMismatch("does not start with 'ABF ' or 'ABF2'")
         self._stimulus_paths: dict[int, str] = {}
+        self._stimuli: dict[int, Traces | None] = {}  # read once per reader, not once per chunk
         self._io = RandomAccess(source)
         try:
             self.head: AbfHeader = parse_header(self._io)
@@ -380,7 +381,7 @@ class AbfReader(Reader):
         if not dacs or rows == 0:
             return None
         stimuli = {
-            k: self._stimulus_file(d) for k, d in enumerate(dacs) if d.waveform_enabled and d.waveform_source == 2
+            k: self._stimulus_cached(d) for k, d in enumerate(dacs) if d.waveform_enabled and d.waveform_source == 2
         }
         if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs) or any(
             v is not None for v in stimuli.values()
@@ -414,6 +415,12 @@ class AbfReader(Reader):
             channel_names=names,
             sweep_starts=h.sweep_starts,
         )
+
+    def _stimulus_cached(self, dac: Any) -> Traces | None:
+        """:meth:`_stimulus_file`, read at most once per DAC."""
+        if dac.index not in self._stimuli:
+            self._stimuli[dac.index] = self._stimulus_file(dac)
+        return self._stimuli[dac.index]
 
     def _stimulus_file(self, dac: Any) -> Traces | None:
         """The ATF or ABF file a DAC plays, found by its base name in the stimulus folder, or None.
