@@ -135,13 +135,20 @@ def test_iter_chunks_honours_the_window_and_crosses_the_read_block(
     assert list(neurofiles.iter_chunks(path, samples=10, t_start=99, t_stop=100)) == []
 
 
-def test_episodic_window_cuts_every_sweep_and_its_command(tmp_path: Path) -> None:
+@pytest.mark.parametrize("block", [1 << 22, 4000, 3999, 7])  # all sweeps, 2 per read, 1 per read, rows
+def test_episodic_window_cuts_every_sweep_and_its_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
     raw = (np.arange(4 * 1000 * 2) % 3000).astype(np.int16)
     spec = Abf2(raw, nch=2, sweeps=4, names=("IN 0", "IN 1"), units=("pA", "mV"),
                 epochs=[EpochSpec(type=2, level=10, level_inc=5, duration=300), EpochSpec(level=-20, duration=200)])
     path = tmp_path / "ep.abf"
     path.write_bytes(build_abf2(spec))
+    expected = raw.astype(np.float64).reshape(4, 1000, 2) * (10.0 / 32768)
+    monkeypatch.setattr(_reader, "BLOCK_VALUES", block)
     full = neurofiles.load(path)
+    for k in range(4):
+        np.testing.assert_array_equal(full.sweep(k).values, expected[k])
     part = neurofiles.load(path, t_start=200 * 50e-6, t_stop=650 * 50e-6)
     assert part.sweep_count == 4 and len(part) == 450
     np.testing.assert_array_equal(part.values, full.values[200:650])
@@ -190,3 +197,17 @@ def test_bad_chunk_sizes(gapfree: tuple[Path, Any]) -> None:
             next(neurofiles.iter_chunks(gapfree[0], samples=bad))
     with pytest.raises(OptionError):
         next(neurofiles.iter_chunks(gapfree[0], samples=10, events=10))
+
+
+def test_relative_window_counts_from_the_first_event(tmp_path: Path) -> None:
+    lengths, starts = [100, 40], [500, 1000]  # the first event starts 25 ms into the recording
+    raw = (np.arange(sum(lengths)) % 500).astype(np.int16)
+    path = tmp_path / "late.abf"
+    path.write_bytes(build_abf2(Abf2(raw, mode=1, synch=list(zip(starts, lengths)))))
+    full = neurofiles.load(path)
+    assert neurofiles.load(path, t_start=0, t_stop=10 * 50e-6).shape[0] == 0  # absolute: before the first event
+    first = neurofiles.load(path, t_start=0, t_stop=10 * 50e-6, relative=True)
+    np.testing.assert_array_equal(first.values, full.values[:10])
+    np.testing.assert_allclose(first.times, 500 * 50e-6 + np.arange(10) * 50e-6)
+    second = neurofiles.load(path, t_start=500 * 50e-6, relative=True)  # from 25 ms after the first event
+    np.testing.assert_array_equal(second.values, full.values[100:])
