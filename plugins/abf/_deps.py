@@ -2,8 +2,7 @@
 
 Every name is public: :mod:`neurofiles.plugin` for the toolkit (errors, the
 reader base class, the result type) and top-level :func:`neurofiles.load`
-for opening the companion stimulus files, :func:`neurofiles.plugin.events.tick_bounds`
-for time windows, so a toolkit refactoring touches
+for opening the companion stimulus files, so a toolkit refactoring touches
 only this file.
 """
 
@@ -23,7 +22,6 @@ from neurofiles.plugin import (
     Traces,
     TruncatedFileError,
 )
-from neurofiles.plugin.events import tick_bounds
 
 __all__ = [
     "CorruptFileError",
@@ -40,5 +38,4 @@ __all__ = [
     "Traces",
     "TruncatedFileError",
     "load",
-    "tick_bounds",
 ]

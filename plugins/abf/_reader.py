@@ -214,19 +214,17 @@ class AbfReader(Reader):
         self._warn_leftover()
         if self.head.variable_length:
             pieces = self._event_pieces()
-            chunk: list[tuple[int, int, int]] = []
-            held = 0
-            for seg, a, b in pieces:
-                while a < b:
-                    take = min(b - a, size - held)
-                    chunk.append((seg, a, a + take))
-                    held += take
-                    a += take
-                    if held == size:
-                        yield self._variable(chunk)
-                        chunk, held = [], 0
-            if chunk:
-                yield self._variable(chunk)
+            ends = np.cumsum(pieces[:, 2] - pieces[:, 1])
+            total = int(ends[-1]) if len(ends) else 0
+            begins = ends - (pieces[:, 2] - pieces[:, 1])
+            for c0 in range(0, total, size):
+                c1 = min(c0 + size, total)
+                i0 = int(np.searchsorted(ends, c0, side="right"))
+                i1 = int(np.searchsorted(ends, c1, side="left")) + 1
+                part = pieces[i0:i1].copy()
+                part[0, 1] += c0 - int(begins[i0])
+                part[-1, 2] -= int(ends[i1 - 1]) - c1
+                yield self._variable(part)
             return
         lo, hi = self._fixed_rows()
         meta = self._metadata()
@@ -255,58 +253,59 @@ class AbfReader(Reader):
             return 0, npts
         return self.window.rows(0.0, 0.0, npts, h.interval_us * 1e-6)
 
-    def _event_pieces(self) -> list[tuple[int, int, int]]:
-        """``(event, lo, hi)``: the rows of each event of a variable-length file inside the window."""
+    def _event_pieces(self) -> np.ndarray:
+        """``(event, lo, hi)`` rows (int64, one per event with rows inside the window)."""
         h = self.head
-        tick = h.interval_us * 1e-6
-        first = float(h.sweep_starts[0]) if len(h.sweep_starts) else 0.0
-        pieces = []
-        for seg, (start, n) in enumerate(zip(h.sweep_starts, h.sweep_lengths)):
-            lo, hi = (0, int(n)) if not self.window.active else self.window.rows(float(start), first, int(n), tick)
-            if hi > lo:
-                pieces.append((seg, lo, hi))
-        return pieces
+        lengths = h.sweep_lengths.astype(np.int64)
+        lo, hi = np.zeros_like(lengths), lengths
+        if self.window.active:
+            first = float(h.sweep_starts[0]) if len(h.sweep_starts) else 0.0
+            lo, hi = self.window.rows_of(h.sweep_starts, lengths, first, h.interval_us * 1e-6)
+        keep = hi > lo
+        return np.stack([np.flatnonzero(keep), lo[keep], hi[keep]], axis=1).astype(np.int64)
 
     def _gains(self) -> tuple[np.ndarray, np.ndarray]:
         gains = np.array([c.gain for c in self.head.channels], dtype=np.float64)
         offsets = np.array([c.offset for c in self.head.channels], dtype=np.float64)
         return gains, offsets
 
-    def _variable(self, pieces: list[tuple[int, int, int]]) -> Traces:
+    def _variable(self, pieces: np.ndarray) -> Traces:
         """The rows ``pieces`` (event, lo, hi) of a variable-length file, concatenated."""
         h = self.head
         nch = h.nch
         names = self.channel_names
         gains, offsets = self._gains()
-        total = sum(b - a for _, a, b in pieces)
+        seg, a, b = pieces[:, 0], pieces[:, 1], pieces[:, 2]
+        lens = b - a
+        total = int(lens.sum())
+        rowstart = np.cumsum(lens) - lens
+        first_value = h.sweep_offsets[seg] + a * nch  # value index (all channels) where each piece starts
         values = np.empty((total, nch))
-        times = np.empty(total)
-        segments = []
-        row = 0
-        k = 0
-        while k < len(pieces):  # pieces that follow each other in the file are read at once
-            seg, a, b = pieces[k]
-            begin = int(h.sweep_offsets[seg]) + a * nch
-            end = int(h.sweep_offsets[seg]) + b * nch
-            j = k + 1
-            while j < len(pieces) and int(h.sweep_offsets[pieces[j][0]]) + pieces[j][1] * nch == end:
-                end = int(h.sweep_offsets[pieces[j][0]]) + pieces[j][2] * nch
-                j += 1
-            rows = (end - begin) // nch
-            raw = self._io.read_array(h.data_offset + begin * h.dtype.itemsize, end - begin, h.dtype)
-            np.multiply(raw.reshape(rows, nch), gains, out=values[row : row + rows])
-            for seg, a, b in pieces[k:j]:
-                start = float(h.sweep_starts[seg])
-                times[row : row + b - a] = start + np.arange(a, b) / h.rate
-                segments.append(
-                    {"row": row, "samples": b - a, "start (s)": start, "event": seg, "first sample": a}
-                )
-                row += b - a
-            k = j
+        if total:
+            span = int(h.sweep_offsets[seg[-1]] + b[-1] * nch - first_value[0])
+            breaks = np.flatnonzero(first_value[1:] != (first_value + lens * nch)[:-1]) + 1
+            if len(breaks) > 64 and span <= 4 * total * nch + BLOCK_VALUES:
+                # many cut pieces close together: one read of their span, then gather the rows
+                raw = self._io.read_array(h.data_offset + int(first_value[0]) * h.dtype.itemsize, span, h.dtype)
+                index = np.repeat((first_value - first_value[0]) // nch - rowstart, lens) + np.arange(total)
+                np.multiply(raw.reshape(-1, nch)[index], gains, out=values)
+            else:  # pieces that follow each other in the file are read at once
+                for g0, g1 in zip(np.concatenate([[0], breaks]), np.concatenate([breaks, [len(pieces)]])):
+                    begin, rows = int(first_value[g0]), int(rowstart[g1 - 1] + lens[g1 - 1] - rowstart[g0])
+                    raw = self._io.read_array(h.data_offset + begin * h.dtype.itemsize, rows * nch, h.dtype)
+                    row = int(rowstart[g0])
+                    np.multiply(raw.reshape(rows, nch), gains, out=values[row : row + rows])
         values += offsets
+        starts = h.sweep_starts[seg]
+        times = np.repeat(starts, lens) + (np.arange(total) - np.repeat(rowstart - a, lens)) / h.rate
         meta = self._metadata()
-        meta["segments"] = segments
+        meta["segments"] = [
+            {"row": int(r), "samples": int(n), "start (s)": float(t), "event": int(e), "first sample": int(f)}
+            for r, n, t, e, f in zip(rowstart, lens, starts, seg, a)
+        ]
         meta["variant"] = "event-driven variable-length sweeps, concatenated"
+        if self.window.active:
+            meta["window"] = self.window.as_dict()
         return Traces(
             times, values, names, [c.unit for c in h.channels],
             time_name="Time", time_unit="s", metadata=meta, channel_names=names,
@@ -325,13 +324,16 @@ class AbfReader(Reader):
         # the raw block in file order and sweep()/channel() gather whole columns.
         values = np.empty((n, nsw * nch), order="F")
         columns_view = values.T.reshape(nsw, nch, n)  # a view: values.T is C-contiguous
-        if n and n == npts and npts * nch <= BLOCK_VALUES:  # whole sweeps, several per read
+        small = npts * nch * item <= 1 << 16  # reading a whole small sweep costs what a read call does
+        if n and (n == npts or small) and npts * nch <= BLOCK_VALUES:  # whole sweeps, several per read
             per = BLOCK_VALUES // (npts * nch)
             for s0 in range(0, nsw, per):
                 k = min(per, nsw - s0)
                 raw = self._io.read_array(h.data_offset + int(h.sweep_offsets[s0]) * item, k * npts * nch, h.dtype)
                 np.multiply(
-                    raw.reshape(k, npts, nch).transpose(0, 2, 1), gains[:, None], out=columns_view[s0 : s0 + k]
+                    raw.reshape(k, npts, nch)[:, lo : lo + n].transpose(0, 2, 1),
+                    gains[:, None],
+                    out=columns_view[s0 : s0 + k],
                 )
         elif n:
             step = max(1, BLOCK_VALUES // nch)

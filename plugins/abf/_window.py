@@ -13,7 +13,9 @@ import math
 import operator
 from dataclasses import dataclass
 
-from ._deps import OptionError, tick_bounds
+import numpy as np
+
+from ._deps import OptionError
 
 __all__ = ["Window", "check_chunk_size", "check_window"]
 
@@ -35,19 +37,35 @@ class Window:
         """``[lo, hi)`` of the ``count`` rows at ``origin + i * tick`` s that fall inside the window.
 
         ``first`` is the time of the file's first sample (the origin of relative bounds).
-        Bounds are rounded to whole samples as :func:`tick_bounds` does (a bound within
-        1e-9 of a sample time counts as it); an empty window gives ``lo == hi``.
+        An empty window gives ``lo == hi``.
         """
-        shift = (first if self.relative else 0.0) - origin
-        span = (count + 1) * tick
+        lo, hi = self.rows_of(np.array([origin]), np.array([count]), first, tick)
+        return int(lo[0]), int(hi[0])
 
-        def clamp(t: float | None) -> float | None:
-            return None if t is None else min(max(t + shift, -tick), span)
+    def rows_of(
+        self, origins: np.ndarray, counts: np.ndarray, first: float, tick: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`rows` of many runs of samples at once (one per event of a variable-length file).
 
-        lo, hi = tick_bounds(clamp(self.t_start), clamp(self.t_stop), tick)
-        lo = 0 if lo is None else min(max(lo, 0), count)
-        hi = count if hi is None else min(max(hi, 0), count)
-        return lo, max(lo, hi)
+        Bounds are rounded to whole samples by the rule of
+        :func:`neurofiles.plugin.events.tick_bounds`: the first sample at or after the
+        bound, a bound within 1e-9 (relative) of a sample time counting as it.
+        """
+        counts = np.asarray(counts, dtype=np.int64)
+        shift = first if self.relative else 0.0
+
+        def bound(t: float | None, default: np.ndarray) -> np.ndarray:
+            if t is None:
+                return default
+            with np.errstate(over="ignore", invalid="ignore"):
+                x = np.clip((t + shift - np.asarray(origins, dtype=np.float64)) / tick, -1.0, counts + 1.0)
+            nearest = np.rint(x)
+            k = np.where(np.abs(x - nearest) <= 1e-9 * np.maximum(1.0, np.abs(x)), nearest, np.ceil(x))
+            return np.clip(k, 0, counts).astype(np.int64)
+
+        lo = bound(self.t_start, np.zeros_like(counts))
+        hi = bound(self.t_stop, counts)
+        return lo, np.maximum(lo, hi)
 
     def as_dict(self) -> dict[str, object]:
         """Plain data for ``metadata["window"]``."""

@@ -211,3 +211,27 @@ def test_relative_window_counts_from_the_first_event(tmp_path: Path) -> None:
     np.testing.assert_allclose(first.times, 500 * 50e-6 + np.arange(10) * 50e-6)
     second = neurofiles.load(path, t_start=500 * 50e-6, relative=True)  # from 25 ms after the first event
     np.testing.assert_array_equal(second.values, full.values[100:])
+
+
+def test_windows_and_chunks_of_many_events_and_sweeps_are_vectorised(tmp_path: Path) -> None:
+    import time
+
+    n = 200_000  # one-sample events (a per-event Python loop took seconds)
+    raw = (np.arange(n + 1) % 100).astype(np.int16)
+    path = tmp_path / "events.abf"
+    path.write_bytes(build_abf2(Abf2(raw, mode=1, synch=[(2 * i, 1) for i in range(n - 1)] + [(2 * n, 2)])))
+    full = neurofiles.load(path)
+    start = time.perf_counter()
+    part = neurofiles.load(path, t_start=1.0, t_stop=3.0)
+    chunks = list(neurofiles.iter_chunks(path, samples=30_000))
+    assert time.perf_counter() - start < 5
+    keep = (full.times >= 1.0 - 1e-12) & (full.times < 3.0 - 1e-12)
+    np.testing.assert_array_equal(part.values, full.values[keep])
+    np.testing.assert_array_equal(np.concatenate([c.values for c in chunks]), full.values)
+    raw2 = (np.arange(2 * n) % 100).astype(np.int16)
+    path2 = tmp_path / "sweeps.abf"
+    path2.write_bytes(build_abf2(Abf2(raw2, sweeps=n)))  # 200,000 sweeps of 2 samples
+    start = time.perf_counter()
+    one = neurofiles.load(path2, t_start=50e-6)  # the second sample of every sweep
+    assert time.perf_counter() - start < 5
+    np.testing.assert_array_equal(one.values[0], raw2[1::2] * (10.0 / 32768))
