@@ -214,6 +214,7 @@ class AbfReader(Reader):
         self._warn_leftover()
         if self.head.variable_length:
             pieces = self._event_pieces()
+            meta = self._metadata()
             ends = np.cumsum(pieces[:, 2] - pieces[:, 1])
             total = int(ends[-1]) if len(ends) else 0
             begins = ends - (pieces[:, 2] - pieces[:, 1])
@@ -224,7 +225,7 @@ class AbfReader(Reader):
                 part = pieces[i0:i1].copy()
                 part[0, 1] += c0 - int(begins[i0])
                 part[-1, 2] -= int(ends[i1 - 1]) - c1
-                yield self._variable(part)
+                yield self._variable(part, meta)
             return
         lo, hi = self._fixed_rows()
         meta = self._metadata()
@@ -269,8 +270,9 @@ class AbfReader(Reader):
         offsets = np.array([c.offset for c in self.head.channels], dtype=np.float64)
         return gains, offsets
 
-    def _variable(self, pieces: np.ndarray) -> Traces:
-        """The rows ``pieces`` (event, lo, hi) of a variable-length file, concatenated."""
+    def _variable(self, pieces: np.ndarray, meta: dict[str, Any] | None = None) -> Traces:
+        """The rows ``pieces`` (event, lo, hi) of a variable-length file, concatenated;
+        ``meta``: the header metadata, when the caller has it already."""
         h = self.head
         nch = h.nch
         names = self.channel_names
@@ -298,7 +300,7 @@ class AbfReader(Reader):
         values += offsets
         starts = h.sweep_starts[seg]
         times = np.repeat(starts, lens) + (np.arange(total) - np.repeat(rowstart - a, lens)) / h.rate
-        meta = self._metadata()
+        meta = dict(self._metadata() if meta is None else meta)
         meta["segments"] = [
             {"row": int(r), "samples": int(n), "start (s)": float(t), "event": int(e), "first sample": int(f)}
             for r, n, t, e, f in zip(rowstart, lens, starts, seg, a)
