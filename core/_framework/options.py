@@ -75,7 +75,7 @@ def _declared(func: Callable[..., Any], name: str) -> set[str] | None:
     if param is None or param.annotation is inspect.Parameter.empty:
         return None
     ann = param.annotation
-    text = ann if isinstance(ann, str) else getattr(ann, "__name__", None) or repr(ann)
+    text = ann if isinstance(ann, str) else ann.__name__ if isinstance(ann, type) else repr(ann)
     kinds = set(re.findall(r"[A-Za-z_]\w*", text)) & _KNOWN
     return kinds or None
 

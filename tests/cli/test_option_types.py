@@ -47,6 +47,16 @@ def test_typed_options_convert_by_the_declared_type() -> None:
     assert guess_option("001") == 1 and guess_option("null") is None
 
 
+def test_runtime_annotations_too() -> None:
+    def callee(a: object, b: object, c: object, d: object) -> None:
+        """Annotations evaluated at run time (a plugin without ``from __future__ import annotations``)."""
+
+    callee.__annotations__ = {"a": Optional[str], "b": int, "c": Union[float, None], "d": bool}
+    assert typed_options(callee, {"a": "001", "b": "002", "c": "3", "d": "off"}) == {
+        "a": "001", "b": 2, "c": 3.0, "d": False,
+    }
+
+
 def test_cli_keeps_the_text_of_a_string_reader_option(testdata: Path, tmp_path: Path) -> None:
     # stimulus_folder is declared str | PathLike | bool | None: "007" is a folder name, not 7
     source = testdata / "abf" / "171116sh_0015-ATFwaveform.abf"
