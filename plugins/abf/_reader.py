@@ -29,13 +29,16 @@ from ._model import AbfHeader
 from ._protocol import command_waveforms, digital_outputs
 from ._window import Window, check_chunk_size, check_window
 
-__all__ = ["BLOCK_VALUES", "MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
+__all__ = ["BLOCK_VALUES", "COMMAND_SLACK_BYTES", "MAX_COMMANDS", "MAX_STIMULUS_BYTES", "AbfReader"]
 
 #: A stimulus file larger than this is not read (its DAC stays NaN, with a warning).
 MAX_STIMULUS_BYTES = 64 << 20
 
 #: At most this many DAC command waveforms are synthesised (Axon digitizers have 4 or 8 DACs).
 MAX_COMMANDS = 8
+
+#: The synthesised command waveforms may take twice the memory of the recorded values plus this.
+COMMAND_SLACK_BYTES = 64 << 20
 
 #: Data are read and scaled in pieces of at most this many raw values (8 MiB of int16).
 BLOCK_VALUES = 1 << 22
@@ -390,6 +393,19 @@ class AbfReader(Reader):
         if any(d.waveform_enabled and d.waveform_source == 1 for d in dacs) or any(
             v is not None for v in stimuli.values()
         ):
+            need = rows * nsw * len(dacs) * 8
+            budget = 2 * rows * nsw * h.nch * 8 + COMMAND_SLACK_BYTES
+            if need > budget:
+                warnings.warn(
+                    FormatWarning(
+                        f"{self.source.name}: the command waveforms of {len(dacs)} DACs would take {need:,} bytes,"
+                        f" more than twice the recorded values ({budget - COMMAND_SLACK_BYTES:,} bytes)"
+                        f" + {COMMAND_SLACK_BYTES >> 20} MiB; metadata['command'] is None"
+                        " (read a time window or chunks to get it)"
+                    ),
+                    stacklevel=5,
+                )
+                return None
             values = np.empty((rows, nsw * len(dacs)), order="F")
             for k, d in enumerate(dacs):
                 stimulus = stimuli.get(k)

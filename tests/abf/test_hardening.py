@@ -350,3 +350,24 @@ def test_abf1_truncated_header(testdata: Path, size: int) -> None:
     with pytest.raises(TruncatedFileError) as info:
         _load(data)
     assert info.value.offset is not None and "hostile.abf" in str(info.value)
+
+
+def test_command_waveforms_of_many_dacs_have_a_memory_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    from neurofiles import FormatWarning
+    from neurofiles.plugins.abf import _reader
+
+    raw = (np.arange(3 * 2000) % 100).astype(np.int16)
+    data = bytearray(build_abf2(Abf2(raw, sweeps=3, epochs=[EpochSpec(duration=100)])))
+    block, size, _ = struct.unpack_from("<IIq", data, section_offset("DAC"))
+    dac = bytes(data[block * 512 : block * 512 + size])
+    eight = b"".join(struct.pack("<h", i) + dac[2:] for i in range(8))  # 8 DACs playing the epoch waveform
+    struct.pack_into("<IIq", data, section_offset("DAC"), len(data) // 512, size, 8)  # moved to the end
+    data += eight.ljust(-(-len(eight) // 512) * 512, b"\0")
+    whole = _load(bytes(data))  # 8 commands: 8x the values, within 2x + 64 MiB
+    assert whole.metadata["command"].channel_count == 8  # type: ignore[attr-defined]
+    monkeypatch.setattr(_reader, "COMMAND_SLACK_BYTES", 0)  # 8x is more than 2x
+    with pytest.warns(FormatWarning, match="command waveforms of 8 DACs would take") as record:
+        traces = _load(bytes(data))
+    assert "hostile.abf" in str(record[0].message)
+    assert traces.metadata["command"] is None  # type: ignore[attr-defined]
+    np.testing.assert_array_equal(traces.values, whole.values)  # type: ignore[attr-defined]
