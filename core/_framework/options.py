@@ -89,6 +89,8 @@ def _from_text(kinds: set[str] | None, text: str) -> Any:
     textual = bool(kinds & _TEXT_TYPES)
     if "None" in kinds and not textual and low in ("none", "null"):
         return None
+    if kinds <= {"bool", "None"}:  # a flag: only the words of a boolean (or none) mean anything
+        raise OptionError(f"takes true/false (yes/no, on/off), got {text!r}")
     for kind, name in ((int, "int"), (float, "float")):
         if name in kinds:
             try:
@@ -110,7 +112,13 @@ def typed_options(func: Callable[..., Any], texts: Mapping[str, str]) -> dict[st
     :func:`guess_option`. Options ``func`` does not take are guessed too
     (the caller's option check refuses them).
     """
-    return {name: _from_text(_declared(func, name), text) for name, text in texts.items()}
+    typed = {}
+    for name, text in texts.items():
+        try:
+            typed[name] = _from_text(_declared(func, name), text)
+        except OptionError as exc:
+            raise OptionError(f"option {name} {exc}") from None
+    return typed
 
 
 class OptionText(str):

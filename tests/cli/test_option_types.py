@@ -89,3 +89,19 @@ def test_cli_bool_writer_option_still_a_bool(testdata: Path, tmp_path: Path) -> 
     with zipfile.ZipFile(out) as z:
         assert all(i.compress_type == zipfile.ZIP_DEFLATED for i in z.infolist())
     assert np.load(out, allow_pickle=False) is not None
+
+
+def test_a_flag_that_is_not_a_boolean_word_is_refused() -> None:
+    import pytest
+    from neurofiles import OptionError
+
+    with pytest.raises(OptionError, match="option flag takes true/false.*'maybe'"):
+        typed_options(_declares, {"flag": "maybe"})
+
+
+def test_cli_refuses_a_bool_writer_option_that_is_no_boolean(testdata: Path, tmp_path: Path) -> None:
+    # "maybe" used to reach write_npz as a truthy string: a compressed archive nobody asked for
+    out = tmp_path / "x.npz"
+    proc = run_cli("convert", str(testdata / "abf" / "18702001-step.abf"), str(out), "-W", "compress=maybe")
+    assert proc.returncode != 0 and "compress" in proc.stderr and "maybe" in proc.stderr, proc.stderr
+    assert not out.exists()
