@@ -14,9 +14,11 @@ Printed: the seconds of each method and the ratio ``pyabf / ours`` (target >= 5)
 ``--gapfree DIR`` then builds a 1 GiB gap-free ABF 2 file in DIR by concatenating data blocks: the
 header and sections of ``16d22006_kim_gapfree.abf`` (everything before its data block, which is the
 last section), then its 1.93 MB data block repeated until the file passes ``--gapfree-size`` bytes, with
-the data section's entry count patched. It measures, with the bytes the process read (``rchar`` of
-``/proc/self/io``): opening it (``AbfReader``: header only), a 1 s slice of every channel in its middle
-(``read_range``: just its bytes), and a sequential scan of the whole file for scale. The file is deleted.
+the data section's entry count patched. It measures, through the public API, with the bytes the process
+read (``rchar`` of ``/proc/self/io``): ``neurofiles.detect`` (the reader opened: header only), a 1 s
+window of every channel in its middle (``neurofiles.load(path, t_start=, t_stop=)``: just its bytes),
+the first 1 s chunk of ``neurofiles.iter_chunks(path, samples=rate)``, and a sequential scan of the
+whole file for scale. The file is deleted.
 """
 
 from __future__ import annotations
@@ -161,24 +163,31 @@ def bench_gapfree(folder: str, size: int) -> None:
         t0 = time.perf_counter()
         total = build_gapfree(source, path, size)
         print(f"built {total / 2**30:.2f} GiB gap-free file in {time.perf_counter() - t0:.1f} s")
-        holder: dict[str, AbfReader] = {}
-
-        def open_it() -> None:
-            holder["r"] = AbfReader(Source(path))
-
-        open_s, open_b = _measure(open_it)
-        reader = holder["r"]
-        rate = int(round(reader.head.rate))
-        nch = reader.head.nch
-        samples = reader.head.data_count // nch
+        neurofiles.detect(source)  # imports and plugin registry, not counted
+        open_s, open_b = _measure(lambda: neurofiles.detect(path))
+        with AbfReader(Source(path)) as reader:
+            rate = int(round(reader.head.rate))
+            nch = reader.head.nch
+            samples = reader.head.data_count // nch
+            item = reader.head.dtype.itemsize
         middle = samples // 2
-        slice_s, slice_b = _measure(lambda: reader.read_range(middle, middle + rate))
-        payload = rate * nch * reader.head.dtype.itemsize
-        one = reader.read_range(middle, middle + rate)
-        with AbfReader(Source(source)) as small:  # the data repeats the source's block
+        t_mid = middle / rate
+        holder: dict[str, neurofiles.Traces] = {}
+
+        def window() -> None:
+            holder["w"] = neurofiles.load(path, t_start=t_mid, t_stop=t_mid + 1.0)
+
+        slice_s, slice_b = _measure(window)
+        one = holder["w"]
+        payload = rate * nch * item
+        assert one.shape == (rate, nch), one.shape
+        with AbfReader(Source(source)) as small:  # the data repeat the source's block
             per = small.head.data_count // nch
             if middle % per + rate <= per:
-                assert (one == small.read_range(middle % per, middle % per + rate)).all()
+                assert (one.values == small.read_range(middle % per, middle % per + rate)).all()
+        chunks = neurofiles.iter_chunks(path, samples=rate)
+        chunk_s, chunk_b = _measure(lambda: next(chunks))
+        chunks.close()
 
         def scan() -> None:
             with open(path, "rb", buffering=0) as f:
@@ -188,14 +197,14 @@ def bench_gapfree(folder: str, size: int) -> None:
 
         scan(), scan()  # warm the page cache for a fair comparison
         scan_s, scan_b = _measure(scan)
-        reader.close()
         print(f"samples per channel {samples:,}, {nch} channels, {rate} Hz")
-        print(f"open (header only)  {open_s * 1e3:8.2f} ms  read {open_b} bytes" + (
+        print(f"neurofiles.detect (header only)        {open_s * 1e3:8.2f} ms  read {open_b} bytes" + (
             f" = 1/{total / open_b:,.0f} of the file" if open_b else ""))
-        print(f"1 s slice           {slice_s * 1e3:8.2f} ms  read {slice_b} bytes for {payload} bytes of samples"
-              + (f" ({slice_b / payload:.3f}x), 1/{total / slice_b:,.0f} of the file" if slice_b else ""))
-        print(f"full scan (raw)     {scan_s * 1e3:8.1f} ms  read {scan_b} bytes")
-        print(f"scan / open: {scan_s / open_s:,.0f}x   scan / 1 s slice: {scan_s / slice_s:,.0f}x")
+        print(f"load(t_start=mid, t_stop=mid + 1 s)    {slice_s * 1e3:8.2f} ms  read {slice_b} bytes for"
+              f" {payload} bytes of samples" + (f", 1/{total / slice_b:,.0f} of the file" if slice_b else ""))
+        print(f"first iter_chunks(samples=rate) chunk  {chunk_s * 1e3:8.2f} ms  read {chunk_b} bytes")
+        print(f"full scan (raw, for scale)             {scan_s * 1e3:8.1f} ms  read {scan_b} bytes")
+        print(f"scan / detect: {scan_s / open_s:,.0f}x   scan / 1 s window: {scan_s / slice_s:,.0f}x")
 
 
 def main() -> None:

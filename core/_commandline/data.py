@@ -17,6 +17,7 @@ __all__ = [
     "check_format",
     "content_facts",
     "load_with_progress",
+    "option_texts",
     "parse_options",
     "run_convert",
     "run_info",
@@ -27,31 +28,28 @@ __all__ = [
 AUTO_FULL_BYTES = 256 << 20  # `info` reads bodies up to this size unless --header-only / --full
 
 
-def parse_options(pairs: list[str] | None) -> dict[str, Any]:
-    """``["tick=2e-7", "version=1.0", "strict=true"]`` -> typed keyword options."""
-    options: dict[str, Any] = {}
+def option_texts(pairs: list[str] | None) -> dict[str, str]:
+    """``["subject_id=001", "strict=true"]`` -> ``{"subject_id": "001", "strict": "true"}`` (texts kept)."""
+    texts: dict[str, str] = {}
     for pair in pairs or []:
         key, sep, text = pair.partition("=")
         if not sep or not key.isidentifier():
             raise OptionError(f"option {pair!r} is not KEY=VALUE")
-        low = text.strip().lower()
-        value: Any
-        if low in ("true", "yes", "on"):
-            value = True
-        elif low in ("false", "no", "off"):
-            value = False
-        elif low in ("none", "null"):
-            value = None
-        else:
-            try:
-                value = int(text)
-            except ValueError:
-                try:
-                    value = float(text)
-                except ValueError:
-                    value = text
-        options[key] = value
-    return options
+        texts[key] = text
+    return texts
+
+
+def parse_options(pairs: list[str] | None) -> dict[str, Any]:
+    """``["tick=2e-7", "subject_id=001"]`` -> keyword options holding the texts as typed.
+
+    Each value is an :class:`OptionText`: the reader or writer that takes it
+    gets it converted by the type it declares (``tick`` a float, ``subject_id``
+    the text ``"001"``; booleans, None, integers and floats are guessed for
+    an option whose type is not declared).
+    """
+    from .._framework.options import OptionText
+
+    return {key: OptionText(text) for key, text in option_texts(pairs).items()}
 
 
 def _window_options(args: argparse.Namespace) -> dict[str, Any]:

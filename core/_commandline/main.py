@@ -348,9 +348,9 @@ def _add_read_options(p: argparse.ArgumentParser) -> None:
 
 def _add_window(p: argparse.ArgumentParser) -> None:
     p.add_argument(
-        "--t-start", dest="t_start", type=float, metavar="SECONDS", help="first time to keep (AER)"
+        "--t-start", dest="t_start", type=float, metavar="SECONDS", help="first time to keep (AER, ABF)"
     )
-    p.add_argument("--t-stop", dest="t_stop", type=float, metavar="SECONDS", help="time to stop before (AER)")
+    p.add_argument("--t-stop", dest="t_stop", type=float, metavar="SECONDS", help="time to stop before (AER, ABF)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,7 @@ from .._errors import (
     PluginWarning,
 )
 from .lookup import accepted_options, check_options, reader_by_name, unknown_options
+from .options import resolve_texts
 from .reader import Reader
 from .registry import PluginInfo, Registry
 from .source import Source
@@ -136,7 +137,7 @@ def _reader_options(reader_cls: type) -> set[str] | None:
 
 def _instantiate(spec: ReaderSpec, source: Source, options: dict[str, Any]) -> Reader:
     reader_cls = spec.load_reader()
-    reader: Reader = reader_cls(source, **options)
+    reader: Reader = reader_cls(source, **resolve_texts(reader_cls, options))  # -O texts by declared type
     reader.format_name = spec.name  # type: ignore[misc]
     return reader
 

@@ -1,4 +1,4 @@
-"""Classic AER entry points: :func:`load_aer` (Brian 1 style) and :func:`iter_chunks`."""
+"""Classic AER entry points: :func:`load_aer` (Brian 1 style) and :func:`iter_chunks` (AER events, ABF traces)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from .._results.events import Events
+from .._results.traces import Traces
 from .._framework.source import SourceLike
 
 __all__ = ["iter_chunks", "load_aer"]
@@ -66,18 +67,26 @@ def load_aer(
     return _as_tuple(result, check_sorted, reinit_time)
 
 
-def iter_chunks(source: SourceLike, *, events: int = 1_000_000, format: str | None = None,
-                **options: Any) -> Iterator[Events]:
-    """Yield the events of an AER file as consecutive :class:`Events` of at most ``events`` events.
+def iter_chunks(source: SourceLike, *, events: int | None = None, samples: int | None = None,
+                format: str | None = None, **options: Any) -> Iterator[Events | Traces]:
+    """Yield a file as consecutive pieces, holding only one piece's data in memory at a time.
 
-    Only one chunk of raw records is held in memory at a time; timestamps are
-    unwrapped across chunk boundaries.
+    An AER file gives :class:`Events` of at most ``events`` events (default
+    1,000,000; timestamps are unwrapped across chunk boundaries). A trace
+    format that can be read in pieces (ABF) gives :class:`Traces` of at most
+    ``samples`` rows (default 1,000,000), each with every sweep and channel of
+    its rows. Pass one of ``events``/``samples``; reader options such as
+    ``t_start``/``t_stop`` restrict what is read.
     """
+    from .._errors import OptionError
     from .api import open_reader_for
 
+    if events is not None and samples is not None:
+        raise OptionError("pass events= (event formats) or samples= (trace formats), not both")
+    size = events if events is not None else samples if samples is not None else 1_000_000
     reader, _ = open_reader_for(source, format=format, options=options)
     with reader:
         chunker = getattr(reader, "iter_chunks", None)
         if chunker is None:
             raise TypeError(f"format {reader.format_name!r} cannot be read in chunks")
-        yield from chunker(events)
+        yield from chunker(size)

@@ -12,6 +12,7 @@ from .atomic import write_many
 from .._framework.discovery import get_registry
 from .._errors import UnsupportedDataError
 from .._framework.lookup import accepted_options, check_options, choose_writer, data_hint
+from .._framework.options import resolve_texts
 from .._framework.reader import Reader
 from .._framework.registry import Registry
 from .._framework.select import Detection, open_reader
@@ -202,9 +203,11 @@ def save_many(
 def _bind(writer: Any, data: Any, options: dict[str, Any], hint: str) -> Any:
     """``write(stream, path)`` for :func:`write_many`; a writer refusing the data also says what would take it."""
 
+    typed = resolve_texts(writer, options)  # -W texts converted by the types the writer declares
+
     def write(stream: Any, path: Any) -> None:
         try:
-            writer(stream, data, path=path, **options)
+            writer(stream, data, path=path, **typed)
         except UnsupportedDataError as exc:
             if not hint:
                 raise

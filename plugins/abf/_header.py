@@ -28,6 +28,12 @@ MAX_CHANNELS = 128  # ADC entries accepted in an ABF2 section (Axon's hardware h
 MAX_DACS = 64  # DAC entries accepted (Axon writes 4 or 8)
 MAX_EPOCH_ENTRIES = 4096
 MAX_TAGS = 1_000_000
+#: Per-channel sample intervals accepted, in µs: 100 MHz .. 0.01 Hz (Axon digitizers: 1 µs .. 1 s).
+MIN_INTERVAL_US, MAX_INTERVAL_US = 0.01, 1e8
+#: fSynchTimeUnit accepted when used (µs); 0 means "counted in samples".
+MAX_SYNCH_UNIT_US = 1e6
+#: fEpisodeStartToStart accepted when used (s).
+MAX_EPISODE_INTERVAL_S = 1e6
 
 
 class _Bytes:
@@ -58,6 +64,65 @@ class _Bytes:
 def _decode(raw: bytes) -> str:
     """Header text: latin-1 (0xB5 is µ), cut at the first NUL, stripped."""
     return raw.split(b"\x00", 1)[0].decode("latin-1").strip()
+
+
+def _interval(path: str, interval_us: float, where: int, what: str = "sample interval") -> float:
+    """The per-channel sample interval in µs, refused unless finite and in the accepted range."""
+    if not (math.isfinite(interval_us) and MIN_INTERVAL_US <= interval_us <= MAX_INTERVAL_US):
+        raise CorruptFileError(
+            f"{what} {interval_us!r} µs per channel is not between {MIN_INTERVAL_US} and {MAX_INTERVAL_US:g}"
+            " (a sample rate between 0.01 Hz and 100 MHz): the file's times cannot be trusted",
+            path=path,
+            offset=where,
+        )
+    return float(interval_us)
+
+
+def _time_factor(path: str, value: float, used: bool, limit: float, what: str, where: int) -> float:
+    """A header number that scales times (synch time unit, sweep interval), 0 meaning "not set".
+
+    When ``used``, anything but 0 or a finite number in ``[limit * 1e-9, limit]`` is a
+    :class:`CorruptFileError`; when not used, such a value is reported as 0.
+    """
+    plausible = math.isfinite(value) and (value == 0 or limit * 1e-9 <= value <= limit)
+    if plausible:
+        return float(value)
+    if not used:
+        return 0.0
+    raise CorruptFileError(
+        f"{what} {value!r} is neither 0 nor between {limit * 1e-9:g} and {limit:g}:"
+        " the file's times cannot be trusted",
+        path=path,
+        offset=where,
+    )
+
+
+def _check_range(path: str, adc_range: float, resolution: int, where_range: int, where_resolution: int) -> None:
+    """int16 data need a positive, finite ADC range and a positive resolution."""
+    if not (math.isfinite(adc_range) and adc_range > 0):
+        raise CorruptFileError(
+            f"ADC range {adc_range!r} V is not a positive number: the int16 samples cannot be scaled",
+            path=path,
+            offset=where_range,
+        )
+    if resolution <= 0:
+        raise CorruptFileError(
+            f"ADC resolution {resolution} is not positive: the int16 samples cannot be scaled",
+            path=path,
+            offset=where_resolution,
+        )
+
+
+def _offset(path: str, instrument: float, signal: float, where: int) -> float:
+    """InstrumentOffset - SignalOffset, refused when not finite (it would make every value NaN)."""
+    value = instrument - signal
+    if not math.isfinite(value):
+        raise CorruptFileError(
+            f"the channel offsets (instrument offset {instrument!r}, signal offset {signal!r}) are not finite",
+            path=path,
+            offset=where,
+        )
+    return float(value)
 
 
 def _finite(value: float, default: float = 0.0) -> float:
@@ -91,13 +156,13 @@ def _gain(
     adc_range: float,
     resolution: int,
 ) -> float:
-    """Units per ADC count; the product of the header factors, refused when not finite."""
+    """Units per ADC count; the product of the header factors, refused when not finite and non-zero."""
     divisor = scale * signal_gain * prog_gain * (telegraph_gain if telegraph_gain is not None else 1.0)
     gain = adc_range / resolution / divisor if divisor and resolution else math.nan
-    if not math.isfinite(gain):
+    if not math.isfinite(gain) or gain == 0:
         raise CorruptFileError(
             "the channel scaling (instrument scale, signal gain, programmable gain, telegraph gain,"
-            f" ADC range {adc_range}, resolution {resolution}) gives no finite gain",
+            f" ADC range {adc_range}, resolution {resolution}) gives no finite, non-zero gain",
             path=path,
             offset=where,
         )
@@ -219,7 +284,19 @@ def _read_synch(io: RandomAccess, offset: int, entries: int, where: int) -> np.n
             path=io.name,
             offset=where,
         )
-    return io.read_array(offset, entries * 2, np.dtype("<i4")).reshape(entries, 2).astype(np.int64)
+    synch = io.read_array(offset, entries * 2, np.dtype("<i4")).reshape(entries, 2).astype(np.int64)
+    starts = synch[:, 0]
+    bad = np.flatnonzero((starts < 0) | (np.diff(starts, prepend=0) < 0))
+    if bad.size:
+        k = int(bad[0])
+        raise CorruptFileError(
+            f"synch array entry {k} starts at {int(starts[k])}, "
+            + ("a negative time" if starts[k] < 0 else f"before entry {k - 1} ({int(starts[k - 1])})")
+            + ": the sweep start times cannot be trusted",
+            path=io.name,
+            offset=offset + 8 * k,
+        )
+    return synch
 
 
 def _read_tags(
@@ -284,8 +361,7 @@ def _parse_v1(io: RandomAccess) -> AbfHeader:
     if not 1 <= nch <= 16:
         raise CorruptFileError(f"{nch} ADC channels (an ABF 1 file has 1 to 16)", path=path, offset=120)
     interval = h.get("f", 122)  # between two values of the multiplexed stream
-    if not (math.isfinite(interval) and interval > 0):
-        raise CorruptFileError(f"sample interval {interval!r} µs is not positive", path=path, offset=122)
+    _interval(path, interval * nch, 122, f"sample interval {interval!r} µs x {nch} channels =")
     data_offset = h.get("i", 40) * BLOCK + max(ignored, 0) * dtype.itemsize
     if h.get("i", 40) < 0 or mode not in (1, 2, 3, 4, 5):
         raise CorruptFileError(
@@ -294,6 +370,8 @@ def _parse_v1(io: RandomAccess) -> AbfHeader:
     _check_data(path, size, data_offset, count, dtype.itemsize, 10)
     adc_range = h.get("f", 244)
     resolution = h.get("i", 252)
+    if data_format == 0:
+        _check_range(path, adc_range, resolution, 244, 252)
     seq = h.get("16h", 410)
     names = h.texts(442, 10, 16)
     units = h.texts(602, 8, 16)
@@ -312,20 +390,25 @@ def _parse_v1(io: RandomAccess) -> AbfHeader:
                 f"sampling sequence entry {i} names ADC {adc}", path=path, offset=410 + 2 * i
             )
         telegraph = tel_gain[adc] if tel_enable[adc] == 1 else None
-        gain = _gain(path, 730, scale[adc], sgain[adc], prog[adc], telegraph, adc_range, resolution)
+        gain, offset = 1.0, 0.0
+        if data_format == 0:
+            gain = _gain(path, 730 + 4 * adc, scale[adc], sgain[adc], prog[adc], telegraph, adc_range, resolution)
+            offset = _offset(path, ioffset[adc], soffset[adc], 986 + 4 * adc)
         channels.append(
             Channel(
                 name=names[adc],
                 unit=units[adc],
                 adc=adc,
-                gain=gain if data_format == 0 else 1.0,
-                offset=(ioffset[adc] - soffset[adc]) if data_format == 0 else 0.0,
+                gain=gain,
+                offset=offset,
                 telegraph={"enabled": float(tel_enable[adc]), "additional gain": float(tel_gain[adc])},
             )
         )
     interval_us = interval * nch
-    synch_unit = _finite(h.get("f", 130))
     synch = _read_synch(io, h.get("i", 92) * BLOCK, h.get("i", 96), 92)
+    synch_unit = _time_factor(
+        path, h.get("f", 130), synch is not None, MAX_SYNCH_UNIT_US, "synch time unit (µs)", 130
+    )
     offsets, lengths, starts, info = _sweeps(
         path, mode, episodes, nch, count, synch, synch_unit, interval_us, 0.0, 16
     )
@@ -525,11 +608,7 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
         return strings[index - 1] if 1 <= index <= len(strings) else ""
 
     mode = p.get("h", 0)
-    interval = p.get("f", 2)
-    if not (math.isfinite(interval) and interval > 0):
-        raise CorruptFileError(
-            f"sample interval {interval!r} µs is not positive", path=path, offset=proto_sec.offset + 2
-        )
+    interval = _interval(path, p.get("f", 2), proto_sec.offset + 2)
     if mode not in (1, 2, 3, 4, 5):
         raise CorruptFileError(f"operation mode {mode} is invalid", path=path, offset=proto_sec.offset)
     data_format = h.get("H", 30)
@@ -538,33 +617,38 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
         raise CorruptFileError(
             f"data format {data_format} with {itemsize}-byte values (expected int16 or float32)",
             path=path,
-            offset=30,
+            offset=data_sec.where + 4 if data_format in (0, 1) else 30,
         )
     dtype = np.dtype("<i2") if data_format == 0 else np.dtype("<f4")
     _check_data(path, size, data_sec.offset, data_sec.count, itemsize, data_sec.where)
     adc_range = p.get("f", 110)
     resolution = p.get("i", 118)
+    if data_format == 0:
+        _check_range(path, adc_range, resolution, proto_sec.offset + 110, proto_sec.offset + 118)
     channels = []
     for i, a in enumerate(_entries(io, adc_sec)):
         telegraph_on = a.get("h", 2) == 1
-        gain = _gain(
-            path,
-            a.base,
-            a.get("f", 40),
-            a.get("f", 48),
-            a.get("f", 28),
-            a.get("f", 6) if telegraph_on else None,
-            adc_range,
-            resolution,
-        )
+        gain, offset = 1.0, 0.0
+        if data_format == 0:
+            gain = _gain(
+                path,
+                a.base,
+                a.get("f", 40),
+                a.get("f", 48),
+                a.get("f", 28),
+                a.get("f", 6) if telegraph_on else None,
+                adc_range,
+                resolution,
+            )
+            offset = _offset(path, a.get("f", 44), a.get("f", 52), a.base + 44)
         name = s(a.get("i", 74))
         channels.append(
             Channel(
                 name=name,
                 unit=s(a.get("i", 78)),
                 adc=a.get("h", 0),
-                gain=gain if data_format == 0 else 1.0,
-                offset=(a.get("f", 44) - a.get("f", 52)) if data_format == 0 else 0.0,
+                gain=gain,
+                offset=offset,
                 telegraph={
                     "enabled": float(a.get("h", 2)),
                     "instrument": float(a.get("h", 4)),
@@ -576,7 +660,6 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
             )
         )
     nch = len(channels)
-    synch_unit = _finite(p.get("f", 14))
     synch = None
     if synch_sec.count:
         if synch_sec.size != 8:
@@ -586,7 +669,23 @@ def _parse_v2(io: RandomAccess) -> AbfHeader:
                 offset=synch_sec.where,
             )
         synch = _read_synch(io, synch_sec.offset, synch_sec.count, synch_sec.where)
-    episode_interval = _finite(p.get("f", 62))
+    synch_unit = _time_factor(
+        path,
+        p.get("f", 14),
+        synch is not None or tag_sec.count > 0,
+        MAX_SYNCH_UNIT_US,
+        "synch time unit (µs)",
+        proto_sec.offset + 14,
+    )
+    episodes = h.get("I", 12)
+    episode_interval = _time_factor(
+        path,
+        p.get("f", 62),
+        synch is None and mode in (2, 4, 5) and episodes > 1,
+        MAX_EPISODE_INTERVAL_S,
+        "sweep start-to-start interval (s)",
+        proto_sec.offset + 62,
+    )
     offsets, lengths, starts, info = _sweeps(
         path, mode, h.get("I", 12), nch, data_sec.count, synch, synch_unit, interval, episode_interval, 12
     )

@@ -16,15 +16,16 @@ import numpy as np
 
 from ._model import Dac, Epoch
 
-__all__ = ["command_sweep", "command_waveforms"]
+__all__ = ["command_sweep", "command_waveforms", "digital_outputs", "digital_sweep"]
 
 
-def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.ndarray:
-    """The first ``k`` of the ``n`` samples of one epoch at ``level``, the previous level being
-    ``before`` (``k <= n``; only ``k`` samples are ever allocated, whatever ``n`` the header gives)."""
+def _epoch_chunk(e: Epoch, n: int, j: int, k: int, level: float, before: float) -> np.ndarray:
+    """Samples ``j .. j + k`` of the ``n`` samples of one epoch at ``level``, the previous level being
+    ``before`` (``j + k <= n``; only ``k`` samples are ever allocated, whatever ``n`` the header gives)."""
     period, width = e.pulse_period, max(e.pulse_width, 0)
     pulses = n // period if period > 0 else 0
-    i = np.arange(k, dtype=np.float64)
+    index = np.arange(j, j + k, dtype=np.int64)
+    i = index.astype(np.float64)
     kind = e.type
     if kind == 1:  # step
         return np.full(k, level)
@@ -38,8 +39,8 @@ def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.nd
         return np.full(k, math.nan)
     if period <= 0:
         return np.full(k, math.nan if kind == 4 else before)
-    phase = np.arange(k, dtype=np.int64) % period
-    inside = np.arange(k, dtype=np.int64) < pulses * period  # whole pulses only, as Clampex plays them
+    phase = index % period
+    inside = index < pulses * period  # whole pulses only, as Clampex plays them
     width = min(width, period)
     if kind == 3:  # pulse train: ``width`` samples at ``level`` every ``period``
         return np.where(inside & (phase < width), level, before)
@@ -55,37 +56,51 @@ def _epoch_chunk(e: Epoch, n: int, k: int, level: float, before: float) -> np.nd
     return np.where(inside, np.where(phase < up_n, up, down), math.nan)
 
 
-def command_sweep(dac: Dac, sweep: int, npts: int, first_level: float) -> tuple[np.ndarray, float]:
-    """Sweep ``sweep`` of ``dac``'s epoch waveform (``npts`` samples) and the level it ends at.
+def command_sweep(
+    dac: Dac, sweep: int, npts: int, first_level: float, start: int = 0, stop: int | None = None
+) -> tuple[np.ndarray, float]:
+    """Samples ``start:stop`` of sweep ``sweep`` of ``dac``'s epoch waveform (``npts`` samples) and
+    the level the sweep ends at.
 
     ``first_level`` is the level before the first epoch (holding, or the
-    previous sweep's last level).
+    previous sweep's last level). Only ``stop - start`` samples are allocated.
     """
-    out = np.empty(npts)
-    pos = min(npts // 64, npts)
-    out[:pos] = first_level
+    stop = npts if stop is None else min(max(stop, 0), npts)
+    start = min(max(start, 0), stop)
+    out = np.empty(stop - start)
+    pos = npts // 64
+
+    def fill(a: int, b: int, value: float) -> None:
+        a, b = max(a, start), min(b, stop)
+        if b > a:
+            out[a - start : b - start] = value
+
+    fill(0, pos, first_level)
     before = first_level
     level = dac.holding
     for e in dac.epochs:
         duration = max(e.duration + e.duration_inc * sweep, 0)
         level = e.level + e.level_inc * sweep
-        stop = min(pos + duration, npts)
-        if stop > pos:
-            out[pos:stop] = _epoch_chunk(e, duration, stop - pos, level, before)
-        pos = max(pos, stop)
+        end = min(pos + duration, npts)
+        a, b = max(pos, start), min(end, stop)
+        if b > a:
+            out[a - start : b - start] = _epoch_chunk(e, duration, a - pos, b - a, level, before)
+        pos = max(pos, end)
         before = level
     last = level if dac.keep_last_level else dac.holding
-    out[pos:] = last
+    fill(pos, npts, last)
     return out, last
 
 
-def command_waveforms(dac: Dac, out: np.ndarray) -> None:
-    """Fill ``out`` (samples x sweeps) with the command waveform of every sweep.
+def command_waveforms(dac: Dac, out: np.ndarray, npts: int | None = None, start: int = 0) -> None:
+    """Fill ``out`` (samples x sweeps) with samples ``start : start + len(out)`` of the command
+    waveform of every sweep of ``npts`` samples (default: ``len(out)``).
 
     A DAC with no waveform holds its holding level; one driven by a stimulus
     file (not read: it is another file) is NaN.
     """
-    npts, sweeps = out.shape
+    rows, sweeps = out.shape
+    npts = rows if npts is None else npts
     if not dac.waveform_enabled or dac.waveform_source == 0:
         out[...] = dac.holding
         return
@@ -94,4 +109,37 @@ def command_waveforms(dac: Dac, out: np.ndarray) -> None:
         return
     first = dac.holding
     for k in range(sweeps):
-        out[:, k], first = command_sweep(dac, k, npts, first)
+        out[:, k], first = command_sweep(dac, k, npts, first, start, start + rows)
+
+
+def digital_sweep(dac: Dac, sweep: int, npts: int, start: int = 0, stop: int | None = None) -> np.ndarray:
+    """Samples ``start:stop`` of the digital output pattern of sweep ``sweep`` (uint8, bit k = output k).
+
+    Each epoch holds its 8-bit pattern for its samples (``duration + sweep *
+    duration_inc``, as in :func:`command_sweep`); the first 1/64 of the sweep and
+    the samples after the last epoch are 0, as pyabf's ``sweepD`` has them.
+    """
+    stop = npts if stop is None else min(max(stop, 0), npts)
+    start = min(max(start, 0), stop)
+    out = np.zeros(stop - start, dtype=np.uint8)
+    pos = npts // 64
+    for e in dac.epochs:
+        end = min(pos + max(e.duration + e.duration_inc * sweep, 0), npts)
+        a, b = max(pos, start), min(end, stop)
+        if b > a:
+            out[a - start : b - start] = e.digital & 0xFF
+        pos = max(pos, end)
+    return out
+
+
+def digital_outputs(dacs: list[Dac], sweeps: int, npts: int, start: int, rows: int) -> np.ndarray | None:
+    """The digital outputs of every sweep, rows ``start .. start + rows``: uint8 (rows x sweeps),
+    bit k = digital output k; None when no epoch sets a digital output."""
+    active = [d for d in dacs if d.waveform_enabled and d.waveform_source == 1 and any(e.digital for e in d.epochs)]
+    if not active or rows <= 0:
+        return None
+    out = np.zeros((rows, sweeps), dtype=np.uint8)
+    for d in active:
+        for k in range(sweeps):
+            out[:, k] |= digital_sweep(d, k, npts, start, start + rows)
+    return out

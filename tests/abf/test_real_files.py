@@ -197,3 +197,26 @@ def test_abf_equals_its_atf_export(testdata: Path, stem: str, decimals: int) -> 
             # the ATF prints 6 significant digits: half a unit in the 6th digit, at least 10**-decimals / 2
             tol = np.maximum(np.abs(y) * 5e-6, 0.5 * 10.0 ** -(decimals + 2))
             assert np.all(np.abs(x - y) <= tol * 1.0001), (s, c, float(np.abs(x - y).max()))
+
+
+@pytest.mark.parametrize(
+    "name", ["14o16001_vc_pair_step.abf", "2018_12_09_pCLAMP11_0001.abf", "pclamp11_4ch.abf", "user-list-durations.abf"]
+)
+def test_digital_outputs_equal_pyabf_sweepD(testdata: Path, name: str) -> None:
+    pyabf = need("pyabf", "test")
+    path = testdata / "abf" / name
+    theirs = pyabf.ABF(str(path))
+    traces = neurofiles.load(path)
+    digital = traces.metadata["digital outputs"]
+    assert digital.dtype == np.uint8 and digital.shape == (len(traces), traces.sweep_count)
+    assert digital.any()
+    for s in range(traces.sweep_count):
+        theirs.setSweep(s, 0)
+        for k in range(8):
+            np.testing.assert_array_equal((digital[:, s] >> k) & 1, theirs.sweepD(k))
+    window = neurofiles.load(path, t_start=traces.times[100], t_stop=traces.times[600])
+    np.testing.assert_array_equal(window.metadata["digital outputs"], digital[100:600])
+
+
+def test_no_digital_outputs_is_none(testdata: Path) -> None:
+    assert neurofiles.load(testdata / "abf" / "18702001-step.abf").metadata["digital outputs"] is None

@@ -100,3 +100,24 @@ def test_fifo_or_oversized_stimulus_file_is_refused_without_hanging(
     with pytest.warns(FormatWarning, match="more than a stimulus file may hold"):
         traces = neurofiles.load(tmp_path / ABF)
     assert np.isnan(traces.metadata["command"].values).all()
+
+
+def test_chunks_read_the_stimulus_file_once_and_equal_the_whole_command(
+    testdata: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from neurofiles.plugins.abf import _reader
+
+    whole = neurofiles.load(testdata / "abf" / ABF, stimulus_folder=testdata / "atf")
+    calls = []
+    original = _reader.AbfReader._stimulus_file
+
+    def counting(self: object, dac: object) -> object:
+        calls.append(dac)
+        return original(self, dac)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(_reader.AbfReader, "_stimulus_file", counting)
+    chunks = list(neurofiles.iter_chunks(testdata / "abf" / ABF, samples=30_000, stimulus_folder=testdata / "atf"))
+    assert len(chunks) > 3 and len(calls) == 1
+    np.testing.assert_array_equal(
+        np.concatenate([c.metadata["command"].values for c in chunks]), whole.metadata["command"].values
+    )
