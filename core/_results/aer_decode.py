@@ -23,7 +23,8 @@ from .._errors import OptionError
 if TYPE_CHECKING:
     from .events import Events
 
-__all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip"]
+__all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip",
+           "pending_records"]
 
 #: Sensor sizes (width, height) of the known layouts.
 LAYOUTS: dict[str, tuple[str, int, int]] = {
@@ -180,6 +181,52 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
         **imu_info, **frame_info,
     }
     return _result(events, dvs, x, y, pol, streams, info)
+
+
+def pending_records(addresses: np.ndarray[Any, Any], layout: str) -> tuple[np.ndarray[Any, Any], int]:
+    """Records a later piece of the file may still complete: what chunked decoding must carry over.
+
+    For a DAVIS ``layout``: the APS samples from the last frame start (reset read of the first
+    readout pixel) that no frame end follows (see :func:`assemble_aps_frames`), and the IMU words
+    from the first sample start (code 0) among the last 6 IMU words (a 7-word sample not yet
+    complete). Decoding these records again in front of the next piece gives the frames and IMU
+    samples a whole load gives. Returns ``(indices into addresses, APS samples inside the sensor
+    among them)``; nothing for other layouts.
+    """
+    key = str(layout).lower().replace("-", "").replace("_", "")
+    empty = np.empty(0, np.intp)
+    if key not in LAYOUTS or LAYOUTS[key][0] != "davis" or not len(addresses):
+        return empty, 0
+    _, width, height = LAYOUTS[key]
+    a = addresses
+    imu_at = np.flatnonzero((a & 0x80000C00) == 0x80000C00)
+    aps_at = np.flatnonzero((a & 0x80000000) != 0)
+    aps_at = aps_at[(a[aps_at] & 0x80000C00) != 0x80000C00]
+    keep = [empty, empty]
+    inside_kept = 0
+    if len(aps_at):
+        w = a[aps_at]
+        raw_x, raw_y, readout = (w >> 12) & 0x3FF, (w >> 22) & 0x1FF, (w >> 10) & 0x3
+        inside = (raw_x < width) & (raw_y < height)
+        x = width - 1 - raw_x.astype(np.int64)
+        fx, fy, lx, ly = _APS_ORDER.get(key, _APS_ORDER_DEFAULT)
+        fx, lx = (width - 1 if v == -1 else v for v in (fx, lx))
+        fy, ly = (height - 1 if v == -1 else v for v in (fy, ly))
+        starts = np.flatnonzero(inside & (x == fx) & (raw_y == fy) & (readout == 0))
+        if len(starts):
+            last = int(starts[-1])
+            ends = inside[last:] & (x[last:] == lx) & (raw_y[last:] == ly) & (readout[last:] == 1)
+            if not ends[1:].any():
+                keep[0] = aps_at[last:]
+                inside_kept = int(inside[last:].sum())
+    if len(imu_at):
+        tail = imu_at[-6:]
+        code0 = np.flatnonzero(((a[tail] >> 28) & 0x7) == 0)
+        if len(code0):
+            keep[1] = tail[int(code0[0]):]
+    if not len(keep[0]) and not len(keep[1]):
+        return empty, 0
+    return np.union1d(keep[0], keep[1]).astype(np.intp), inside_kept
 
 
 def _triggers(ts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -138,13 +138,17 @@ class Body:
                     )
                 yield first, part
 
-    def convert(self, start: int, stop: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
-        """Native ``uint32`` addresses and unwrapped ``int64`` timestamps; and the wrap count."""
+    def convert(self, start: int, stop: int, unwrap: Unwrapper | None = None
+                ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
+        """Native ``uint32`` addresses and unwrapped ``int64`` timestamps; and the wrap count.
+
+        ``unwrap`` carries the unwrapping on to records read later (a fresh one by default).
+        """
         stop = min(stop, self.count)
         n = max(0, stop - start)
         addresses = np.empty(n, dtype=np.uint32)
         timestamps = np.empty(n, dtype=np.int64)
-        unwrap = Unwrapper()
+        unwrap = Unwrapper() if unwrap is None else unwrap
         name = os.path.basename(self.source.name)
         with Progress(n, f"reading {name}", " ev") as bar:
             for first, part in self.chunks(start, stop):

@@ -1,0 +1,70 @@
+"""Chunked decoding of AEDAT 1.0/2.0 records that keeps frames and IMU samples crossing a chunk boundary.
+
+A DAVIS APS frame is read out over many records (and an IMU sample over 7 words), so a piece of
+the file can end inside one. :class:`DecodeCarry` decodes piece by piece and hands the records
+such a frame or sample still needs (``pending_records``) to the next piece, so the pieces together
+give the frames, IMU samples, triggers and events of a whole load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from neurofiles.plugin import Events
+
+from ._deps import LAYOUTS, pending_records
+
+__all__ = ["DecodeCarry", "merge_streams"]
+
+
+class DecodeCarry:
+    """Decode consecutive pieces of raw events with one ``layout``, carrying unfinished frames/IMU samples."""
+
+    def __init__(self, layout: str) -> None:
+        self.layout = layout
+        self.davis = LAYOUTS[layout][0] == "davis"
+        self.addresses = np.empty(0, np.uint32)
+        self.timestamps = np.empty(0, np.int64)
+        self.aps_inside = 0
+
+    @property
+    def pending(self) -> bool:
+        """True while an APS frame or IMU sample begun in an earlier piece is not complete."""
+        return bool(len(self.addresses))
+
+    def feed(self, piece: Events) -> Events:
+        """The decoded events of ``piece``, with the frames and IMU samples that complete in it."""
+        if not self.davis:
+            return piece.decode(self.layout)
+        assert piece.addresses is not None
+        carried, aps_carried = len(self.addresses), self.aps_inside
+        if carried:
+            piece = Events(np.concatenate((self.timestamps, piece.timestamps)),
+                           addresses=np.concatenate((self.addresses, piece.addresses)),
+                           tick=piece.tick, metadata=piece.metadata)
+        decoded = piece.decode(self.layout)
+        aps = decoded.streams.get("aps")
+        if aps_carried and isinstance(aps, Mapping):  # those samples were listed with the piece before
+            decoded.streams["aps"] = {k: v[aps_carried:] for k, v in aps.items()}
+        assert piece.addresses is not None
+        keep, self.aps_inside = pending_records(piece.addresses, self.layout)
+        self.addresses = piece.addresses[keep]
+        self.timestamps = piece.timestamps[keep]
+        return decoded
+
+
+def merge_streams(first: Mapping[str, Any], later: Mapping[str, Any]) -> dict[str, Any]:
+    """``first``'s streams followed by ``later``'s (structured arrays and per-item mappings concatenated)."""
+    out = dict(first)
+    for name, content in later.items():
+        have = out.get(name)
+        if have is None:
+            out[name] = content
+        elif isinstance(have, np.ndarray) and isinstance(content, np.ndarray):
+            out[name] = np.concatenate((have, content))
+        elif isinstance(have, Mapping) and isinstance(content, Mapping):
+            out[name] = {k: (np.concatenate((v, content[k])) if isinstance(v, np.ndarray) and k in content else v)
+                         for k, v in have.items()}
+    return out
