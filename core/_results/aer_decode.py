@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .events import Events
 
 __all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip",
-           "pending_records"]
+           "piece_marks", "pending_records"]
 
 #: Sensor sizes (width, height) of the known layouts.
 LAYOUTS: dict[str, tuple[str, int, int]] = {
@@ -183,6 +183,44 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
     return _result(events, dvs, x, y, pol, streams, info)
 
 
+def _aps_marks(a: np.ndarray[Any, Any], key: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any],
+                                                            np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """APS samples of DAVIS addresses ``a``: their indices, inside-the-sensor mask, frame-start and frame-end masks.
+
+    A frame starts at the reset read of the chip's first readout pixel and ends at the signal
+    read of its last one (:func:`assemble_aps_frames`).
+    """
+    _, width, height = LAYOUTS[key]
+    at = np.flatnonzero((a & 0x80000000) != 0)
+    at = at[(a[at] & 0x80000C00) != 0x80000C00]
+    w = a[at]
+    raw_x, raw_y, readout = (w >> 12) & 0x3FF, (w >> 22) & 0x1FF, (w >> 10) & 0x3
+    inside = (raw_x < width) & (raw_y < height)
+    x = width - 1 - raw_x.astype(np.int64)
+    fx, fy, lx, ly = _APS_ORDER.get(key, _APS_ORDER_DEFAULT)
+    fx, lx = (width - 1 if v == -1 else v for v in (fx, lx))
+    fy, ly = (height - 1 if v == -1 else v for v in (fy, ly))
+    starts = inside & (x == fx) & (raw_y == fy) & (readout == 0)
+    ends = inside & (x == lx) & (raw_y == ly) & (readout == 1)
+    return at, inside, starts, ends
+
+
+def _davis_key(layout: str) -> str | None:
+    key = str(layout).lower().replace("-", "").replace("_", "")
+    return key if key in LAYOUTS and LAYOUTS[key][0] == "davis" else None
+
+
+def piece_marks(addresses: np.ndarray[Any, Any], layout: str) -> tuple[bool, int]:
+    """For chunked DAVIS decoding: does this piece hold a frame start/end or an IMU word, and how many
+    APS samples inside the sensor it holds (see :func:`pending_records`)."""
+    key = _davis_key(layout)
+    if key is None or not len(addresses):
+        return False, 0
+    at, inside, starts, ends = _aps_marks(addresses, key)
+    imu = bool(((addresses & 0x80000C00) == 0x80000C00).any())
+    return imu or bool(starts.any() or ends.any()), int(inside.sum())
+
+
 def pending_records(addresses: np.ndarray[Any, Any], layout: str) -> tuple[np.ndarray[Any, Any], int]:
     """Records a later piece of the file may still complete: what chunked decoding must carry over.
 
@@ -193,32 +231,21 @@ def pending_records(addresses: np.ndarray[Any, Any], layout: str) -> tuple[np.nd
     samples a whole load gives. Returns ``(indices into addresses, APS samples inside the sensor
     among them)``; nothing for other layouts.
     """
-    key = str(layout).lower().replace("-", "").replace("_", "")
+    key = _davis_key(layout)
     empty = np.empty(0, np.intp)
-    if key not in LAYOUTS or LAYOUTS[key][0] != "davis" or not len(addresses):
+    if key is None or not len(addresses):
         return empty, 0
-    _, width, height = LAYOUTS[key]
     a = addresses
-    imu_at = np.flatnonzero((a & 0x80000C00) == 0x80000C00)
-    aps_at = np.flatnonzero((a & 0x80000000) != 0)
-    aps_at = aps_at[(a[aps_at] & 0x80000C00) != 0x80000C00]
     keep = [empty, empty]
     inside_kept = 0
-    if len(aps_at):
-        w = a[aps_at]
-        raw_x, raw_y, readout = (w >> 12) & 0x3FF, (w >> 22) & 0x1FF, (w >> 10) & 0x3
-        inside = (raw_x < width) & (raw_y < height)
-        x = width - 1 - raw_x.astype(np.int64)
-        fx, fy, lx, ly = _APS_ORDER.get(key, _APS_ORDER_DEFAULT)
-        fx, lx = (width - 1 if v == -1 else v for v in (fx, lx))
-        fy, ly = (height - 1 if v == -1 else v for v in (fy, ly))
-        starts = np.flatnonzero(inside & (x == fx) & (raw_y == fy) & (readout == 0))
-        if len(starts):
-            last = int(starts[-1])
-            ends = inside[last:] & (x[last:] == lx) & (raw_y[last:] == ly) & (readout[last:] == 1)
-            if not ends[1:].any():
-                keep[0] = aps_at[last:]
-                inside_kept = int(inside[last:].sum())
+    at, inside, starts, ends = _aps_marks(a, key)
+    begun = np.flatnonzero(starts)
+    if len(begun):
+        last = int(begun[-1])
+        if not ends[last + 1:].any():
+            keep[0] = at[last:]
+            inside_kept = int(inside[last:].sum())
+    imu_at = np.flatnonzero((a & 0x80000C00) == 0x80000C00)
     if len(imu_at):
         tail = imu_at[-6:]
         code0 = np.flatnonzero(((a[tail] >> 28) & 0x7) == 0)

@@ -29,6 +29,7 @@ from .._results.aer_decode import (
     encode_addresses,
     layout_for_chip,
     pending_records,
+    piece_marks,
 )
 from .._results.events import _tick_bounds as tick_bounds
 from .._results.events import restrict_streams
@@ -43,6 +44,7 @@ __all__ = [
     "encode_addresses",
     "layout_for_chip",
     "pending_records",
+    "piece_marks",
     "restrict_streams",
     "stack_frames",
     "tick_bounds",

@@ -14,44 +14,59 @@ from typing import Any
 import numpy as np
 from neurofiles.plugin import Events
 
-from ._deps import LAYOUTS, pending_records
+from ._deps import LAYOUTS, pending_records, piece_marks
 
 __all__ = ["DecodeCarry", "merge_streams"]
 
 
 class DecodeCarry:
-    """Decode consecutive pieces of raw events with one ``layout``, carrying unfinished frames/IMU samples."""
+    """Decode consecutive pieces of raw events with one ``layout``, carrying unfinished frames/IMU samples.
+
+    The carried records are kept as a list of arrays: a piece that neither starts nor ends a
+    frame nor holds IMU words is decoded alone and its APS samples are appended to the carry,
+    so a frame spread over many small pieces costs linear, not quadratic, time.
+    """
 
     def __init__(self, layout: str) -> None:
         self.layout = layout
         self.davis = LAYOUTS[layout][0] == "davis"
-        self.addresses = np.empty(0, np.uint32)
-        self.timestamps = np.empty(0, np.int64)
-        self.aps_inside = 0
+        self.addresses: list[np.ndarray[Any, Any]] = []
+        self.timestamps: list[np.ndarray[Any, Any]] = []
+        self.aps_inside = 0  # carried APS samples inside the sensor (already listed in an ``aps`` stream)
 
     @property
     def pending(self) -> bool:
         """True while an APS frame or IMU sample begun in an earlier piece is not complete."""
-        return bool(len(self.addresses))
+        return bool(self.addresses)
 
     def feed(self, piece: Events) -> Events:
         """The decoded events of ``piece``, with the frames and IMU samples that complete in it."""
         if not self.davis:
             return piece.decode(self.layout)
-        assert piece.addresses is not None
-        carried, aps_carried = len(self.addresses), self.aps_inside
-        if carried:
-            piece = Events(np.concatenate((self.timestamps, piece.timestamps)),
-                           addresses=np.concatenate((self.addresses, piece.addresses)),
-                           tick=piece.tick, metadata=piece.metadata)
+        a = piece.addresses
+        assert a is not None
+        if self.addresses:
+            closes, inside = piece_marks(a, self.layout)
+            if not closes:  # nothing here can complete what is carried: carry this piece's APS samples too
+                decoded = piece.decode(self.layout)
+                aps = (a & 0x80000000) != 0  # no IMU word in this piece: every such record is an APS sample
+                if aps.any():
+                    self.addresses.append(a[aps])
+                    self.timestamps.append(piece.timestamps[aps])
+                    self.aps_inside += inside
+                return decoded
+        carried = self.aps_inside
+        if self.addresses:
+            piece = Events(np.concatenate([*self.timestamps, piece.timestamps]),
+                           addresses=np.concatenate([*self.addresses, a]), tick=piece.tick, metadata=piece.metadata)
         decoded = piece.decode(self.layout)
-        aps = decoded.streams.get("aps")
-        if aps_carried and isinstance(aps, Mapping):  # those samples were listed with the piece before
-            decoded.streams["aps"] = {k: v[aps_carried:] for k, v in aps.items()}
+        aps_stream = decoded.streams.get("aps")
+        if carried and isinstance(aps_stream, Mapping):  # those samples were listed with an earlier piece
+            decoded.streams["aps"] = {k: v[carried:] for k, v in aps_stream.items()}
         assert piece.addresses is not None
         keep, self.aps_inside = pending_records(piece.addresses, self.layout)
-        self.addresses = piece.addresses[keep]
-        self.timestamps = piece.timestamps[keep]
+        self.addresses = [piece.addresses[keep]] if len(keep) else []
+        self.timestamps = [piece.timestamps[keep]] if len(keep) else []
         return decoded
 
 

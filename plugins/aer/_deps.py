@@ -12,10 +12,11 @@ from neurofiles.plugin.events import (
     TRIGGER_DTYPE,
     layout_for_chip,
     pending_records,
+    piece_marks,
     restrict_streams,
     stack_frames,
     tick_bounds,
 )
 
-__all__ = ["IMU_DTYPE", "IMU_FIELDS", "LAYOUTS", "TRIGGER_DTYPE", "layout_for_chip", "pending_records", "restrict_streams",
+__all__ = ["IMU_DTYPE", "IMU_FIELDS", "LAYOUTS", "TRIGGER_DTYPE", "layout_for_chip", "pending_records", "piece_marks", "restrict_streams",
            "stack_frames", "tick_bounds"]
