@@ -486,6 +486,9 @@ def aedat4_conformance(compression: str, with_data_table: bool = True) -> tuple[
         "imu": [[int(r[0])] + [float(v) for v in list(r)[1:]] for r in content.imu],
         "frames": content.frames,
         "frame_pixels": [frame_image(8, 6, j).reshape(-1).tolist() for j in range(1, content.frames + 1)],
+        # per frame: timestamp, start/end of frame, start/end of exposure (µs; frame.fbs slots 0-4)
+        "frame_stamps": [[t, t - 110, t + 110, t - 100, t + 100]
+                         for t in (int(ev["t"][8 * (j - 1)]) for j in range(1, content.frames + 1))],
         "width": content.width,
         "height": content.height,
     }
