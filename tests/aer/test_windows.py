@@ -207,6 +207,19 @@ def test_aedat2_davis_vector_windows() -> None:
     assert len(part.frames) == 1
 
 
+def test_aedat2_davis_vector_window_expectations() -> None:
+    """The conformance vector states what each window holds (``windows`` in its JSON)."""
+    import json
+
+    exp = json.loads(DAVIS_VECTOR.with_suffix(".json").read_text())
+    assert len(exp["windows"]) >= 5
+    for w in exp["windows"]:
+        part = neurofiles.load(DAVIS_VECTOR, t_start=w["t_start_us"] * 1e-6, t_stop=w["t_stop_us"] * 1e-6)
+        counts = {"dvs": len(part), "frames": 0 if part.frames is None else len(part.frames),
+                  **{k: len(part.streams.get(k, ())) for k in ("imu", "triggers")}}
+        assert counts == {k: w[k] for k in counts}, w
+
+
 def test_aedat2_generated_davis_windows(tmp_path: Path) -> None:
     path = tmp_path / "davis.aedat"
     path.write_bytes(B.davis_aedat2(3))
