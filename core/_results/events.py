@@ -209,7 +209,11 @@ class Events:
 
     def window(self, t_start: float | None = None, t_stop: float | None = None, *,
                relative: bool = False) -> Events:
-        """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`).
+        """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`), every stream cut alike.
+
+        IMU samples, triggers and other streams keep the items whose timestamp is in the window;
+        frames are judged by their ``timestamps`` (start of exposure, dv-processing's
+        ``Frame.timestamp``); see :func:`restrict_streams`.
 
         With ``relative=True`` the bounds count from the first event (``timestamps[0]``), so
         ``window(0, 0.01, relative=True)`` is the first 10 ms whatever the clock (AEDAT 4 stores
