@@ -25,21 +25,12 @@ from ._aedat4_header import IOHeader, read_ioheader
 from ._deps import IMU_DTYPE, IMU_FIELDS, TRIGGER_DTYPE, stack_frames
 from ._compression import COMPRESSION_NAMES, DEFAULT_MAX_PACKET_BYTES, DecompressionBudget, decompressor_for
 from ._filebody import FileBody as _Body
+from ._aedat4_parallel import COPY_DTYPE as _COPY_DTYPE
+from ._aedat4_parallel import EVENT_DTYPE, TableMismatch, decode_parallel, plan_events
 from ._flatbuffers import FlatBuffer, TableColumns
 
 __all__ = ["EVENT_DTYPE", "IMU_DTYPE", "TRIGGER_DTYPE", "decode_aedat4"]
 
-#: One AEDAT 4 event as stored: int64 t, int16 x, int16 y, bool polarity, 3 pad bytes.
-EVENT_DTYPE = np.dtype(
-    {"names": ["t", "x", "y", "p"], "formats": ["<i8", "<i2", "<i2", "u1"], "offsets": [0, 8, 10, 12],
-     "itemsize": 16}
-)
-# The same bytes read with the output types, so every field copy is a same-type strided copy:
-# int16 -> uint16 keeps the bit pattern; the polarity byte is copied as uint8 and normalised once.
-_COPY_DTYPE = np.dtype(
-    {"names": ["t", "x", "y", "p"], "formats": ["<i8", "<u2", "<u2", "u1"], "offsets": [0, 8, 10, 12],
-     "itemsize": 16}
-)
 # ``streams["triggers"]`` / ``streams["imu"]`` share their dtypes with AEDAT 1.0-3.x (neurofiles.plugin.events):
 # timestamp (us) and DV TriggerType code; timestamp (us), temperature (C), acceleration (g),
 # rotation (deg/s), field (uT).
@@ -446,7 +437,7 @@ def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader,
 
 def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size: int, path: str,
           strict: bool, budget: DecompressionBudget, threads: int,
-          window: tuple[int | None, int | None, bool] | None = None) -> dict[str, Any]:
+          window: tuple[int | None, int | None, bool] | None = None, *, use_table: bool = True) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "version": "4.0",
         "compression": COMPRESSION_NAMES.get(header.compression, str(header.compression)),
@@ -496,6 +487,12 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             chosen = np.isin(table["offset"], [p[0] + 8 for p in packets])
             counts = {int(sid): int(table["n"][chosen & (table["stream"] == sid)].clip(min=0).sum())
                       for sid in np.unique(table["stream"])}
+    if not use_table:
+        table = None  # the table contradicted a packet: it only sized the arrays (counts)
+    if packets is None and threads > 1 and table is not None and main_stream is not None:
+        picked = _window_packets(body, table, header, (None, None, False), end)  # checks the table's listing
+        if picked is not None:
+            packets, ranges = picked
     if packets is None:
         packets = _packet_index(body, header.first_packet, end, path, strict, meta)
     # The data table only sizes the arrays; never let it ask for more than the packets could
@@ -503,7 +500,10 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
     plausible = max(0, end - header.first_packet) // 2
     counts = {sid: min(max(n, 0), plausible) for sid, n in counts.items()}
     split = {sid for sid, s in header.streams.items() if s.type == "EVTS"}
-    for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, threads, split):
+
+    def handle(pos: int, sid: int, data: Buffer, cols: Columns | None) -> bool:
+        """Decode one packet into the outputs; False when it contradicts the data table."""
+        nonlocal main_stream
         if cols is not None:
             kind, fb = "EVTS", None
         else:
@@ -528,11 +528,7 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
             if n:
                 expect = ranges.get(pos)
                 if expect is not None and first_last != expect:
-                    # the data table does not describe this packet: forget it, walk every packet
-                    result = _walk(body, header, decompress, size, path, strict, budget, threads, None)
-                    result["metadata"]["data_table_error"] = (f"packet at byte {pos}: time range differs from"
-                                                              " the data table")
-                    return result
+                    return False
                 if cols is None:
                     assert rec is not None  # n > 0 above
                     sink.add(rec)
@@ -554,6 +550,40 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
                 frames.setdefault(sid, []).append(frame)
         else:
             meta["skipped_packets"][kind] = meta["skipped_packets"].get(kind, 0) + 1
+        return True
+
+    def restart(at: int) -> dict[str, Any]:
+        """The data table does not describe the packets: forget it and walk every packet."""
+        result = _walk(body, header, decompress, size, path, strict, budget, threads, None, use_table=False)
+        result["metadata"]["data_table_error"] = f"packet at byte {at}: contents differ from the data table"
+        return result
+
+    plan = None
+    if threads > 1 and table is not None and main_stream is not None and ranges and \
+            budget.total - budget.used >= 4 * threads * budget.per_packet:
+        plan = plan_events(packets, main_stream, table)
+    if plan is not None and plan[1] <= plausible:
+        steps, total = plan
+        sink = sinks[main_stream] = _EventSink(total)
+        meta["parallel"] = threads
+        for at, (_, n, _, _) in steps.items():
+            meta["packets"][main_stream] = meta["packets"].get(main_stream, 0) + 1
+            meta["elements"][main_stream] = meta["elements"].get(main_stream, 0) + n
+
+        def other(at: int, sid: int, data: Buffer) -> None:
+            if not handle(at, sid, data, None):
+                raise TableMismatch(at)
+
+        try:
+            decode_parallel(body.read, packets, steps, (sink.t, sink.x, sink.y, sink.p), decompress, budget, path,
+                            threads, other)
+        except TableMismatch as exc:
+            return restart(exc.pos)
+        sink.n = total
+    else:
+        for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, threads, split):
+            if not handle(pos, sid, data, cols):
+                return restart(pos)
     return _result(meta, header, sinks, rows, main_stream, frames)
 
 
