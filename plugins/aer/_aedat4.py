@@ -43,6 +43,8 @@ _I16 = struct.Struct("<h")
 _FRAME_CHANNELS = {0: 1, 16: 3, 24: 4}
 _I64 = struct.Struct("<q")
 Buffer = Union[bytes, bytearray, memoryview]
+#: With the default threads, the data-table path runs in parallel from this many events on.
+_PARALLEL_MIN_EVENTS = 1 << 20
 
 
 class _EventSink:
@@ -104,20 +106,19 @@ class _EventSink:
 
 
 def default_threads() -> int:
-    """Decompression threads when ``threads=`` is not given: the idle usable cores, 1 to 8.
+    """Worker threads when ``threads=`` is not given: the usable cores, 1 to 8.
 
-    Idle = usable cores minus the 1-minute load average (rounded): on a busy machine extra
-    threads only contend for the same cores (measured 1.5-2x slower on a loaded 2-core VM).
+    They are used only where they pay off: by the data-table path, whose workers decompress
+    *and* copy the events into the output (:mod:`._aedat4_parallel`; on the loaded 2-core
+    benchmark VM ``threads=2`` measured 1.48x faster than ``threads=1``). Without a usable
+    data table the default decodes in the calling thread, since there the calling thread
+    still copies every packet and extra threads only contend for the GIL (measured 2x slower).
     """
     try:
         cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cores = os.cpu_count() or 1
-    try:
-        busy = int(round(os.getloadavg()[0]))
-    except (AttributeError, OSError):
-        busy = 0
-    return max(1, min(8, cores - busy))
+    return max(1, min(8, cores))
 
 
 def _problem(strict: bool, error: Exception, message: str) -> None:
@@ -239,12 +240,14 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         :class:`~neurofiles.LimitExceededError` naming the packet where the
         budget ran out.
     threads
-        Worker threads that decompress packets and split events packets into
-        columns (LZ4/ZSTD and numpy's copies release the GIL). Default: the
-        idle usable cores (cores minus the load average), 1 to 8
-        (:func:`default_threads`); 1 does everything in
-        the calling thread. At most ``2 * threads`` packets are in flight, each
-        within the decompression budget. Uncompressed files never use threads.
+        Worker threads. With a FileDataTable that lists every packet, each worker
+        decompresses a batch of events packets and copies their events straight into the
+        output arrays (LZ4/ZSTD, ``os.pread`` and numpy's copies release the GIL); each packet
+        is checked against the table. Without it, workers decompress and split packets that
+        the calling thread then copies. Default: :func:`default_threads` (the usable cores)
+        for the table path, 1 thread otherwise; 1 does everything in the calling thread.
+        At most ``2 * threads`` packets (or batches) are in flight, within the decompression
+        budget. Uncompressed files never use threads.
     window
         ``(lo, hi, relative)``: only packets whose FileDataTable time range meets
         ``[lo, hi)`` (ticks, µs; relative to the first event when ``relative``) are
@@ -268,12 +271,14 @@ def decode_aedat4(source: Source, *, strict: bool = False, max_packet_bytes: int
         decompress = decompressor_for(header.compression, path=path)
         body = _Body(source, fh, size)
         try:
+            auto = threads is None
             if threads is None:
                 threads = default_threads()
             if header.compression == 0:
                 threads = 1
             budget = DecompressionBudget(size, max_packet_bytes, max_decompressed_bytes)
-            return _walk(body, header, decompress, size, path, strict, budget, threads, window)
+            return _walk(body, header, decompress, size, path, strict, budget, threads, window,
+                         serial_fallback=auto)
         finally:
             body.close()
 
@@ -437,7 +442,9 @@ def _window_packets(body: _Body, table: dict[str, np.ndarray], header: IOHeader,
 
 def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size: int, path: str,
           strict: bool, budget: DecompressionBudget, threads: int,
-          window: tuple[int | None, int | None, bool] | None = None, *, use_table: bool = True) -> dict[str, Any]:
+          window: tuple[int | None, int | None, bool] | None = None, *, use_table: bool = True,
+          serial_fallback: bool = False) -> dict[str, Any]:
+    """Decode the packets; ``serial_fallback``: without the data-table path, use one thread whatever ``threads``."""
     meta: dict[str, Any] = {
         "version": "4.0",
         "compression": COMPRESSION_NAMES.get(header.compression, str(header.compression)),
@@ -554,15 +561,17 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
 
     def restart(at: int) -> dict[str, Any]:
         """The data table does not describe the packets: forget it and walk every packet."""
-        result = _walk(body, header, decompress, size, path, strict, budget, threads, None, use_table=False)
+        result = _walk(body, header, decompress, size, path, strict, budget, threads, None, use_table=False,
+                       serial_fallback=serial_fallback)
         result["metadata"]["data_table_error"] = f"packet at byte {at}: contents differ from the data table"
         return result
 
     plan = None
-    if threads > 1 and table is not None and main_stream is not None and ranges and \
-            budget.total - budget.used >= 4 * threads * budget.per_packet:
+    if threads > 1 and table is not None and main_stream is not None and ranges:
         plan = plan_events(packets, main_stream, table)
-    if plan is not None and plan[1] <= plausible:
+    # a worker holds one decompressed packet at a time (each within what is left of the budget), so the
+    # budget needs no reserve; the default spares small files the pool's start-up (below ~1 M events)
+    if plan is not None and plan[1] <= plausible and (not serial_fallback or plan[1] >= _PARALLEL_MIN_EVENTS):
         steps, total = plan
         sink = sinks[main_stream] = _EventSink(total)
         meta["parallel"] = threads
@@ -575,13 +584,15 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
                 raise TableMismatch(at)
 
         try:
+            fd = body.fileno()
             decode_parallel(body.read, packets, steps, (sink.t, sink.x, sink.y, sink.p), decompress, budget, path,
-                            threads, other)
+                            threads, other, None if fd is None else lambda at, n: body.read_in_thread(fd, at, n))
         except TableMismatch as exc:
             return restart(exc.pos)
         sink.n = total
     else:
-        for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, threads, split):
+        workers = 1 if serial_fallback else threads
+        for pos, sid, data, cols in _decompressed(body, packets, decompress, budget, path, workers, split):
             if not handle(pos, sid, data, cols):
                 return restart(pos)
     return _result(meta, header, sinks, rows, main_stream, frames)

@@ -56,7 +56,7 @@ class Job:
 
     pos: int
     sid: int
-    raw: Buffer
+    raw: Buffer | int  # the body, or its length to read in the worker
     start: int
     n: int
     t0: int
@@ -64,14 +64,21 @@ class Job:
 
 
 def _decode_batch(jobs: list[Job], out: Arrays, decompress: Callable[..., Buffer], budget: DecompressionBudget,
-                  lock: threading.Lock, path: str) -> None:
-    """Decompress each packet of ``jobs`` and copy its events to ``out[start:start + n]`` (a worker thread)."""
+                  lock: threading.Lock, path: str, pread: Callable[[int, int], Buffer] | None) -> None:
+    """Decompress each packet of ``jobs`` and copy its events to ``out[start:start + n]`` (a worker thread).
+
+    A job whose ``raw`` is a length is read here with ``pread(offset, n)``.
+    """
     t, x, y, p = out
     p8 = p.view(np.uint8)
     for job in jobs:
+        raw = job.raw
+        if isinstance(raw, int):
+            assert pread is not None
+            raw = pread(job.pos + 8, raw)
         with lock:
             limit = budget.limit()
-        data = budget.run(decompress, job.raw, limit, path, job.pos)
+        data = budget.run(decompress, raw, limit, path, job.pos)
         with lock:
             budget.spend(len(data), path, job.pos)
         fb = FlatBuffer(data, path=path, where=job.pos, what=f"packet (stream {job.sid})")
@@ -88,20 +95,22 @@ def _decode_batch(jobs: list[Job], out: Arrays, decompress: Callable[..., Buffer
         x[job.start : stop] = rec["x"]
         y[job.start : stop] = rec["y"]
         p8[job.start : stop] = rec["p"]
-        del rec, data, fb
+        del rec, data, fb, raw
 
 
 def decode_parallel(read: Callable[[int, int], Buffer], packets: list[tuple[int, int, int]],
                     plan: dict[int, tuple[int, int, int, int]], out: Arrays, decompress: Callable[..., Buffer],
                     budget: DecompressionBudget, path: str, threads: int,
-                    other: Callable[[int, int, Buffer], None]) -> None:
+                    other: Callable[[int, int, Buffer], None],
+                    pread: Callable[[int, int], Buffer] | None = None) -> None:
     """Decode ``packets`` (file order): those in ``plan`` by ``threads`` workers into ``out``, the rest here.
 
     ``plan`` maps a packet's header offset to ``(output index, n, first t, last t)`` from the
     data table; ``other(pos, sid, decompressed body)`` handles every other packet, in file
     order, in the calling thread. At most ``2 * threads`` batches of about
     :data:`BATCH_BYTES` compressed bytes are in flight, and each worker holds one decompressed
-    packet at a time (each within ``budget``, whose total is counted under a lock).
+    packet at a time (each within ``budget``, whose total is counted under a lock). With
+    ``pread`` (a positioned read safe from any thread) the workers read the bodies themselves.
 
     Raises
     ------
@@ -125,15 +134,15 @@ def decode_parallel(read: Callable[[int, int], Buffer], packets: list[tuple[int,
                         budget.spend(len(data), path, pos)
                     other(pos, sid, bytes(data) if isinstance(data, memoryview) else data)
                     continue
-                batch.append(Job(pos, sid, read(pos + 8, length), *target))
+                batch.append(Job(pos, sid, length if pread is not None else read(pos + 8, length), *target))
                 held += length
                 if held >= BATCH_BYTES:
-                    inflight.append(pool.submit(_decode_batch, batch, out, decompress, budget, lock, path))
+                    inflight.append(pool.submit(_decode_batch, batch, out, decompress, budget, lock, path, pread))
                     batch, held = [], 0
                     while len(inflight) > 2 * threads:
                         inflight.popleft().result()
             if batch:
-                inflight.append(pool.submit(_decode_batch, batch, out, decompress, budget, lock, path))
+                inflight.append(pool.submit(_decode_batch, batch, out, decompress, budget, lock, path, pread))
             while inflight:
                 inflight.popleft().result()
         finally:

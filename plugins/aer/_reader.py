@@ -72,7 +72,8 @@ class AedatReader(Reader):
         AEDAT 4.0: largest decompressed total of the file (default
         ``max(64 MiB, 64 x file size)``).
     threads
-        AEDAT 4.0: decompression threads (default 1).
+        AEDAT 4.0: worker threads (default: the usable cores where the FileDataTable lets
+        workers decode straight into the output, else 1; see ``spec/formats/aedat4.md``).
 
     Bad option values raise :class:`~neurofiles.OptionError` naming the option.
     """
