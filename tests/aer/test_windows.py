@@ -296,3 +296,36 @@ def test_iter_chunks_equals_whole_load_imu_sample(testdata: Path, size: int) -> 
     assert_chunks_equal_whole(path, size, **window)
     if size > 1:
         assert_chunks_equal_whole(path, size)
+
+
+# ----------------------------------------------------------------------------- two-thread AEDAT 2.0 conversion
+
+@pytest.mark.parametrize("start", [0, 2**31 - 3000, -50_000])
+def test_parallel_conversion_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, start: int) -> None:
+    """Large reads are converted by two threads; wraps (unwrapped afterwards) and windows come out the same."""
+    from neurofiles.plugins.aer import _body
+
+    rng = np.random.default_rng(3)
+    n = 20_000
+    ts = (start + np.cumsum(rng.integers(0, 5, n))).astype(np.int64)
+    ts[12_345:] += 2**32 - 2**31  # pass 2**31 - 1 at least once: a wrap to negative raw values
+    raw = ((ts + 2**31) % 2**32 - 2**31).astype(np.int64)
+    rec = np.empty(n, [("a", ">u4"), ("t", ">i4")])
+    rec["a"] = rng.integers(0, 2**32, n, dtype=np.uint64).astype(np.uint32)
+    rec["t"] = raw
+    path = tmp_path / "wraps.aedat"
+    path.write_bytes(b"#!AER-DAT2.0\r\n" + rec.tobytes())
+    serial = neurofiles.load(path)
+    monkeypatch.setattr(_body, "PARALLEL_RECORDS", 1000)
+    monkeypatch.setattr(_body, "TASK_RECORDS", 3001)
+    monkeypatch.setattr(_body, "CHUNK", 700)
+    monkeypatch.setattr(_body, "_cores", lambda: 2)
+    threaded = neurofiles.load(path)
+    assert np.array_equal(threaded.timestamps, serial.timestamps)
+    assert np.array_equal(threaded.addresses, serial.addresses)
+    assert threaded.metadata["wraps"] == serial.metadata["wraps"]
+    if start > 0:
+        assert serial.metadata["wraps"] >= 1 and (np.diff(threaded.timestamps) >= 0).all()
+    t = int(serial.timestamps[15_000]) * 1e-6
+    window = neurofiles.load(path, t_start=t, t_stop=t + 0.001)
+    assert np.array_equal(window.timestamps, serial.window(t, t + 0.001).timestamps)
