@@ -567,17 +567,19 @@ def _walk(body: _Body, header: IOHeader, decompress: Callable[..., Buffer], size
         return result
 
     plan = None
-    if threads > 1 and table is not None and main_stream is not None and ranges:
-        plan = plan_events(packets, main_stream, table)
+    stream = main_stream
+    if threads > 1 and table is not None and stream is not None and ranges:
+        plan = plan_events(packets, stream, table)
     # a worker holds one decompressed packet at a time (each within what is left of the budget), so the
     # budget needs no reserve; the default spares small files the pool's start-up (below ~1 M events)
-    if plan is not None and plan[1] <= plausible and (not serial_fallback or plan[1] >= _PARALLEL_MIN_EVENTS):
+    if plan is not None and stream is not None and plan[1] <= plausible and \
+            (not serial_fallback or plan[1] >= _PARALLEL_MIN_EVENTS):
         steps, total = plan
-        sink = sinks[main_stream] = _EventSink(total)
+        sink = sinks[stream] = _EventSink(total)
         meta["parallel"] = threads
-        for at, (_, n, _, _) in steps.items():
-            meta["packets"][main_stream] = meta["packets"].get(main_stream, 0) + 1
-            meta["elements"][main_stream] = meta["elements"].get(main_stream, 0) + n
+        for _, n, _, _ in steps.values():
+            meta["packets"][stream] = meta["packets"].get(stream, 0) + 1
+            meta["elements"][stream] = meta["elements"].get(stream, 0) + n
 
         def other(at: int, sid: int, data: Buffer) -> None:
             if not handle(at, sid, data, None):
