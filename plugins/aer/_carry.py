@@ -29,7 +29,8 @@ class DecodeCarry:
 
     def __init__(self, layout: str) -> None:
         self.layout = layout
-        self.davis = LAYOUTS[layout][0] == "davis"
+        key = layout.lower().replace("-", "").replace("_", "")  # spelled as decode= accepts it
+        self.davis = key in LAYOUTS and LAYOUTS[key][0] == "davis"
         self.addresses: list[np.ndarray[Any, Any]] = []
         self.timestamps: list[np.ndarray[Any, Any]] = []
         self.aps_inside = 0  # carried APS samples inside the sensor (already listed in an ``aps`` stream)
@@ -38,6 +39,10 @@ class DecodeCarry:
     def pending(self) -> bool:
         """True while an APS frame or IMU sample begun in an earlier piece is not complete."""
         return bool(self.addresses)
+
+    def earliest(self) -> int | None:
+        """Smallest timestamp among the carried records (a pending frame's start, a pending IMU sample's)."""
+        return min(int(t.min()) for t in self.timestamps if len(t)) if self.pending else None
 
     def feed(self, piece: Events) -> Events:
         """The decoded events of ``piece``, with the frames and IMU samples that complete in it."""

@@ -300,9 +300,11 @@ class AedatReader(Reader):
             yield out if bounds is None else out._window_ticks(*bounds)
         if carry is None or bounds is None:
             return
+        hi = bounds[1]
         for first, part in self.body.chunks(stop, self.body.count):
-            if not carry.pending:
-                break
+            begun = carry.earliest()
+            if begun is None or (hi is not None and begun >= hi):
+                break  # nothing begun inside the window is pending (a frame begun after it does not count)
             ts = part["ts"].astype(np.int64)
             unwrap(ts)
             more = carry.feed(Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,

@@ -276,6 +276,13 @@ def test_iter_chunks_keeps_a_frame_cut_at_every_position(size: int) -> None:
     assert_chunks_equal_whole(DAVIS_VECTOR, size)
 
 
+def test_layout_spelled_as_decode_accepts_it() -> None:
+    """``decode="DAVIS-128"`` is accepted by the option check; windows and chunks decode with it too."""
+    part = neurofiles.load(DAVIS_VECTOR, decode="DAVIS-128", t_start=0.001, t_stop=0.0011)
+    assert len(part.frames) == 1
+    assert_chunks_equal_whole(DAVIS_VECTOR, 1000, decode="Davis_128")
+
+
 @pytest.mark.parametrize("size", [7, 997, 16384, 40000, 10**6])
 def test_iter_chunks_equals_whole_load_generated_davis(tmp_path: Path, size: int) -> None:
     path = tmp_path / "davis.aedat"
@@ -329,3 +336,29 @@ def test_parallel_conversion_equals_serial(tmp_path: Path, monkeypatch: pytest.M
     t = int(serial.timestamps[15_000]) * 1e-6
     window = neurofiles.load(path, t_start=t, t_stop=t + 0.001)
     assert np.array_equal(window.timestamps, serial.window(t, t + 0.001).timestamps)
+
+
+def test_aedat2_window_reads_on_only_for_a_frame_begun_inside_it(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading past the window's records stops once its last frame is complete (later frames do not count)."""
+    from neurofiles.plugins.aer import _body
+
+    path = tmp_path / "many.aedat"
+    path.write_bytes(B.davis_aedat2(8, seed=2))
+    whole = neurofiles.load(path)
+    f = whole.frames.timestamps
+    assert len(f) == 8
+    read: list[int] = []
+    chunks = _body.Body.chunks
+
+    def counting(self: Any, start: int, stop: int, size: int = _body.CHUNK) -> Any:
+        for first, part in chunks(self, start, stop, size):
+            read.append(len(part))
+            yield first, part
+
+    monkeypatch.setattr(_body.Body, "chunks", counting)
+    lo, hi = int(f[1]), int(f[1]) + 1
+    part = assert_window(path, whole, lo, hi, lo * 1e-6, hi * 1e-6, False)
+    assert part.frames.timestamps.tolist() == [lo]
+    total = (path.stat().st_size - len(b"#!AER-DAT2.0\r\n# AEChip: eu.seebetter.ini.chips.davis.DAVIS128\r\n")) // 8
+    assert sum(read) < total // 2  # about one frame's records, not the rest of the file
