@@ -197,12 +197,11 @@ class Body:
         """
         if self.source.path is None or not hasattr(os, "preadv"):
             return False
-        try:
-            handle = open(self.source.path, "rb", buffering=0)
-        except OSError:
-            return False
-        with handle:
-            fd = handle.fileno()
+        with self.source.open() as handle:  # the source's own checks (regular file, no FIFO...)
+            try:
+                fd = handle.fileno()
+            except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                return False
             before = _stamp(handle)
             if before[0] < self.offset + stop * self.dtype.itemsize:
                 return False  # let the serial read report the short file
