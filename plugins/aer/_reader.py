@@ -284,16 +284,21 @@ class AedatReader(Reader):
         return start, stop, self._tick_window(), "mask" if found is None else "bisect"
 
     def _decoded(self, pieces: Iterator[Events], stop: int, bounds: tuple[int | None, int | None] | None,
-                 unwrap: Unwrapper, meta: dict[str, Any]) -> Iterator[Events]:
+                 unwrap: Unwrapper, meta: dict[str, Any], *, whole: bool = False) -> Iterator[Events]:
         """Decode (when a layout is set) and window consecutive pieces of records ending at record ``stop``.
 
         Frames and IMU samples crossing a piece boundary are carried to the next piece
         (:class:`DecodeCarry`); when the last piece leaves one begun, the records after
         ``stop`` are read on until it is complete, and what they complete inside the window
         is yielded as one more piece without events (the window's events end at ``stop``).
+        ``whole``: ``pieces`` is every record of the file at once.
         """
         assert self.body is not None
         layout = self.decode_layout if isinstance(self.decode_layout, str) else None
+        if layout is not None and bounds is None and whole:  # the whole file in one piece: nothing to carry
+            for piece in pieces:
+                yield piece.decode(layout)
+            return
         carry = DecodeCarry(layout) if layout is not None else None
         for piece in pieces:
             out = carry.feed(piece) if carry is not None else piece
@@ -377,7 +382,7 @@ class AedatReader(Reader):
         meta["wraps"] = wraps
         whole = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
         del addresses, timestamps
-        pieces = iter(self._decoded(iter([whole]), stop, bounds, unwrap, meta))
+        pieces = iter(self._decoded(iter([whole]), stop, bounds, unwrap, meta, whole=True))
         events = next(pieces)
         for more in pieces:
             events.streams = merge_streams(events.streams, more.streams)
