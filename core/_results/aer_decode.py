@@ -23,7 +23,8 @@ from .._errors import OptionError
 if TYPE_CHECKING:
     from .events import Events
 
-__all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip"]
+__all__ = ["IMU_DTYPE", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses", "layout_for_chip",
+           "piece_marks", "pending_records"]
 
 #: Sensor sizes (width, height) of the known layouts.
 LAYOUTS: dict[str, tuple[str, int, int]] = {
@@ -180,6 +181,79 @@ def _decode_davis(events: Events, name: str, width: int, height: int) -> Events:
         **imu_info, **frame_info,
     }
     return _result(events, dvs, x, y, pol, streams, info)
+
+
+def _aps_marks(a: np.ndarray[Any, Any], key: str) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any],
+                                                            np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """APS samples of DAVIS addresses ``a``: their indices, inside-the-sensor mask, frame-start and frame-end masks.
+
+    A frame starts at the reset read of the chip's first readout pixel and ends at the signal
+    read of its last one (:func:`assemble_aps_frames`).
+    """
+    _, width, height = LAYOUTS[key]
+    at = np.flatnonzero((a & 0x80000000) != 0)
+    at = at[(a[at] & 0x80000C00) != 0x80000C00]
+    w = a[at]
+    raw_x, raw_y, readout = (w >> 12) & 0x3FF, (w >> 22) & 0x1FF, (w >> 10) & 0x3
+    inside = (raw_x < width) & (raw_y < height)
+    x = width - 1 - raw_x.astype(np.int64)
+    fx, fy, lx, ly = _APS_ORDER.get(key, _APS_ORDER_DEFAULT)
+    fx, lx = (width - 1 if v == -1 else v for v in (fx, lx))
+    fy, ly = (height - 1 if v == -1 else v for v in (fy, ly))
+    starts = inside & (x == fx) & (raw_y == fy) & (readout == 0)
+    ends = inside & (x == lx) & (raw_y == ly) & (readout == 1)
+    return at, inside, starts, ends
+
+
+def _davis_key(layout: str) -> str | None:
+    key = str(layout).lower().replace("-", "").replace("_", "")
+    return key if key in LAYOUTS and LAYOUTS[key][0] == "davis" else None
+
+
+def piece_marks(addresses: np.ndarray[Any, Any], layout: str) -> tuple[bool, int]:
+    """For chunked DAVIS decoding: does this piece hold a frame start/end or an IMU word, and how many
+    APS samples inside the sensor it holds (see :func:`pending_records`)."""
+    key = _davis_key(layout)
+    if key is None or not len(addresses):
+        return False, 0
+    at, inside, starts, ends = _aps_marks(addresses, key)
+    imu = bool(((addresses & 0x80000C00) == 0x80000C00).any())
+    return imu or bool(starts.any() or ends.any()), int(inside.sum())
+
+
+def pending_records(addresses: np.ndarray[Any, Any], layout: str) -> tuple[np.ndarray[Any, Any], int]:
+    """Records a later piece of the file may still complete: what chunked decoding must carry over.
+
+    For a DAVIS ``layout``: the APS samples from the last frame start (reset read of the first
+    readout pixel) that no frame end follows (see :func:`assemble_aps_frames`), and the IMU words
+    from the first sample start (code 0) among the last 6 IMU words (a 7-word sample not yet
+    complete). Decoding these records again in front of the next piece gives the frames and IMU
+    samples a whole load gives. Returns ``(indices into addresses, APS samples inside the sensor
+    among them)``; nothing for other layouts.
+    """
+    key = _davis_key(layout)
+    empty = np.empty(0, np.intp)
+    if key is None or not len(addresses):
+        return empty, 0
+    a = addresses
+    keep = [empty, empty]
+    inside_kept = 0
+    at, inside, starts, ends = _aps_marks(a, key)
+    begun = np.flatnonzero(starts)
+    if len(begun):
+        last = int(begun[-1])
+        if not ends[last + 1:].any():
+            keep[0] = at[last:]
+            inside_kept = int(inside[last:].sum())
+    imu_at = np.flatnonzero((a & 0x80000C00) == 0x80000C00)
+    if len(imu_at):
+        tail = imu_at[-6:]
+        code0 = np.flatnonzero(((a[tail] >> 28) & 0x7) == 0)
+        if len(code0):
+            keep[1] = tail[int(code0[0]):]
+    if not len(keep[0]) and not len(keep[1]):
+        return empty, 0
+    return np.union1d(keep[0], keep[1]).astype(np.intp), inside_kept
 
 
 def _triggers(ts: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

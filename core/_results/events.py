@@ -11,7 +11,7 @@ import numpy as np
 from .._errors import OptionError
 from .frames import FRAME_FIELDS, stack_frames
 
-__all__ = ["FRAME_FIELDS", "STRUCTURED_DTYPE", "Events", "Frames", "stack_frames"]
+__all__ = ["FRAME_FIELDS", "STRUCTURED_DTYPE", "Events", "Frames", "restrict_streams", "stack_frames"]
 
 _Index = Union[int, slice, "np.ndarray[Any, Any]", "list[int]"]
 
@@ -209,7 +209,11 @@ class Events:
 
     def window(self, t_start: float | None = None, t_stop: float | None = None, *,
                relative: bool = False) -> Events:
-        """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`).
+        """Events with ``t_start <= times < t_stop`` (seconds, same axis as :attr:`times`), every stream cut alike.
+
+        IMU samples, triggers and other streams keep the items whose timestamp is in the window;
+        frames are judged by their ``timestamps`` (start of exposure, dv-processing's
+        ``Frame.timestamp``); see :func:`restrict_streams`.
 
         With ``relative=True`` the bounds count from the first event (``timestamps[0]``), so
         ``window(0, 0.01, relative=True)`` is the first 10 ms whatever the clock (AEDAT 4 stores
@@ -225,18 +229,19 @@ class Events:
         return self._window_ticks(lo, hi)
 
     def _window_ticks(self, lo: int | None, hi: int | None) -> Events:
-        """Events with ``lo <= timestamps < hi`` (integer ticks; None = unbounded)."""
+        """Events with ``lo <= timestamps < hi`` (integer ticks; None = unbounded), every stream restricted too.
+
+        See :func:`restrict_streams` for how each stream is cut (frames by their ``timestamps``).
+        """
         ts = self.timestamps
         if self.is_sorted():
             first = 0 if lo is None else int(np.searchsorted(ts, lo, side="left"))
             last = len(ts) if hi is None else int(np.searchsorted(ts, hi, side="left"))
-            return self._take(slice(first, max(first, last)))
-        mask = np.ones(len(ts), dtype=bool)
-        if lo is not None:
-            mask &= ts >= lo
-        if hi is not None:
-            mask &= ts < hi
-        return self._take(mask)
+            out = self._take(slice(first, max(first, last)))
+        else:
+            out = self._take(_in_range(ts, lo, hi))
+        out.streams = restrict_streams(self.streams, lo, hi)
+        return out
 
     # -- ecosystem shapes --------------------------------------------------------------------
     @property
@@ -389,6 +394,43 @@ def _stream_label(name: str, content: Any) -> str:
         return f"{name} ({len(content)})"
     except TypeError:
         return name
+
+
+def _in_range(ts: np.ndarray[Any, Any], lo: int | None, hi: int | None) -> np.ndarray[Any, Any]:
+    """Mask of ``lo <= ts < hi`` (None = unbounded)."""
+    mask = np.ones(len(ts), dtype=bool)
+    if lo is not None:
+        mask &= ts >= lo
+    if hi is not None:
+        mask &= ts < hi
+    return mask
+
+
+def restrict_streams(streams: Mapping[str, Any], lo: int | None, hi: int | None) -> dict[str, Any]:
+    """Every stream limited to the items with ``lo <= timestamp < hi`` (integer ticks; None = unbounded).
+
+    A structured array is cut by its ``timestamp`` field (IMU, triggers, AEDAT 3 special events) or
+    its ``t`` field (further event streams); a mapping with a ``timestamps`` array (``frames``,
+    ``aps``, ``special``) has every array of that length cut by it. For frames that is the frame's
+    own timestamp, dv-processing's ``Frame.timestamp`` (start of exposure for DAVIS cameras; see
+    ``spec/formats/aedat.md``): a frame belongs to a window when its timestamp does, whatever its
+    exposure or readout end. Anything else is kept as it is.
+    """
+    if lo is None and hi is None:
+        return dict(streams)
+    out: dict[str, Any] = {}
+    for name, content in streams.items():
+        if isinstance(content, np.ndarray) and content.dtype.names:
+            key = "timestamp" if "timestamp" in content.dtype.names else "t" if "t" in content.dtype.names else None
+            out[name] = content if key is None else content[_in_range(content[key], lo, hi)]
+        elif isinstance(content, Mapping) and "timestamps" in content:
+            ts = np.asarray(content["timestamps"])
+            keep = _in_range(ts, lo, hi)
+            out[name] = {k: (v[keep] if isinstance(v, np.ndarray) and v.ndim and len(v) == len(ts) else v)
+                         for k, v in content.items()}
+        else:
+            out[name] = content
+    return out
 
 
 def _first_tick_at_or_after(t: float, tick: float) -> int:

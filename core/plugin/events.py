@@ -11,6 +11,8 @@
     the structured dtypes of the ``imu`` and ``triggers`` streams, shared by every AER reader.
 :func:`stack_frames`
     per-frame dicts (``image`` plus frame fields) to one ``streams["frames"]`` mapping.
+:func:`pending_records` / :func:`restrict_streams`
+    what chunked DAVIS decoding carries to the next piece; every stream cut to a tick window.
 :func:`tick_bounds`
     integer timestamp bounds ``[lo, hi)`` for a time window in seconds, so a
     reader can cut a window out of raw ticks without converting every one.
@@ -26,8 +28,11 @@ from .._results.aer_decode import (
     decode_addresses,
     encode_addresses,
     layout_for_chip,
+    pending_records,
+    piece_marks,
 )
 from .._results.events import _tick_bounds as tick_bounds
+from .._results.events import restrict_streams
 from .._results.frames import stack_frames
 
 __all__ = [
@@ -38,6 +43,9 @@ __all__ = [
     "decode_addresses",
     "encode_addresses",
     "layout_for_chip",
+    "pending_records",
+    "piece_marks",
+    "restrict_streams",
     "stack_frames",
     "tick_bounds",
 ]

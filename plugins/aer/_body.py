@@ -26,6 +26,10 @@ RECORDS = {
     2: np.dtype([("addr", ">u4"), ("ts", ">i4")]),
 }
 CHUNK = 1 << 16
+#: Reads of at least this many records are converted by two threads (spans of TASK_RECORDS) when a
+#: second core is idle (:func:`_cores`).
+PARALLEL_RECORDS = 1 << 22
+TASK_RECORDS = 1 << 20
 _WRAP = 1 << 32
 _HALF = 1 << 31
 
@@ -83,6 +87,23 @@ class Unwrapper:
         self.offset = base + _WRAP * len(steps)
 
 
+def _cores() -> int:
+    """Idle usable cores: usable cores minus the 1-minute load average (rounded), at least 1.
+
+    The two-thread conversion measured 1.45x faster than one thread on the 2-core VM at a
+    load average of ~2, but 0.9x at ~5 (both threads then wait for the same busy cores).
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    try:
+        busy = int(round(os.getloadavg()[0]))
+    except (AttributeError, OSError):
+        busy = 0
+    return max(1, cores - busy)
+
+
 def _stamp(handle: BinaryIO) -> tuple[int, int, int]:
     """Size, modification and change time of an open file, to notice a change during a read."""
     try:
@@ -138,15 +159,24 @@ class Body:
                     )
                 yield first, part
 
-    def convert(self, start: int, stop: int) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
-        """Native ``uint32`` addresses and unwrapped ``int64`` timestamps; and the wrap count."""
+    def convert(self, start: int, stop: int, unwrap: Unwrapper | None = None
+                ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any], int]:
+        """Native ``uint32`` addresses and unwrapped ``int64`` timestamps; and the wrap count.
+
+        ``unwrap`` carries the unwrapping on to records read later (a fresh one by default).
+        Large reads from a path are converted by two threads when a second core is idle
+        (:meth:`_convert_parallel`).
+        """
         stop = min(stop, self.count)
         n = max(0, stop - start)
         addresses = np.empty(n, dtype=np.uint32)
         timestamps = np.empty(n, dtype=np.int64)
-        unwrap = Unwrapper()
+        unwrap = Unwrapper() if unwrap is None else unwrap
         name = os.path.basename(self.source.name)
         with Progress(n, f"reading {name}", " ev") as bar:
+            if n >= PARALLEL_RECORDS and _cores() > 1 and self._convert_parallel(start, stop, addresses,
+                                                                                 timestamps, unwrap, bar):
+                return addresses, timestamps, unwrap.wraps
             for first, part in self.chunks(start, stop):
                 a, b = first - start, first - start + len(part)
                 addresses[a:b] = part["addr"]
@@ -154,6 +184,68 @@ class Body:
                 unwrap(timestamps[a:b])
                 bar.update(len(part))
         return addresses, timestamps, unwrap.wraps
+
+    def _convert_parallel(self, start: int, stop: int, addresses: np.ndarray[Any, Any],
+                          timestamps: np.ndarray[Any, Any], unwrap: Unwrapper, bar: Progress) -> bool:
+        """Convert records ``[start, stop)`` with two threads; False (nothing done) without a descriptor.
+
+        Each task reads its span of :data:`TASK_RECORDS` records by ``os.preadv`` into its own
+        buffer, chunk by chunk, and converts it into the outputs (reads and numpy's byte-swapping
+        copies release the GIL), noting each chunk's smallest raw timestamp and checking the file
+        did not change (size, mtime, ctime). Wraps need a negative raw timestamp: when there is
+        one, the unwrapping runs afterwards over the outputs, chunk by chunk, in order.
+        """
+        if self.source.path is None or not hasattr(os, "preadv"):
+            return False
+        with self.source.open() as handle:  # the source's own checks (regular file, no FIFO...)
+            try:
+                fd = handle.fileno()
+            except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+                return False
+            before = _stamp(handle)
+            if before[0] < self.offset + stop * self.dtype.itemsize:
+                return False  # let the serial read report the short file
+
+            def task(lo: int, hi: int) -> int:
+                buffer = np.empty(min(CHUNK, hi - lo), dtype=self.dtype)
+                view = memoryview(buffer).cast("B")  # type: ignore[arg-type]  # numpy arrays are buffers
+                smallest = 0
+                for first in range(lo, hi, len(buffer)):
+                    k = min(len(buffer), hi - first)
+                    where = self.offset + first * self.dtype.itemsize
+                    got = os.preadv(fd, [view[: k * self.dtype.itemsize]], where)
+                    if got != k * self.dtype.itemsize or _stamp(handle) != before:
+                        raise TruncatedFileError(
+                            "the file was changed while being read (truncated or rewritten)",
+                            path=self.source.name, offset=where + max(got, 0))
+                    part = buffer[:k]
+                    a, b = first - start, first - start + k
+                    addresses[a:b] = part["addr"]
+                    ts = timestamps[a:b]
+                    ts[...] = part["ts"]
+                    smallest = min(smallest, int(ts.min()))
+                return smallest
+
+            from concurrent.futures import ThreadPoolExecutor
+
+            spans = [(lo, min(lo + TASK_RECORDS, stop)) for lo in range(start, stop, TASK_RECORDS)]
+            negative = False
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                futures = [pool.submit(task, lo, hi) for lo, hi in spans]
+                try:
+                    for (lo, hi), fut in zip(spans, futures):
+                        negative |= fut.result() < 0
+                        bar.update(hi - lo)
+                finally:
+                    for fut in futures:
+                        fut.cancel()
+        n = stop - start
+        if negative or unwrap.prev is not None:
+            for a in range(0, n, CHUNK):
+                unwrap(timestamps[a : a + CHUNK])
+        elif n:
+            unwrap.prev = int(timestamps[-1])  # no negative value: no wrap, nothing to add
+        return True
 
     def raw_timestamp(self, handle: BinaryIO, index: int) -> int:
         """The raw int32 timestamp of record ``index`` (reads 4 bytes; unbuffered for paths)."""

@@ -19,9 +19,10 @@ from neurofiles.plugin import (
     TruncatedFileError,
 )
 
-from ._body import RECORDS, Body
+from ._body import RECORDS, Body, Unwrapper
+from ._carry import DecodeCarry, merge_streams
 from ._compression import DEFAULT_MAX_PACKET_BYTES
-from ._deps import layout_for_chip, tick_bounds
+from ._deps import layout_for_chip, restrict_streams, tick_bounds
 from ._header import Header, parse_header
 from ._options import check_bool, check_layout, check_positive_int, check_seconds, check_tick, check_version
 
@@ -71,7 +72,8 @@ class AedatReader(Reader):
         AEDAT 4.0: largest decompressed total of the file (default
         ``max(64 MiB, 64 x file size)``).
     threads
-        AEDAT 4.0: decompression threads (default 1).
+        AEDAT 4.0: worker threads (default: the usable cores where the FileDataTable lets
+        workers decode straight into the output, else 1; see ``spec/formats/aedat4.md``).
 
     Bad option values raise :class:`~neurofiles.OptionError` naming the option.
     """
@@ -233,7 +235,7 @@ class AedatReader(Reader):
             events = self._read_packets("_aedat4", "decode_aedat4", strict=self.strict, window=window,
                                         **self.packet_options)
         else:
-            events = self._read_records()
+            return self._read_records()  # decoded and windowed there, piece by piece
         if isinstance(self.decode_layout, str):  # None: no chip named; False: raw on request
             events = events.decode(self.decode_layout)
             events.metadata["decode_source"] = self.decode_source
@@ -242,8 +244,11 @@ class AedatReader(Reader):
     def iter_chunks(self, events: int = 1_000_000) -> Iterator[Events]:
         """Yield consecutive :class:`Events` of at most ``events`` events.
 
-        Honours ``t_start``/``t_stop`` and ``decode``. AEDAT 3.x/4.0 files are
-        yielded as one piece.
+        Honours ``t_start``/``t_stop`` and ``decode``. A DAVIS frame or IMU sample that crosses
+        a chunk boundary comes with the chunk it completes in, so the chunks together hold the
+        events, frames, IMU samples and triggers of :meth:`read`; a windowed read goes on past
+        the window's last record until a frame begun inside it is complete (that extra piece
+        is yielded with no events). AEDAT 3.x/4.0 files are yielded as one piece.
         """
         size = check_positive_int("events", events)
         assert size is not None
@@ -252,25 +257,68 @@ class AedatReader(Reader):
             return
         self._check_leftover()
         self._check_layout_guess()
-        from ._body import Unwrapper
-
-        unwrap = Unwrapper()
         meta = self.metadata()
-        start, stop, mask = 0, self.body.count, False
-        if self.t_start is not None or self.t_stop is not None:
-            found = self._bisect_window()
-            if found is None:
-                mask = True
-            else:
-                start, stop = found
-        for first, part in self.body.chunks(start, stop, size):
+        start, stop, bounds, _ = self._record_window()
+        unwrap = Unwrapper()
+
+        def pieces() -> Iterator[Events]:
+            assert self.body is not None
+            for first, part in self.body.chunks(start, stop, size):
+                ts = part["ts"].astype(np.int64)
+                unwrap(ts)
+                yield Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
+                             metadata={**meta, "first_event": first})
+
+        yield from self._decoded(pieces(), stop, bounds, unwrap, meta)
+
+    def _record_window(self) -> tuple[int, int, tuple[int | None, int | None] | None, str]:
+        """Records ``[start, stop)`` to read, the tick window to cut (None: no window) and how it was found.
+
+        ``bisect`` when the file reads as sorted (binary search), else ``mask`` (every record read).
+        """
+        assert self.body is not None
+        if self.t_start is None and self.t_stop is None:
+            return 0, self.body.count, None, ""
+        found = self._bisect_window()
+        start, stop = found if found is not None else (0, self.body.count)
+        return start, stop, self._tick_window(), "mask" if found is None else "bisect"
+
+    def _decoded(self, pieces: Iterator[Events], stop: int, bounds: tuple[int | None, int | None] | None,
+                 unwrap: Unwrapper, meta: dict[str, Any], *, whole: bool = False) -> Iterator[Events]:
+        """Decode (when a layout is set) and window consecutive pieces of records ending at record ``stop``.
+
+        Frames and IMU samples crossing a piece boundary are carried to the next piece
+        (:class:`DecodeCarry`); when the last piece leaves one begun, the records after
+        ``stop`` are read on until it is complete, and what they complete inside the window
+        is yielded as one more piece without events (the window's events end at ``stop``).
+        ``whole``: ``pieces`` is every record of the file at once.
+        """
+        assert self.body is not None
+        layout = self.decode_layout if isinstance(self.decode_layout, str) else None
+        if layout is not None and bounds is None and whole:  # the whole file in one piece: nothing to carry
+            for piece in pieces:
+                yield piece.decode(layout)
+            return
+        carry = DecodeCarry(layout) if layout is not None else None
+        for piece in pieces:
+            out = carry.feed(piece) if carry is not None else piece
+            yield out if bounds is None else out._window_ticks(*bounds)
+        if carry is None or bounds is None:
+            return
+        hi = bounds[1]
+        for first, part in self.body.chunks(stop, self.body.count):
+            begun = carry.earliest()
+            if begun is None or (hi is not None and begun >= hi):
+                break  # nothing begun inside the window is pending (a frame begun after it does not count)
             ts = part["ts"].astype(np.int64)
             unwrap(ts)
-            chunk = Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
-                           metadata={**meta, "first_event": first})
-            if mask:
-                chunk = chunk._window_ticks(*self._tick_window())
-            yield chunk.decode(self.decode_layout) if isinstance(self.decode_layout, str) else chunk
+            more = carry.feed(Events(ts, addresses=part["addr"].astype(np.uint32), tick=self.tick,
+                                     metadata={**meta, "first_event": first}))
+            streams = restrict_streams(more.streams, *bounds)
+            if any(len(v if not isinstance(v, dict) else v["timestamps"]) for v in streams.values()):
+                tail = more._take(slice(0, 0))
+                tail.streams = streams
+                yield tail
 
     def records(self) -> np.ndarray[Any, Any]:
         """Zero-copy read-only memory map of the raw big-endian records (1.0/2.0, path sources).
@@ -320,25 +368,26 @@ class AedatReader(Reader):
                 " if this is an AEDAT 2.0 body", FormatWarning, stacklevel=3)
 
     def _read_records(self) -> Events:
+        """The records (or the window's), decoded when a layout is set, every stream cut to the window."""
         assert self.body is not None
         self._check_leftover()
         self._check_layout_guess()
         meta = self.metadata()
-        start, stop = 0, self.body.count
-        window = self.t_start is not None or self.t_stop is not None
-        if window:
-            found = self._bisect_window()
-            if found is not None:
-                start, stop = found
-                meta["window_method"] = "bisect"
-            else:
-                meta["window_method"] = "mask"
+        start, stop, bounds, method = self._record_window()
+        if bounds is not None:
+            meta["window_method"] = method
             meta.update(t_start=self.t_start, t_stop=self.t_stop, first_event=start)
-        addresses, timestamps, wraps = self.body.convert(start, stop)
+        unwrap = Unwrapper()
+        addresses, timestamps, wraps = self.body.convert(start, stop, unwrap)
         meta["wraps"] = wraps
-        events = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
-        if window and meta["window_method"] == "mask":
-            events = events._window_ticks(*self._tick_window())
+        whole = Events(timestamps, addresses=addresses, tick=self.tick, metadata=meta)
+        del addresses, timestamps
+        pieces = iter(self._decoded(iter([whole]), stop, bounds, unwrap, meta, whole=True))
+        events = next(pieces)
+        for more in pieces:
+            events.streams = merge_streams(events.streams, more.streams)
+        if isinstance(self.decode_layout, str):
+            events.metadata["decode_source"] = self.decode_source
         return events
 
     def _tick_window(self) -> tuple[int | None, int | None]:

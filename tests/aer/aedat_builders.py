@@ -486,6 +486,9 @@ def aedat4_conformance(compression: str, with_data_table: bool = True) -> tuple[
         "imu": [[int(r[0])] + [float(v) for v in list(r)[1:]] for r in content.imu],
         "frames": content.frames,
         "frame_pixels": [frame_image(8, 6, j).reshape(-1).tolist() for j in range(1, content.frames + 1)],
+        # per frame: timestamp, start/end of frame, start/end of exposure (µs; frame.fbs slots 0-4)
+        "frame_stamps": [[t, t - 110, t + 110, t - 100, t + 100]
+                         for t in (int(ev["t"][8 * (j - 1)]) for j in range(1, content.frames + 1))],
         "width": content.width,
         "height": content.height,
     }
@@ -537,3 +540,42 @@ def make_vectors() -> None:
 
 if __name__ == "__main__":
     make_vectors()
+
+
+# ----------------------------------------------------------------------------- AEDAT 2.0 DAVIS (jAER layout)
+
+def davis_aedat2(frames: int = 3, *, seed: int = 0, dvs_every: int = 97, imu_every: int = 1500) -> bytes:
+    """An AEDAT 2.0 DAVIS128 recording: ``frames`` complete APS frames (resets then signal reads, jAER order),
+    DVS events, 7-word IMU samples (one timestamp each) and external events interleaved all along.
+
+    Built from the jAER address layout (``spec/formats/aedat.md``); timestamps increase by 1 per record.
+    """
+    rng = np.random.default_rng(seed)
+    w = h = 128
+    order = [(x, y) for y in range(h - 1, -1, -1) for x in range(w - 1, -1, -1)]
+    words: list[int] = []
+    for _ in range(frames):
+        for readout in (0, 1):
+            adc = rng.integers(0, 1024, len(order))
+            words += [0x80000000 | (y << 22) | ((w - 1 - x) << 12) | (readout << 10) | int(v)
+                      for (x, y), v in zip(order, adc)]
+    out: list[tuple[int, int]] = []
+    t = 10
+    imu_code = 0
+    for i, word in enumerate(words):
+        if i % dvs_every == 0:
+            x, y, on = int(rng.integers(0, w)), int(rng.integers(0, h)), int(rng.integers(0, 2))
+            out.append(((y << 22) | ((w - 1 - x) << 12) | (on << 11), t))
+            t += 1
+        if i % imu_every == 0:
+            for code in range(7):
+                out.append((0x80000C00 | (code << 28) | ((int(rng.integers(-3000, 3000)) & 0xFFFF) << 12), t))
+            imu_code += 1
+            t += 1
+        if i % 5003 == 0:
+            out.append((0x400, t))
+            t += 1
+        out.append((word, t))
+        t += 1
+    head = b"#!AER-DAT2.0\r\n# AEChip: eu.seebetter.ini.chips.davis.DAVIS128\r\n"
+    return head + np.array(out, dtype=[("a", ">u4"), ("t", ">i4")]).tobytes()

@@ -143,6 +143,8 @@ def test_vector_decodes_to_expected(stem: str) -> None:
     assert frames["images"].dtype == np.uint8 and frames["images"].shape == (exp["frames"], 6, 8)
     assert [img.reshape(-1).tolist() for img in frames["images"]] == exp["frame_pixels"]
     assert (frames["exposure_end"] - frames["exposure_start"]).tolist() == [200] * exp["frames"]
+    stamps = [frames[k].tolist() for k in ("timestamps", "frame_start", "frame_end", "exposure_start", "exposure_end")]
+    assert [list(s) for s in zip(*stamps)] == exp["frame_stamps"]
     assert r["metadata"]["compression"] == exp["compression"]
     assert r["metadata"]["data_table"] is exp["data_table"]
     assert (r["metadata"]["width"], r["metadata"]["height"]) == (exp["width"], exp["height"])

@@ -115,6 +115,8 @@ def test_imu_translboxes_units_fields_and_frames_reason(testdata: Path) -> None:
         norm = np.sqrt(sample["accelerometer_x"] ** 2 + sample["accelerometer_y"] ** 2 + sample["accelerometer_z"] ** 2)
         assert 0.9 < float(np.median(norm)) < 1.1
         assert 15 < float(np.median(sample["temperature"])) < 45
+        # register signs as libcaer reports them: the gravity axis agrees between AEDAT 2.0 and 4.0
+        assert float(np.median(sample["accelerometer_y"])) < -0.9
     assert events.metadata["decode"]["imu_scales"] == {"accel_full_scale_g": 8, "gyro_full_scale_dps": 1000,
                                                        "scale_source": "header"}
     assert events.frames is None
@@ -283,7 +285,29 @@ def test_threaded_decode_equals_serial(tmp_path: Path, compression: str) -> None
         assert np.array_equal(getattr(serial, name), getattr(threaded, name))
     assert np.array_equal(serial.frames.images, threaded.frames.images)
     assert np.array_equal(serial.streams["imu"], threaded.streams["imu"])
+    assert np.array_equal(serial.streams["triggers"], threaded.streams["triggers"])
     assert len(serial) == 6000
+    # the data table places each packet: workers decode straight into the output arrays
+    assert threaded.metadata["parallel"] == 3 and "parallel" not in serial.metadata
+    assert threaded.metadata["elements"] == serial.metadata["elements"]
+    assert threaded.metadata["packets"] == serial.metadata["packets"]
+    part = neurofiles.load(path, threads=2, max_packet_bytes=1 << 16, t_start=0.001, t_stop=0.05, relative=True)
+    expected = serial.window(0.001, 0.05, relative=True)
+    assert part.metadata["parallel"] == 2 and np.array_equal(part.timestamps, expected.timestamps)
+    assert np.array_equal(part.x, expected.x) and np.array_equal(part.streams["imu"], expected.streams["imu"])
+
+
+def test_threaded_decode_with_a_lying_data_table_walks_every_packet(tmp_path: Path) -> None:
+    """Workers check each packet against the table; a mismatch drops the table and decodes again."""
+    content = B.random_aedat4_content(6000, seed=14, frames=2)
+    path = tmp_path / "lying.aedat4"
+    path.write_bytes(B.build_aedat4(content, compression="lz4", events_per_packet=50, fake_num_elements=3))
+    serial = neurofiles.load(path, threads=1)
+    threaded = neurofiles.load(path, threads=2, max_packet_bytes=1 << 16)
+    assert np.array_equal(threaded.timestamps, content.events["t"])
+    assert np.array_equal(serial.x, threaded.x) and np.array_equal(serial.frames.images, threaded.frames.images)
+    assert "contents differ from the data table" in threaded.metadata["data_table_error"]
+    assert "parallel" not in threaded.metadata
 
 
 def test_threaded_decode_keeps_the_total_budget(tmp_path: Path) -> None:
@@ -294,6 +318,18 @@ def test_threaded_decode_keeps_the_total_budget(tmp_path: Path) -> None:
 
     with pytest.raises(LimitExceededError, match="max_decompressed_bytes"):
         neurofiles.load(path, threads=2, max_packet_bytes=1 << 13, max_decompressed_bytes=70_000)
+
+
+def test_threaded_decode_with_table_keeps_the_total_budget(tmp_path: Path) -> None:
+    content = B.random_aedat4_content(30_000, seed=13, frames=0)
+    path = tmp_path / "budget.aedat4"
+    path.write_bytes(B.build_aedat4(content, compression="lz4", events_per_packet=500))
+    from neurofiles._errors import LimitExceededError
+
+    # 480 kB of events: the budget leaves room for the 4 x 2 packets of 16 kB the workers need, not for all
+    assert neurofiles.load(path, threads=2, max_packet_bytes=1 << 14).metadata["parallel"] == 2
+    with pytest.raises(LimitExceededError, match="max_decompressed_bytes"):
+        neurofiles.load(path, threads=2, max_packet_bytes=1 << 14, max_decompressed_bytes=300_000)
 
 
 def test_aedat3_window_decodes_only_the_packets_it_needs(tmp_path: Path) -> None:

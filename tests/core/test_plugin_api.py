@@ -53,7 +53,7 @@ EXPECTED = {
     ],  # fmt: skip
     "neurofiles.plugin.events": [
         "IMU_DTYPE", "IMU_FIELDS", "LAYOUTS", "TRIGGER_DTYPE", "decode_addresses", "encode_addresses",
-        "layout_for_chip", "stack_frames", "tick_bounds",
+        "layout_for_chip", "pending_records", "piece_marks", "restrict_streams", "stack_frames", "tick_bounds",
     ],  # fmt: skip
     "neurofiles.plugin.units": ["seconds_per", "uniform_rate"],
     "neurofiles.plugin.storage": [

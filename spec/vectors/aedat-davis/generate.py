@@ -3,7 +3,7 @@
 Built from the jAER address layout only (``spec/formats/aedat.md``), no neurofiles code:
 a DAVIS128 (128 x 128) recording with 3 DVS events, one 7-word IMU sample, one external
 event, one complete APS frame (reset reads then signal reads) and the start of a second,
-incomplete frame. Run ``python spec/vectors/aedat-davis/generate.py`` to rewrite it.
+incomplete frame; and what time windows of it hold. Run ``python spec/vectors/aedat-davis/generate.py`` to rewrite it.
 """
 
 from __future__ import annotations
@@ -74,6 +74,15 @@ def main() -> None:
                     "exposure_end": first_signal, "shape": [H, W], "dtype": "uint16",
                     "sha256": hashlib.sha256(image.tobytes()).hexdigest(), "pixel_5_7": int(image[7, 5])}],
         "incomplete_frames": 1,
+        # time windows [t_start_us, t_stop_us) restrict every stream; a frame is in a window when its
+        # timestamp (start of exposure, the first pixel's reset read) is, whatever its readout end
+        "windows": [
+            {"t_start_us": 150, "t_stop_us": 300, "dvs": 0, "imu": 1, "triggers": 1, "frames": 0},
+            {"t_start_us": 1000, "t_stop_us": 1001, "dvs": 0, "imu": 0, "triggers": 0, "frames": 1},
+            {"t_start_us": 0, "t_stop_us": 1000, "dvs": 3, "imu": 1, "triggers": 1, "frames": 0},
+            {"t_start_us": 1001, "t_stop_us": t + 1, "dvs": 1, "imu": 0, "triggers": 0, "frames": 0},
+            {"t_start_us": 200, "t_stop_us": 200, "dvs": 0, "imu": 0, "triggers": 0, "frames": 0},
+        ],
     }
     (HERE / "davis128_aps_imu.json").write_text(json.dumps(expected, indent=1) + "\n")
 
