@@ -104,13 +104,14 @@ def _cores() -> int:
     return max(1, cores - busy)
 
 
-def _stamp(handle: BinaryIO) -> tuple[int, int, int]:
-    """Size, modification and change time of an open file, to notice a change during a read."""
+def _stamp(handle: BinaryIO) -> tuple[int, int]:
+    """Size and modification time of an open file, to notice a write or truncation during a read
+    (not the change time: a new hard link or a ``chmod`` moves it without touching the bytes)."""
     try:
         st = os.fstat(handle.fileno())
     except (OSError, AttributeError, ValueError):  # an in-memory stream (io.UnsupportedOperation)
-        return (0, 0, 0)
-    return st.st_size, st.st_mtime_ns, st.st_ctime_ns
+        return (0, 0)
+    return st.st_size, st.st_mtime_ns
 
 
 class Body:
@@ -192,7 +193,7 @@ class Body:
         Each task reads its span of :data:`TASK_RECORDS` records by ``os.preadv`` into its own
         buffer, chunk by chunk, and converts it into the outputs (reads and numpy's byte-swapping
         copies release the GIL), noting each chunk's smallest raw timestamp and checking the file
-        did not change (size, mtime, ctime). Wraps need a negative raw timestamp: when there is
+        did not change (size, mtime). Wraps need a negative raw timestamp: when there is
         one, the unwrapping runs afterwards over the outputs, chunk by chunk, in order.
         """
         if self.source.path is None or not hasattr(os, "preadv"):

@@ -80,3 +80,14 @@ def test_source_sees_each_kind_of_change(tmp_path: Path, change: str) -> None:
 def test_in_memory_file_objects_are_not_checked() -> None:
     source = Source(io.BytesIO(b"t,v\n0,1\n"))
     source.check_unchanged()  # nothing to stat: no error, no crash
+
+
+def test_a_new_hard_link_or_chmod_is_no_change(tmp_path: Path) -> None:
+    # both move the change time (ctime) but not one byte: a backup tool's hard link must not fail a read
+    path = tmp_path / "table.csv"
+    _csv(path, 5, rows=10)
+    source = Source(path)
+    os.link(path, tmp_path / "backup.csv")
+    os.chmod(path, 0o600)
+    source.check_unchanged()
+    source.close()
