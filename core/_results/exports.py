@@ -72,7 +72,9 @@ def seconds_per(unit: str, *, what: str = "time unit") -> float:
 def uniform_rate(times: np.ndarray, *, rtol: float = 1e-3) -> float | None:
     """Samples per time unit when ``times`` are evenly spaced (within ``rtol`` of a step), else None.
 
-    Printed times (ATF) are rounded, so the rate is the mean over the whole span.
+    Printed times (ATF) are rounded, so the rate is the mean over the whole span. A rate
+    within float rounding (1e-12) of a number of 9 significant digits is that number: times
+    made as ``i / 10000`` give 10000.0, not 9999.999999999998.
     """
     if len(times) < 2:
         return None
@@ -82,7 +84,9 @@ def uniform_rate(times: np.ndarray, *, rtol: float = 1e-3) -> float | None:
     step = span / (len(times) - 1)
     if float(np.max(np.abs(np.diff(times) - step))) > rtol * step:
         return None
-    return 1.0 / step
+    rate = 1.0 / step
+    short = float(f"{rate:.9g}")
+    return short if abs(short - rate) <= 1e-12 * rate else rate
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -158,3 +158,27 @@ def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     for method, extra in (("to_pandas", "pandas"), ("to_xarray", "xarray"), ("to_neo", "neo")):
         with pytest.raises(MissingDependencyError, match=rf"neurofiles\[{extra}\]"):
             getattr(traces, method)()
+
+
+@pytest.mark.parametrize("rate", [10_000.0, 20_000.0, 3_333.0, 48_000.0, 1 / 3, np.pi * 1e3])
+def test_uniform_rate_is_the_rate_the_times_were_made_with(rate: float) -> None:
+    from neurofiles.plugin.units import uniform_rate
+
+    times = np.arange(100_000) / rate  # as readers make them: sample index over the header's rate
+    got = uniform_rate(times)
+    assert got is not None and got == pytest.approx(rate, rel=1e-12)
+    if rate == float(f"{rate:.9g}"):  # a rate a header states (10 kHz) comes back exactly, not 9999.999999999998
+        assert got == rate
+
+
+def test_nwb_and_neo_carry_the_header_rate_exactly(testdata: Path, tmp_path: Path) -> None:
+    pynwb = need("pynwb", "nwb")
+    need("neo", "neo")
+    source = testdata / "abf" / "18702001-step.abf"
+    traces = neurofiles.load(source)
+    rate = traces.metadata["sample rate (Hz)"]
+    assert float(traces.to_neo().segments[0].analogsignals[0].sampling_rate.rescale("Hz")) == rate
+    neurofiles.save(tmp_path / "x.nwb", traces)
+    with pynwb.NWBHDF5IO(str(tmp_path / "x.nwb"), "r") as io:
+        series = next(iter(io.read().acquisition.values()))
+        assert series.rate == rate
