@@ -133,7 +133,7 @@ def main() -> None:
     print(f"neurofiles.load (addr+ts)    : {t_ours:.3f} s")
     print(f"neurofiles.load_aer          : {t_aer:.3f} s")
     print(f"neurofiles.load 1% window    : {t_win:.4f} s  ({frac * 100:.2f} % of events)")
-    print(f"(a) load / numpy baseline           = {t_ours / t_np:.2f}x   (target <= 2)")
+    print(f"(a) load / numpy baseline           = {t_ours / t_np:.2f}x   (target <= 1.4)")
     print(f"(b) brian-style / load               = {t_brian / t_ours:.2f}x   (target >= 3)")
     print(f"    brian-style / load_aer           = {t_brian / t_aer:.2f}x")
     print(f"(c) whole load / 1% window           = {t_ours / t_win:.1f}x   (target >= 20)")
