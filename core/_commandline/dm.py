@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -78,15 +80,28 @@ def open_store(folder: str, backend: str | None = None, codec: Codec | None = No
 
 
 def _size(paths: list[Path]) -> int:
+    """Bytes of the regular files at or below ``paths``, by ``lstat``: symbolic links are not followed.
+
+    A link in a store (to a huge file, to ``/``) counts as nothing; the walk
+    never descends through a linked folder.
+    """
     total = 0
     for path in paths:
         try:
-            if path.is_dir():
-                total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-            else:
-                total += path.stat().st_size
+            st = os.lstat(path)
         except OSError:
-            pass
+            continue
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+        elif stat.S_ISDIR(st.st_mode):
+            for dirpath, _dirs, files in os.walk(path):  # followlinks=False: a linked folder is not entered
+                for name in files:
+                    try:
+                        inner = os.lstat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(inner.st_mode):
+                        total += inner.st_size
     return total
 
 

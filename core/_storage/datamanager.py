@@ -238,7 +238,7 @@ class DataManager:
         Folder holding the store.
     backend
         Storage backend name (``neurofiles.backends()``). A new store uses
-        ``"sqlite"``; an existing store uses the backend its manifest
+        ``"log"``; an existing store uses the backend its manifest
         (``_store.json``) records, and naming another one is an error. A
         store without a manifest (written by Brian 1) is detected once for
         the whole store, or named here (``backend="shelve"``).
