@@ -608,10 +608,14 @@ class DataManager:
         self._backend.check_key(check_user_key(key))
         result = {}
         names = self._selected(where)
+        decode = self._codec.raw_decoder()
         for session, data in sorted(self._backend.get_across(key, names), key=itemgetter(0)):
-            ok, value = self._decode(session, key, data)
-            if ok:
-                result[session] = value
+            try:
+                result[session] = decode(data)
+            except Exception:  # noqa: BLE001 - decode again the checked way: a typed warning, or the value
+                ok, value = self._decode(session, key, data)
+                if ok:
+                    result[session] = value
         return result
 
     def table(
@@ -663,7 +667,11 @@ class DataManager:
         the session: use :meth:`get` and merge by hand.
         """
         merged: list[Any] = []
+        extend = merged.extend
         for session, value in self.get(key, where).items():
+            if value.__class__ is list or value.__class__ is tuple:
+                extend(value)
+                continue
             if not isinstance(value, (list, tuple)):
                 raise MergeTypeError(
                     f"get_merged({key!r}): session {session!r} holds a {type(value).__name__}, not a list or"

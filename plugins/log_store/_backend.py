@@ -40,6 +40,8 @@ _WRITE_FLAGS = (
 Signature = tuple[int, int, int]
 #: A folder mtime is trusted once this many nanoseconds have passed since it (coarse timestamps).
 SETTLE_NS = 1_000_000_000
+#: Warm ``get_across`` answers kept (one per key; the bytes are shared with the parse cache).
+ANSWERS_MAX = 8
 
 
 def _signature(st: os.stat_result) -> Signature:
@@ -100,10 +102,25 @@ def _finish(state: dict[str, Any]) -> None:
     try:
         pending = state.get("pending")
         if pending:
-            os.write(fd, bytes(pending) + commit_record(pending))
+            data = bytes(pending) + commit_record(pending)
+            _touch(state.get("base"))
+            written = os.write(fd, data)
+            while written < len(data):  # a short write: finish it or raise
+                written += os.write(fd, data[written:])
             pending.clear()
+            _touch(state.get("base"))  # the folder moves after every commit: warm readers look again
     finally:
         os.close(fd)
+
+
+def _touch(folder: str | None) -> None:
+    """Set ``folder``'s mtime to now (the commit signal of :meth:`LogBackend.bump`)."""
+    if folder is None:
+        return
+    try:
+        os.utime(folder)
+    except OSError:
+        pass  # a reader that cannot see the bump still stats every session file
 
 
 class LogSession(SessionStore):
@@ -118,7 +135,7 @@ class LogSession(SessionStore):
         self._end = 0
         self._count = 0
         self._since = 0.0
-        self._state: dict[str, Any] = {"fd": None, "pending": bytearray()}
+        self._state: dict[str, Any] = {"fd": None, "pending": bytearray(), "base": backend._base}
         if writable:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._state["fd"] = self._open_writable()
@@ -369,13 +386,14 @@ class LogBackend(StorageBackend):
         self._trust = False
         self._names: list[str] | None = None
         self._validated: set[str] = set()
+        #: moves whenever the cache or the validated set changes: stamps the per-key answers below
+        self._gen = 0
+        #: ``{key: (generation, names, answer)}`` of the last warm ``get_across`` calls
+        self._answers: dict[str, tuple[int, list[str], list[tuple[str, bytes]]]] = {}
 
     def bump(self) -> None:
         """Set the data folder's mtime to now: every commit does, so readers know something changed."""
-        try:
-            os.utime(self._base)
-        except OSError:
-            pass  # a reader that cannot see the bump still stats every session file
+        _touch(self._base)
 
     def _check_folder(self) -> None:
         """Forget what was validated if the folder's mtime moved; trust it once it is a second old."""
@@ -387,6 +405,7 @@ class LogBackend(StorageBackend):
             self._dir_mtime = mtime
             self._validated = set()
             self._names = None
+            self._gen += 1
         self._trust = mtime is not None and time.time_ns() - mtime >= SETTLE_NS
 
     def check_key(self, key: str) -> None:
@@ -420,6 +439,7 @@ class LogBackend(StorageBackend):
 
     def delete_session(self, name: str) -> None:
         self._cache.pop(name, None)
+        self._gen += 1
         super().delete_session(name)
         self.bump()
 
@@ -439,6 +459,7 @@ class LogBackend(StorageBackend):
                 return cached
         sig, parsed = read_session(path)
         self._cache[name] = (sig, parsed)
+        self._gen += 1
         return sig, parsed
 
     def _states(self, names: Iterable[str]) -> Iterator[tuple[str, Parsed]]:
@@ -483,6 +504,11 @@ class LogBackend(StorageBackend):
         names = list(names)
         self._check_folder()
         if self._trust:  # the warm path: no syscall for sessions validated since the folder last changed
+            gen = self._gen
+            answer = self._answers.get(key)
+            if answer is not None and answer[0] == gen and answer[1] == names:
+                yield from answer[2]  # nothing moved since the same question was answered from memory
+                return
             validated, cache = self._validated, self._cache
             found: list[tuple[str, bytes]] = []
             rest: list[str] = []
@@ -499,6 +525,10 @@ class LogBackend(StorageBackend):
             if rest:
                 found.extend(self._get_slow(key, rest))
                 found.sort(key=_first)
+            elif self._gen == gen:
+                if len(self._answers) >= ANSWERS_MAX and key not in self._answers:
+                    del self._answers[next(iter(self._answers))]
+                self._answers[key] = (gen, names, found)
             yield from found
             return
         yield from self._get_slow(key, names)
@@ -537,3 +567,5 @@ class LogBackend(StorageBackend):
     def close(self) -> None:
         super().close()
         self._cache.clear()
+        self._answers.clear()
+        self._gen += 1
