@@ -169,3 +169,25 @@ def test_kill_9_during_a_replace_run_leaves_the_previous_run_as_it_was(tmp_path:
     later = run(fresh, "later", on_existing="replace")
     assert fresh.get("tag") == {later: "later"}
     fresh.close()
+
+
+def test_dm_table_command_has_latest_and_created(tmp_path: Path) -> None:
+    import csv
+    import io
+    import sys
+
+    dm = DataManager("store", tmp_path, codec="safe")
+    first = run(dm, "a")
+    time.sleep(0.01)
+    second = run(dm, "b")
+    dm.close()
+    base = [sys.executable, "-m", "neurofiles", "dm", "table", str(tmp_path), "--keys", "tag", "--csv"]
+    plain = subprocess.run(base, capture_output=True, text=True, timeout=120)
+    assert plain.returncode == 0, plain.stderr
+    assert "re-runs" in plain.stderr and "latest=True" in plain.stderr
+    assert [r[0] for r in csv.reader(io.StringIO(plain.stdout))][1:] == sorted([first, second])
+    newest = subprocess.run([*base, "--latest", "--created"], capture_output=True, text=True, timeout=120)
+    assert newest.returncode == 0 and "re-runs" not in newest.stderr, newest.stderr
+    rows = list(csv.reader(io.StringIO(newest.stdout)))
+    assert rows[0] == ["session", "created", "g", "seed", "tag"]
+    assert len(rows) == 2 and rows[1][0] == second and rows[1][1].endswith("Z") and rows[1][-1] == "b"
