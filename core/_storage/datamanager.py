@@ -6,6 +6,7 @@ import getpass
 from operator import itemgetter
 import os
 import platform
+import stat
 import time
 import warnings
 import weakref
@@ -26,7 +27,7 @@ from .._framework.backend import (
 )
 from .codec import Codec, CorruptValueError, get_codec
 from .._framework.discovery import get_registry
-from .._errors import OptionError, StorageError, StorageWarning
+from .._errors import OptionError, StorageError, StorageWarning, UnsafeStoreFileError
 from .._errors import MergeTypeError, UnknownBackendError  # re-exported
 from .._errors import RepeatedRunsWarning, SessionExistsError
 from .locking import FileLock
@@ -176,6 +177,28 @@ def _lookup_backend(name: str) -> type[StorageBackend]:
     return backend_by_name(get_registry(), name)
 
 
+def check_store_folder(basepath: str | os.PathLike[str]) -> None:
+    """Refuse a data folder that is a symbolic link or not a folder (a missing one passes).
+
+    Raises
+    ------
+    UnsafeStoreFileError
+        ``basepath`` is a symbolic link (never followed: open its target by
+        its own path instead), or a file, FIFO or device.
+    """
+    try:
+        st = os.lstat(basepath)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeStoreFileError(
+            f"{os.fspath(basepath)}: the store folder is a symbolic link; a store is never opened through one"
+            " (open the folder it points to by its own path)"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeStoreFileError(f"{os.fspath(basepath)}: not a folder; refused as a store")
+
+
 def _has_sessions(basepath: Path) -> bool:
     try:
         with os.scandir(basepath) as entries:
@@ -320,6 +343,7 @@ class DataManager:
         view = cls.__new__(cls)
         view._setup(spec.name, spec.datapath, 60.0, only=spec.sessions)
         view.basepath = spec.basepath
+        check_store_folder(spec.basepath)
         backend = _lookup_backend(spec.backend)(Path(spec.basepath), spec.options)
         if spec.bounds is not None:
             first, last = spec.bounds
@@ -356,6 +380,7 @@ class DataManager:
 
     def _attach(self, backend: str | None, codec: str | Codec | None, options: dict[str, Any]) -> None:
         base = Path(self.basepath)
+        check_store_folder(base)
         manifest = read_manifest(base)
         codec_obj = get_codec(codec) if codec is not None else None
         if manifest is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -80,7 +81,8 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
         head = os.read(fd, len(HEADER))
         if head != HEADER:  # refuse a foreign file before reading more of it
             raise CorruptSessionError(
-                f"not a neurofiles log session (does not start with the session header {HEADER!r})", path=path
+                f"not a neurofiles log session (byte 0: does not start with the session header {HEADER!r})",
+                path=path,
             )
         os.lseek(fd, 0, os.SEEK_SET)  # read it whole again rather than concatenate (no second copy)
         data = _read_all(fd, st.st_size)
@@ -90,7 +92,19 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
         parsed = parse(data)
     except FormatError as exc:
         raise CorruptSessionError(f"not a neurofiles log session ({exc})", path=path) from None
+    check_damage(parsed, path)
     return _signature(st), parsed
+
+
+def check_damage(parsed: Parsed, path: str, action: str = "not read") -> None:
+    """Raise :class:`CorruptSessionError` naming the offset if ``parsed`` stopped at damage, not a torn tail."""
+    if parsed.damage is not None:
+        offset, what = parsed.damage
+        raise CorruptSessionError(
+            f"damaged at byte {offset}: {what}; {action} (committed data may follow the damage, so the session"
+            " is neither read in part nor repaired)",
+            path=path,
+        )
 
 
 def _finish(state: dict[str, Any]) -> None:
@@ -152,6 +166,10 @@ class LogSession(SessionStore):
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise CorruptSessionError("not a regular file; refused, nothing written", path=self._path)
+            if st.st_nlink > 1:  # also a name elsewhere: appending would write into that file too
+                raise UnsafeStoreFileError(
+                    f"{self._path}: has {st.st_nlink} hard links (a store never makes one); refused, nothing written"
+                )
             if st.st_size == 0:
                 os.write(fd, HEADER)  # an empty, valid session from now on
                 self.backend.bump()  # type: ignore[attr-defined]
@@ -165,6 +183,7 @@ class LogSession(SessionStore):
                 raise CorruptSessionError(
                     f"not a neurofiles log session ({exc}); refused, nothing written", path=self._path
                 ) from None
+            check_damage(parsed, self._path, "refused, nothing written")
             self._items, self._end = dict(parsed.items), parsed.end
             if parsed.torn:  # a killed writer's uncommitted tail: rewrite the committed state beside it
                 os.close(fd)
@@ -183,13 +202,23 @@ class LogSession(SessionStore):
         segment = bytearray()
         for key, value in self._items.items():
             segment += record(SET, key.encode("utf-8"), self._value(value))
-        tmp = f"{self._path}.{os.getpid()}.tmp"
+        tmp = f"{self._path}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"  # O_EXCL: never an existing file or link
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         try:
-            os.write(fd, HEADER + bytes(segment) + (commit_record(segment) if segment else b""))
-        finally:
-            os.close(fd)
-        os.replace(tmp, self._path)
+            try:
+                data = HEADER + bytes(segment) + (commit_record(segment) if segment else b"")
+                written = os.write(fd, data)
+                while written < len(data):
+                    written += os.write(fd, data[written:])
+            finally:
+                os.close(fd)
+            os.replace(tmp, self._path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
         self.backend.bump()  # type: ignore[attr-defined]
         self._items = {k: self._value(v) for k, v in self._items.items()}
         self._end = len(HEADER) + (len(segment) + 9 if segment else 0)
@@ -257,7 +286,7 @@ class LogSession(SessionStore):
             if self._state["pending"]:
                 return
             try:
-                st = os.stat(self._path)
+                st = os.lstat(self._path)  # a link put in its place is refused by the reopen, never followed
             except FileNotFoundError:
                 return
             if st.st_ino != os.fstat(fd).st_ino:  # another writer rewrote the file: follow it
@@ -272,7 +301,14 @@ class LogSession(SessionStore):
                 parsed = parse(_read_all_from(fd, 0, st.st_size))
             except FormatError as exc:
                 raise CorruptSessionError(f"not a neurofiles log session ({exc})", path=self._path) from None
+            check_damage(parsed, self._path, "refused, nothing written")
             self._items, self._end = dict(parsed.items), parsed.end
+            if parsed.torn:  # a co-writer killed inside its commit: never append after its torn bytes
+                os.close(fd)
+                self._state["fd"] = None
+                self._rewrite()
+                self._state["fd"] = self._open_writable()
+                return
             self._sig = _signature(st)
             return
         backend: LogBackend = self.backend  # type: ignore[assignment]
@@ -291,6 +327,8 @@ class LogSession(SessionStore):
         fd = open_regular(self._path)
         assert fd is not None
         try:
+            if offset + length > os.fstat(fd).st_size:  # shrunk since it was parsed: never allocate past the file
+                raise CorruptSessionError(f"value of {length} bytes at byte {offset} is past the end", path=self._path)
             data = os.pread(fd, length, offset)
         finally:
             os.close(fd)

@@ -146,6 +146,26 @@ def rerun(datapath: str, backend: str, tag: str, count: int, die_at: int, go: st
     print(json.dumps({"done": tag}))
 
 
+def lock_crash(datapath: str) -> None:
+    """Log backend, locking session ``shared``: commit ``w1``, then die (``kill -9``) halfway through the next commit."""
+    import signal
+
+    dm = DataManager("store", datapath, backend="log")
+    s = dm.locking_session("shared")
+    s["w1"] = 1
+    real_write = os.write
+
+    def half_then_die(fd: int, data: bytes) -> int:
+        if len(data) > 100:
+            real_write(fd, data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_write(fd, data)
+
+    os.write = half_then_die  # type: ignore[assignment]
+    s["w2"] = "x" * 1000
+    raise SystemExit("not killed")
+
+
 def main(argv: list[str]) -> None:
     cmd, *args = argv
     if cmd == "writer":
@@ -162,6 +182,8 @@ def main(argv: list[str]) -> None:
         crash_mid_commit(args[0])
     elif cmd == "rerun":
         rerun(args[0], args[1], args[2], int(args[3]), int(args[4]), args[5] if len(args) > 5 else None)
+    elif cmd == "lockcrash":
+        lock_crash(args[0])
     elif cmd == "try":
         try_computer_session(args[0], args[1])
     else:
