@@ -291,9 +291,12 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         """Store the DataManager's own records (parameters, run record) in one transaction."""
         encoded = [(key, self._codec.encode(value)) for key, value in items.items()]
         with self._writing(), self._guard() as store:
-            store.set_many(encoded)
             if flush:
+                store.set_many(encoded)
                 store.flush()
+            else:  # committed with the session's next writes, as any set
+                for key, data in encoded:
+                    store.set(key, data)
 
     def update_many(self, items: Any) -> None:
         """Store several ``(key, value)`` pairs in one transaction where the backend has them."""
