@@ -805,7 +805,7 @@ class DataManager:
         """
         params = self.params(where, latest=latest)
         names = list(params)
-        runs = self._runs(names) if created or not latest else {}
+        runs = self._runs(names) if created else {}
         if not latest:
             self._warn_repeats(names, params)
         pnames = sorted({p for values in params.values() for p in values})
