@@ -51,6 +51,9 @@ DEFAULT_BACKEND = "log"
 Match = Union[str, Callable[[str], bool]]
 #: ``where=``: ``{param: value or predicate}`` (all must hold) or ``predicate(params) -> bool``.
 Where = Union[Mapping[str, Any], Callable[[dict[str, Any]], bool], None]
+#: Created in the data folder when a ``replace`` run first starts there: until then no session can be
+#: hidden, and collation skips reading the run records.
+REPLACE_MARKER = "_replace_runs"
 #: A partition of more sessions than this travels as its first and last name, not as a name list,
 #: so a task's size (and the scheduler graph) does not grow with the store.
 NAMES_MAX = 1000
@@ -509,6 +512,17 @@ class DataManager:
                 )
             return self._create(name, locking, exclusive, checked, on_existing)
 
+    def _mark_replace_runs(self) -> None:
+        """Create :data:`REPLACE_MARKER`: collations of this store look for hidden runs from now on."""
+        path = os.path.join(self.basepath, REPLACE_MARKER)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            os.close(os.open(path, flags, 0o666))
+        except FileExistsError:
+            pass  # made before (or planted: then collations only do one more read pass)
+        except OSError as exc:
+            raise StorageError(f"{path}: cannot mark the store as holding replace runs ({exc})") from exc
+
     def _group_lock(self, params: Mapping[str, Any]) -> FileLock:
         """The store-wide lock of one parameter set (checks and retirements of its runs take turns)."""
         path = Path(self.basepath) / "_locks" / f"params-{group_digest(params)}.lock"
@@ -517,6 +531,8 @@ class DataManager:
     def _create(
         self, name: str, locking: bool, exclusive: bool, checked: dict[str, Any] | None, on_existing: str
     ) -> Session:
+        if on_existing == "replace":
+            self._mark_replace_runs()
         lock = FileLock(self._lock_path(name), timeout=self.lock_timeout)
         session = Session(
             self._backend,
@@ -704,6 +720,11 @@ class DataManager:
         return self._visible(names)
 
     def _visible(self, names: list[str]) -> list[str]:
+        try:  # no replace run was ever started here: every session is visible, no extra read pass
+            os.lstat(os.path.join(self.basepath, REPLACE_MARKER))
+        except OSError:
+            self._hidden = frozenset()
+            return names
         runs = self._runs(names)
         if not any(run.get("mode") == "replace" for run in runs.values()):
             self._hidden = frozenset()

@@ -191,3 +191,19 @@ def test_dm_table_command_has_latest_and_created(tmp_path: Path) -> None:
     rows = list(csv.reader(io.StringIO(newest.stdout)))
     assert rows[0] == ["session", "created", "g", "seed", "tag"]
     assert len(rows) == 2 and rows[1][0] == second and rows[1][1].endswith("Z") and rows[1][-1] == "b"
+
+
+def test_no_extra_read_pass_until_a_replace_run_starts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dm = DataManager("store", tmp_path)
+    run(dm, "a")
+    run(dm, "b")
+    calls: list[int] = []
+    real = dm._runs
+    monkeypatch.setattr(dm, "_runs", lambda names: calls.append(len(names)) or real(names))
+    assert len(dm.get("tag")) == 2 and dm.keys() == ["rate", "tag"] and calls == []
+    marker = Path(dm.basepath) / dm_module.REPLACE_MARKER
+    assert not marker.exists()
+    run(dm, "c", on_existing="replace")
+    assert marker.exists()
+    assert dm.get("tag") == {n: "c" for n in dm.session_names()} and calls
+    dm.close()
