@@ -736,12 +736,13 @@ class DataManager:
     def _reserved(self, key: str, names: list[str]) -> dict[str, dict[str, Any]]:
         """``{session: record}`` of a reserved key holding dicts (an undecodable one is warned about)."""
         found: dict[str, dict[str, Any]] = {}
-        decode = self._codec.raw_decoder()
+        decode, checked = self._decoder()
         for session, data in self._backend.get_across(key, names):
             try:
                 value = decode(data)
-            except Exception:  # noqa: BLE001 - decode again the checked way: warns naming the files
-                ok, value = self._decode(session, "params" if key == PARAMS_KEY else "run record", data)
+            except Exception as exc:  # noqa: BLE001 - the checked way warns naming the files
+                name = "params" if key == PARAMS_KEY else "run record"
+                ok, value = self._after_failure(checked, session, name, data, exc)
                 if not ok:
                     continue
             if isinstance(value, dict):
@@ -758,9 +759,26 @@ class DataManager:
         try:
             return True, self._codec.decode(data)
         except CorruptValueError as exc:
-            files = ", ".join(str(p) for p in self._backend.session_files(session)) or session
-            warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=4)
+            self._warn_undecodable(session, key, exc)
             return False, None
+
+    def _warn_undecodable(self, session: str, key: str, exc: Exception) -> None:
+        files = ", ".join(str(p) for p in self._backend.session_files(session)) or session
+        warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=5)
+
+    def _decoder(self) -> tuple[Callable[[bytes], Any], bool]:
+        """The codec's fast decoder, and whether it is the checked :meth:`Codec.decode` itself."""
+        raw = self._codec.raw_decoder()
+        return raw, raw == self._codec.decode
+
+    def _after_failure(self, checked: bool, session: str, key: str, data: bytes, exc: Exception) -> tuple[bool, Any]:
+        """A value the fast decoder refused: warn (decoding once more only if it was not the checked one)."""
+        if not checked:
+            return self._decode(session, key, data)
+        if not isinstance(exc, CorruptValueError):
+            raise exc
+        self._warn_undecodable(session, key, exc)
+        return False, None
 
     def params(self, where: Where = None, *, latest: bool = False) -> dict[str, dict[str, Any]]:
         """``{session name: parameters}`` of every session (``{}`` for one without), filtered by ``where``.
@@ -794,12 +812,12 @@ class DataManager:
         self._backend.check_key(check_user_key(key))
         result = {}
         names = self._selected(where, latest)
-        decode = self._codec.raw_decoder()
+        decode, checked = self._decoder()
         for session, data in sorted(self._backend.get_across(key, names), key=itemgetter(0)):
             try:
                 result[session] = decode(data)
-            except Exception:  # noqa: BLE001 - decode again the checked way: a typed warning, or the value
-                ok, value = self._decode(session, key, data)
+            except Exception as exc:  # noqa: BLE001 - the checked way: a typed warning, or the value
+                ok, value = self._after_failure(checked, session, key, data, exc)
                 if ok:
                     result[session] = value
         return result
