@@ -146,6 +146,24 @@ def rerun(datapath: str, backend: str, tag: str, count: int, die_at: int, go: st
     print(json.dumps({"done": tag}))
 
 
+def error_run(datapath: str, backend: str, go: str) -> None:
+    """Wait for ``go``, then start a run of params ``{"g": 0.5}`` with ``on_existing="error"``."""
+    from neurofiles import SessionExistsError
+
+    dm = DataManager("store", datapath, backend=backend)
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    try:
+        s = dm.session(params={"g": 0.5}, on_existing="error")
+    except SessionExistsError:
+        print("exists", flush=True)
+        return
+    s["x"] = os.getpid()
+    s.close()
+    print("started", flush=True)
+
+
 def lock_crash(datapath: str) -> None:
     """Log backend, locking session ``shared``: commit ``w1``, then die (``kill -9``) halfway through the next commit."""
     import signal
@@ -182,6 +200,8 @@ def main(argv: list[str]) -> None:
         crash_mid_commit(args[0])
     elif cmd == "rerun":
         rerun(args[0], args[1], args[2], int(args[3]), int(args[4]), args[5] if len(args) > 5 else None)
+    elif cmd == "errorrun":
+        error_run(args[0], args[1], args[2])
     elif cmd == "lockcrash":
         lock_crash(args[0])
     elif cmd == "try":

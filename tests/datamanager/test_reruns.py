@@ -207,3 +207,20 @@ def test_no_extra_read_pass_until_a_replace_run_starts(tmp_path: Path, monkeypat
     assert marker.exists()
     assert dm.get("tag") == {n: "c" for n in dm.session_names()} and calls
     dm.close()
+
+
+def test_of_concurrent_error_runs_exactly_one_starts(tmp_path: Path, backend: str) -> None:
+    new_store(tmp_path, backend)
+    go = tmp_path / "go"
+    procs = [
+        start_worker("errorrun", str(tmp_path), backend, str(go), stdout=subprocess.PIPE) for _ in range(3)
+    ]
+    for proc in procs:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    go.touch()
+    outs = sorted(proc.communicate(timeout=300)[0].strip() for proc in procs)
+    assert [p.returncode for p in procs] == [0, 0, 0]
+    assert outs == ["exists", "exists", "started"], outs
+    dm = DataManager("store", tmp_path)
+    assert len(dm.get("x")) == 1 and len(dm.session_names()) == 1
+    dm.close()
