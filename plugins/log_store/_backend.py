@@ -151,7 +151,7 @@ class LogSession(SessionStore):
         self._since = 0.0
         self._state: dict[str, Any] = {"fd": None, "pending": bytearray(), "base": backend._base}
         if writable:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            backend.session_folders(path, create=True)
             self._state["fd"] = self._open_writable()
         else:
             self._sig, parsed = backend.parsed(name, self._path)

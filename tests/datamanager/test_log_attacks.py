@@ -240,3 +240,31 @@ def test_two_writers_of_one_session(tmp_path: Path) -> None:
         assert fresh.get("w1") == {"shared": 1} and fresh.get("mine") == {"shared": 0}
         assert fresh.get("w2") == {}
     assert parse(path.read_bytes()).torn == 0
+
+
+@pytest.mark.parametrize("backend", ["log", "sqlite", "dbm", "shelve"])
+def test_a_linked_sub_folder_is_never_written_or_deleted_through(tmp_path: Path, backend: str) -> None:
+    options = {"flavour": "dumb"} if backend in ("dbm", "shelve") else {}
+    dm = DataManager("s", tmp_path / "store", backend=backend, **options)
+    with dm.session("real/x") as s:  # a session name with "/" lives in a real sub-folder
+        s["a"] = 1
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, Path(dm.basepath) / "sub")
+    with pytest.raises(UnsafeStoreFileError, match="sub: a symbolic link"):
+        dm.session("sub/x")
+    assert list(outside.iterdir()) == []
+    planted = outside / Path(dm.session_filename("sub/y")).name
+    planted.write_bytes(b"keep me")
+    with pytest.raises(UnsafeStoreFileError):
+        dm.delete_session("sub/y")
+    assert planted.read_bytes() == b"keep me"
+    (Path(dm.basepath) / "afile").write_bytes(b"")
+    with pytest.raises(UnsafeStoreFileError, match="afile: not a folder"):
+        dm.session("afile/x")
+    with pytest.warns(StorageWarning, match="(sub|afile): skipped"):  # the planted entries, named
+        assert dm.get("a") == {"real/x": 1}
+    dm.delete_session("real/x")
+    with pytest.warns(StorageWarning, match="(sub|afile): skipped"):
+        assert dm.get("a") == {}
+    dm.close()
