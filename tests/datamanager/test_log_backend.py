@@ -127,3 +127,35 @@ def test_warm_answers_are_per_name_set_and_follow_every_change(
     with other.session("b") as s:
         s["x"] = ["b2"]
     assert dm.get_merged("x") == ["b2", "c"]
+
+
+def test_collation_runs_without_cyclic_gc_passes_and_restores_the_collector(tmp_path: Path) -> None:
+    import gc
+
+    dm = DataManager("store", tmp_path)
+    for i in range(300):
+        with dm.session(f"s{i:04d}") as s:
+            s["rate"] = [float(i), [i]]
+    passes: list[str] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            passes.append(phase)
+
+    old = gc.get_threshold()
+    gc.callbacks.append(count)
+    gc.set_threshold(5)  # a collection every few container allocations, unless paused
+    try:
+        for call in (lambda: dm.get_merged("rate"), lambda: dm.get("rate")):
+            before = len(passes)
+            call()
+            assert len(passes) - before <= 2, len(passes) - before  # unpaused: one per ~5 of 300 values
+        assert gc.isenabled()
+        gc.disable()
+        dm.get("rate")
+        assert not gc.isenabled()  # left as the caller had it
+        gc.enable()
+    finally:
+        gc.set_threshold(*old)
+        gc.callbacks.remove(count)
+    dm.close()
