@@ -17,6 +17,16 @@ first collation (``get_merged("rate")``, index not built yet), a new process for
 and the warm in-process call, against Brian's reopen-every-shelf read in a new process.
 
     python benchmarks/bench_datamanager.py --fresh --sessions 20000
+
+``--dask`` writes ``--sessions`` such sessions with the same writer, then reads every value of
+every session three ways in this process's run: serially (``map_sessions`` without an executor,
+a new DataManager, index cold), with ``map_sessions`` on a ``LocalCluster`` of 2 worker
+processes, and with ``to_bag().count()`` on it. It reports each wall time and its ratio to the
+serial one, the number of tasks and the pickled bytes of each graph (``to_bag``'s dask graph;
+``map_sessions``' submitted specs), and the most file descriptors each worker process held open
+(``/proc/<pid>/fd`` sampled every 20 ms during the runs; above the worker's idle count too).
+
+    python benchmarks/bench_datamanager.py --dask --sessions 100000
 """
 
 from __future__ import annotations
@@ -199,15 +209,8 @@ def fresh_main(root: Path, n: int, repeat: int) -> None:
     import dbm.dumb
 
     print(f"writing {n} sessions x {len(SMALL_KEYS)} small keys into {root} ...")
-    dm = DataManager("fresh", root)
+    ours_write = write_small(root, n)
     user = getpass.getuser()
-    start = time.perf_counter()
-    for i in range(n):
-        with dm.session() as s:  # a new <user>.<uuid4> session, as Brian's dm.session()
-            for key, value in small_payload(i).items():
-                s[key] = value
-    ours_write = time.perf_counter() - start
-    dm.close()
     base = root / "brian.data"
     base.mkdir(parents=True)
     start = time.perf_counter()
@@ -242,6 +245,122 @@ def fresh_main(root: Path, n: int, repeat: int) -> None:
     print(f"  warm in-process call:        {warm_ms:7.1f} ms          {brian[1] * 1000 / warm_ms:5.1f}x Brian (inside)")
 
 
+def _partition_totals(view: Any) -> tuple[int, float]:
+    """Per partition: (items read, sum of every ``rate`` value); runs on the worker."""
+    count, total = 0, 0.0
+    for _session, key, value in view.iter_session_items():
+        count += 1
+        if key == "rate":
+            total += sum(value)
+    return count, total
+
+
+def _open_fds(pid: int) -> int:
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return -1
+
+
+class FdSampler:
+    """Sample the open descriptors of some processes in a thread; keep the most seen per process."""
+
+    def __init__(self, pids: list[int], period: float = 0.02) -> None:
+        import threading
+
+        self.pids = pids
+        self.idle = {pid: _open_fds(pid) for pid in pids}
+        self.peak = dict(self.idle)
+        self.samples = 0
+        self._period = period
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for pid in self.pids:
+                self.peak[pid] = max(self.peak[pid], _open_fds(pid))
+            self.samples += 1
+            self._stop.wait(self._period)
+
+    def __enter__(self) -> FdSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def write_small(root: Path, n: int, name: str = "fresh") -> float:
+    """Write ``n`` sessions of :data:`SMALL_KEYS` with the default backend; return the seconds taken."""
+    dm = DataManager(name, root)
+    start = time.perf_counter()
+    for i in range(n):
+        with dm.session() as s:  # a new <user>.<uuid4> session, as Brian's dm.session()
+            for key, value in small_payload(i).items():
+                s[key] = value
+    seconds = time.perf_counter() - start
+    dm.close()
+    return seconds
+
+
+def dask_main(root: Path, n: int) -> None:
+    import pickle
+
+    import cloudpickle
+    from distributed import Client, LocalCluster
+
+    print(f"writing {n} sessions x {len(SMALL_KEYS)} small keys into {root} ...")
+    write_s = write_small(root, n)
+    expect_items, expect_total = 3 * n, float(sum(i % 97 + 0.5 for i in range(n)))
+
+    dm = DataManager("fresh", root)  # a new manager: nothing parsed yet, as a fresh analysis
+    start = time.perf_counter()
+    serial = dm.map_sessions(_partition_totals)
+    serial_s = time.perf_counter() - start
+    npart = len(serial)
+    assert sum(r[0] for r in serial) == expect_items and abs(sum(r[1] for r in serial) - expect_total) < 1e-6 * n
+
+    start = time.perf_counter()
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    cluster_s = time.perf_counter() - start
+    try:
+        pids = sorted(client.run(os.getpid).values())
+        specs = dm.partitions()
+        spec_bytes = sum(len(pickle.dumps(s)) for s in specs)
+        with FdSampler(pids) as fds:
+            start = time.perf_counter()
+            mapped = dm.map_sessions(_partition_totals, client)
+            map_s = time.perf_counter() - start
+            assert sum(r[0] for r in mapped) == expect_items and len(mapped) == npart
+            bag = dm.to_bag()
+            graph = dict(bag.__dask_graph__())
+            graph_bytes = len(cloudpickle.dumps(graph))
+            start = time.perf_counter()
+            counted = bag.count().compute(scheduler=client)
+            bag_s = time.perf_counter() - start
+            assert counted == expect_items, counted
+    finally:
+        client.close()
+        cluster.close()
+    dm.close()
+
+    print()
+    print(f"{n} sessions x {len(SMALL_KEYS)} small keys; backend {dm.backend_name!r}; {npart} partitions;"
+          f" LocalCluster 2 worker processes x 1 thread (started in {cluster_s:.1f} s, not counted)")
+    print(f"  write: {write_s:.1f} s ({write_s / n * 1000:.3f} ms per session)")
+    print(f"  serial map_sessions (this process, cold): {serial_s:7.2f} s")
+    print(f"  dask map_sessions:                        {map_s:7.2f} s  ({serial_s / map_s:4.2f}x serial);"
+          f" {len(specs)} tasks, {spec_bytes} bytes of pickled specs")
+    print(f"  dask to_bag().count():                    {bag_s:7.2f} s  ({serial_s / bag_s:4.2f}x serial);"
+          f" graph {len(graph)} tasks, {graph_bytes} bytes pickled")
+    for pid in pids:
+        print(f"  worker pid {pid}: open files idle {fds.idle[pid]}, peak {fds.peak[pid]}"
+              f" (+{fds.peak[pid] - fds.idle[pid]}), {fds.samples} samples")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sessions", type=int, default=1000)
@@ -249,11 +368,19 @@ def main() -> None:
     parser.add_argument("--dir", default=str(Path(__file__).parent / "data" / "dm"))
     parser.add_argument("--keep", action="store_true", help="keep the stores afterwards")
     parser.add_argument("--fresh", action="store_true", help="new-process first/later collation, small sessions")
+    parser.add_argument("--dask", action="store_true", help="map_sessions/to_bag on a 2-process LocalCluster")
     args = parser.parse_args()
     root = Path(args.dir)
     shutil.rmtree(root, ignore_errors=True)
     root.mkdir(parents=True)
     n = args.sessions
+    if args.dask:
+        try:
+            dask_main(root, n)
+        finally:
+            if not args.keep:
+                shutil.rmtree(root, ignore_errors=True)
+        return
     if args.fresh:
         try:
             fresh_main(root, n, args.repeat)

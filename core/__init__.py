@@ -85,6 +85,7 @@ if TYPE_CHECKING:
     )
     from ._storage.locking import LockTimeoutError as LockTimeoutError, SessionBusyError as SessionBusyError
     from ._storage.session import Session as Session, SessionClosedError as SessionClosedError
+    from ._errors import RepeatedRunsWarning as RepeatedRunsWarning, SessionExistsError as SessionExistsError
     from ._results.traces import Traces as Traces
     from .plugins.atf.brian1 import read_atf as read_atf
     from .plugins.neuron.brian1 import read_neuron_dat as read_neuron_dat
@@ -158,6 +159,8 @@ _EXPORTS = {
     "UnsupportedValueError": "_errors",
     "LockTimeoutError": "_errors",
     "SessionBusyError": "_errors",
+    "SessionExistsError": "_errors",
+    "RepeatedRunsWarning": "_errors",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

@@ -43,6 +43,7 @@ from the standard type a caller would already catch::
         ├── LockTimeoutError (TimeoutError)  a lock not obtained in time
         ├── SessionBusyError (BlockingIOError)  a session held by another process
         ├── SessionClosedError (ValueError)  use after close
+        ├── SessionExistsError (FileExistsError)  a run of these params exists (on_existing="error")
         ├── UnknownBackendError (LookupError)  no backend of that name
         └── MergeTypeError (TypeError) ..... get_merged on non-list values
 
@@ -53,6 +54,7 @@ from the standard type a caller would already catch::
     ├── PluginWarning ...................... a broken plugin was skipped
     ├── FormatWarning ...................... data were read but something was off
     └── StorageWarning ..................... a session was skipped during collation
+        └── RepeatedRunsWarning ............ several sessions carry equal params (re-runs)
 
 Errors about a file carry ``path``, and where it applies ``offset`` (bytes)
 or ``line`` (1-based), and put them at the front of the message.
@@ -93,8 +95,10 @@ __all__ = [
     "PluginValidationError",
     "PluginWarning",
     "ReadError",
+    "RepeatedRunsWarning",
     "SessionBusyError",
     "SessionClosedError",
+    "SessionExistsError",
     "SessionWriteError",
     "SourceNotFoundError",
     "SourcePermissionError",
@@ -347,6 +351,10 @@ class SessionClosedError(StorageError, ValueError):
     """An operation on a session that was closed."""
 
 
+class SessionExistsError(StorageError, FileExistsError):
+    """``session(params=..., on_existing="error")``: a run with the same parameters is already stored."""
+
+
 class UnknownBackendError(StorageError, LookupError):
     """No installed plugin provides the backend a caller or a manifest names."""
 
@@ -397,6 +405,10 @@ class FormatWarning(NeurofilesWarning):
 
 class StorageWarning(NeurofilesWarning):
     """A session could not be read and was skipped."""
+
+
+class RepeatedRunsWarning(StorageWarning):
+    """Several sessions carry equal parameters (a script re-run): ``table(latest=True)`` keeps the newest."""
 
 
 # Users see ``neurofiles.CorruptFileError``, not the private module that defines it

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import warnings
 from pathlib import Path
 from typing import Any
@@ -78,15 +80,28 @@ def open_store(folder: str, backend: str | None = None, codec: Codec | None = No
 
 
 def _size(paths: list[Path]) -> int:
+    """Bytes of the regular files at or below ``paths``, by ``lstat``: symbolic links are not followed.
+
+    A link in a store (to a huge file, to ``/``) counts as nothing; the walk
+    never descends through a linked folder.
+    """
     total = 0
     for path in paths:
         try:
-            if path.is_dir():
-                total += sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-            else:
-                total += path.stat().st_size
+            st = os.lstat(path)
         except OSError:
-            pass
+            continue
+        if stat.S_ISREG(st.st_mode):
+            total += st.st_size
+        elif stat.S_ISDIR(st.st_mode):
+            for dirpath, _dirs, files in os.walk(path):  # followlinks=False: a linked folder is not entered
+                for name in files:
+                    try:
+                        inner = os.lstat(os.path.join(dirpath, name))
+                    except OSError:
+                        continue
+                    if stat.S_ISREG(inner.st_mode):
+                        total += inner.st_size
     return total
 
 
@@ -210,6 +225,8 @@ def store_table(
     backend: str | None = None,
     *,
     trust_pickle: bool = False,
+    latest: bool = False,
+    created: bool = False,
 ) -> tuple[list[str], list[list[Any]], list[str], int]:
     """``DataManager.table()`` of the store in ``folder``: columns, rows, storage warnings, refused pickles.
 
@@ -223,7 +240,7 @@ def store_table(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", StorageWarning)
         with open_store(folder, backend, codec) as dm:
-            columns, rows = dm.table(keys, where)
+            columns, rows = dm.table(keys, where, latest=latest, created=created)
     messages = [str(w.message) for w in caught if issubclass(w.category, StorageWarning)]
     refused = 0 if codec is None else codec.refused or sum(_SAFE_REFUSAL in text for text in messages)
     return columns, rows, messages, refused
@@ -279,6 +296,8 @@ def add_table_command(commands: Any, run: Any) -> None:
     )
     p.add_argument("--backend", help="backend of a store without manifest")
     p.add_argument("--trust-pickle", action="store_true", help="unpickle values (only for stores you trust)")
+    p.add_argument("--latest", action="store_true", help="of several runs with equal parameters, only the newest")
+    p.add_argument("--created", action="store_true", help="add a 'created' column: when each run started (UTC)")
     form = p.add_mutually_exclusive_group()
     form.add_argument("--csv", action="store_true", help="print CSV")
     form.add_argument("--json", action="store_true", help="print a JSON list of row objects")
@@ -291,7 +310,13 @@ def cmd_dm_table(args: Any, dump: Any) -> int:
 
     keys = [k for k in args.keys.split(",") if k] if args.keys else None
     columns, rows, warned, refused = store_table(
-        args.folder, keys, parse_where(args.where), args.backend, trust_pickle=args.trust_pickle
+        args.folder,
+        keys,
+        parse_where(args.where),
+        args.backend,
+        trust_pickle=args.trust_pickle,
+        latest=getattr(args, "latest", False),
+        created=getattr(args, "created", False),
     )
     for text in warned:
         print(f"neurofiles dm table: warning: {text}", file=sys.stderr)

@@ -442,15 +442,63 @@ class StorageBackend:
         raise NotImplementedError
 
     def delete_session(self, name: str) -> None:
-        """Remove every file of session ``name``."""
+        """Remove every file of session ``name`` (never through a linked folder; a link is removed, not followed)."""
         self.forget(name)
+        self.session_folders(self.session_path(name), create=False)
         for path in self.session_files(name):
-            if path.is_dir():
+            self.session_folders(path, create=False)
+            try:
+                st = os.lstat(path)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(st.st_mode):
                 import shutil
 
                 shutil.rmtree(path)
             else:
-                path.unlink()
+                os.unlink(path)
+
+    def session_folders(self, path: str | os.PathLike[str], *, create: bool) -> None:
+        """Check (and with ``create``, make) the folders between the data folder and ``path``.
+
+        Session names with ``/`` live in sub-folders. Each folder is made with
+        ``mkdir`` one at a time and checked with ``lstat``: a symbolic link or
+        a file where a folder is expected is refused, so nothing is created,
+        written or deleted through a link. (A folder swapped for a link after
+        the check is not detected.)
+
+        Raises
+        ------
+        UnsafeStoreFileError
+            A component is a symbolic link or not a folder.
+        InvalidNameError
+            ``path`` is not below the data folder.
+        """
+        base = os.path.abspath(self.basepath)
+        rel = os.path.relpath(os.path.dirname(os.path.abspath(path)), base)
+        if rel == os.curdir:
+            return
+        if rel == os.pardir or rel.startswith(os.pardir + os.sep) or os.path.isabs(rel):
+            raise InvalidNameError(f"{os.fspath(path)}: not below the data folder {base}")
+        current = base
+        for part in rel.split(os.sep):
+            current = os.path.join(current, part)
+            if create:
+                try:
+                    os.mkdir(current)
+                except FileExistsError:
+                    pass
+            try:
+                st = os.lstat(current)
+            except FileNotFoundError:
+                if create:
+                    raise
+                return  # nothing below a missing folder
+            if not stat.S_ISDIR(st.st_mode):
+                what = "a symbolic link" if stat.S_ISLNK(st.st_mode) else "not a folder"
+                raise UnsafeStoreFileError(
+                    f"{current}: {what} where a session folder is expected; refused, nothing written or removed"
+                )
 
     # -- shared read handles -----------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import pickle
 import struct
+from collections.abc import Callable
 from typing import Any
 
 from .._errors import StorageError
@@ -38,6 +39,13 @@ class Codec:
 
     def decode(self, data: bytes) -> Any:
         raise NotImplementedError
+
+    def raw_decoder(self) -> Callable[[bytes], Any]:
+        """A decoding function that may raise anything on bad data (callers fall back to :meth:`decode`).
+
+        Collation loops call it per value; the default is :meth:`decode` itself.
+        """
+        return self.decode
 
     def __repr__(self) -> str:
         return f"<codec {self.name!r}>"
@@ -59,6 +67,9 @@ class PickleCodec(Codec):
             return pickle.loads(data)
         except Exception as exc:  # unpickling raises many types; report one
             raise CorruptValueError(f"cannot unpickle stored value ({type(exc).__name__}: {exc})") from exc
+
+    def raw_decoder(self) -> Callable[[bytes], Any]:
+        return pickle.loads
 
 
 # -- the safe codec ---------------------------------------------------------------------------

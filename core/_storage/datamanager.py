@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import getpass
 from operator import itemgetter
 import os
 import platform
+import stat
+import time
 import warnings
 import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
@@ -25,12 +29,15 @@ from .._framework.backend import (
 )
 from .codec import Codec, CorruptValueError, get_codec
 from .._framework.discovery import get_registry
-from .._errors import OptionError, StorageError, StorageWarning
+from .._errors import OptionError, StorageError, StorageWarning, UnsafeStoreFileError
 from .._errors import MergeTypeError, UnknownBackendError  # re-exported
+from .._errors import RepeatedRunsWarning, SessionExistsError
 from .locking import FileLock
 from .._framework.lookup import backend_by_name, detect_backend
 from .manifest import MANIFEST, read_manifest, write_manifest
-from .session import PARAMS_KEY, Session, check_params, check_user_key
+from .runs import ON_EXISTING, RUN_KEY, group_digest, hidden_sessions, iso_time, latest_only, param_group
+from .runs import repeated_groups
+from .session import PARAMS_KEY, Session, check_params, check_user_key, is_reserved
 
 __all__ = [
     "DEFAULT_BACKEND",
@@ -46,6 +53,9 @@ DEFAULT_BACKEND = "log"
 Match = Union[str, Callable[[str], bool]]
 #: ``where=``: ``{param: value or predicate}`` (all must hold) or ``predicate(params) -> bool``.
 Where = Union[Mapping[str, Any], Callable[[dict[str, Any]], bool], None]
+#: Created in the data folder when a ``replace`` run first starts there: until then no session can be
+#: hidden, and collation skips reading the run records.
+REPLACE_MARKER = "_replace_runs"
 #: A partition of more sessions than this travels as its first and last name, not as a name list,
 #: so a task's size (and the scheduler graph) does not grow with the store.
 NAMES_MAX = 1000
@@ -71,6 +81,9 @@ class PartitionSpec:
     #: ``(first, last)`` session names: the partition is every session listed between them (inclusive)
     #: when the worker opens it; :attr:`sessions` is then empty.
     bounds: tuple[str, str] | None = None
+    #: with :attr:`bounds`: sessions between them that collation does not see (retired or unfinished
+    #: ``replace`` runs, see ``DataManager.session(on_existing=...)``).
+    hidden: tuple[str, ...] = ()
 
     def open(self) -> DataManager:
         """A read-only DataManager view restricted to :attr:`sessions` (or to :attr:`bounds`)."""
@@ -105,6 +118,7 @@ def make_partitions(
     for i in range(0, len(names), size):
         chunk = names[i : i + size]
         large = len(chunk) > NAMES_MAX and dm._only is None  # a view keeps its exact names
+        hidden = tuple(sorted(h for h in dm._hidden if chunk[0] <= h <= chunk[-1])) if large else ()
         specs.append(
             PartitionSpec(
                 name=dm.name,
@@ -115,6 +129,7 @@ def make_partitions(
                 sessions=() if large else tuple(chunk),
                 options=options,
                 bounds=(chunk[0], chunk[-1]) if large else None,
+                hidden=hidden,
             )
         )
     return specs
@@ -165,6 +180,28 @@ def _lookup_backend(name: str) -> type[StorageBackend]:
         if isinstance(cls, type) and issubclass(cls, StorageBackend):
             return cls
     return backend_by_name(get_registry(), name)
+
+
+def check_store_folder(basepath: str | os.PathLike[str]) -> None:
+    """Refuse a data folder that is a symbolic link or not a folder (a missing one passes).
+
+    Raises
+    ------
+    UnsafeStoreFileError
+        ``basepath`` is a symbolic link (never followed: open its target by
+        its own path instead), or a file, FIFO or device.
+    """
+    try:
+        st = os.lstat(basepath)
+    except FileNotFoundError:
+        return
+    if stat.S_ISLNK(st.st_mode):
+        raise UnsafeStoreFileError(
+            f"{os.fspath(basepath)}: the store folder is a symbolic link; a store is never opened through one"
+            " (open the folder it points to by its own path)"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise UnsafeStoreFileError(f"{os.fspath(basepath)}: not a folder; refused as a store")
 
 
 def _has_sessions(basepath: Path) -> bool:
@@ -222,6 +259,25 @@ def _matches(params: dict[str, Any], where: Where) -> bool:
     return True
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for one collation.
+
+    A collation allocates an object or more per session while the parse cache
+    holds millions: each automatic full collection would walk all of them (at
+    10^5 sessions that was 60 % of a warm ``get_merged``). Nothing a
+    collation makes is kept in a cycle by us; collection resumes after it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -238,7 +294,7 @@ class DataManager:
         Folder holding the store.
     backend
         Storage backend name (``neurofiles.backends()``). A new store uses
-        ``"sqlite"``; an existing store uses the backend its manifest
+        ``"log"``; an existing store uses the backend its manifest
         (``_store.json``) records, and naming another one is an error. A
         store without a manifest (written by Brian 1) is detected once for
         the whole store, or named here (``backend="shelve"``).
@@ -294,6 +350,8 @@ class DataManager:
         self.computer_name = getpass.getuser() + "." + platform.node()
         self._only = only
         self._writers: weakref.WeakSet[Session] = weakref.WeakSet()
+        #: sessions the last collation did not see (see :meth:`_visible`)
+        self._hidden: frozenset[str] = frozenset()
 
     def _bind(self, backend_name: str, backend: StorageBackend, codec: Codec, manifest: dict[str, Any] | None) -> None:
         """Attach the opened backend and codec (the second half of construction)."""
@@ -309,10 +367,12 @@ class DataManager:
         view = cls.__new__(cls)
         view._setup(spec.name, spec.datapath, 60.0, only=spec.sessions)
         view.basepath = spec.basepath
+        check_store_folder(spec.basepath)
         backend = _lookup_backend(spec.backend)(Path(spec.basepath), spec.options)
         if spec.bounds is not None:
             first, last = spec.bounds
-            view._only = tuple(n for n in backend.list_sessions() if first <= n <= last)
+            hidden = frozenset(spec.hidden)
+            view._only = tuple(n for n in backend.list_sessions() if first <= n <= last and n not in hidden)
         view._bind(spec.backend, backend, get_codec(spec.codec), {"backend": spec.backend, "codec": spec.codec})
         return view
 
@@ -344,6 +404,7 @@ class DataManager:
 
     def _attach(self, backend: str | None, codec: str | Codec | None, options: dict[str, Any]) -> None:
         base = Path(self.basepath)
+        check_store_folder(base)
         manifest = read_manifest(base)
         codec_obj = get_codec(codec) if codec is not None else None
         if manifest is not None:
@@ -442,15 +503,57 @@ class DataManager:
         return Path(self.basepath) / "_locks" / (quote(name, safe="") + ".lock")
 
     def _open(
-        self, session_name: str | None, *, locking: bool, exclusive: bool, params: Mapping[str, Any] | None = None
+        self,
+        session_name: str | None,
+        *,
+        locking: bool,
+        exclusive: bool,
+        params: Mapping[str, Any] | None = None,
+        on_existing: str = "add",
     ) -> Session:
         if self._only is not None:
             raise StorageError("a partition view is read-only")
+        if on_existing not in ON_EXISTING:
+            raise OptionError(f"on_existing must be one of {', '.join(map(repr, ON_EXISTING))}, got {on_existing!r}")
+        if on_existing != "add" and params is None:
+            raise OptionError(f"on_existing={on_existing!r} needs params=: runs are matched by their parameters")
         name = check_session_name(self.session_name() if session_name is None else session_name)
         checked = check_params(params) if params is not None else None
         if checked is not None:
             self._codec.encode(checked)  # refuse unstorable params before anything is created
         self._write_manifest()
+        if checked is None or on_existing != "error":
+            return self._create(name, locking, exclusive, checked, on_existing)
+        with self._group_lock(checked):  # check and create as one step against other "error" runs
+            same = [n for n, p in self.params().items() if p and param_group(p) == param_group(checked)]
+            if same:
+                raise SessionExistsError(
+                    f"{self.basepath}: session(s) {', '.join(same[:5])}{' ...' if len(same) > 5 else ''} already"
+                    f" hold params {checked!r} (on_existing='error'); use 'replace' to supersede them"
+                )
+            return self._create(name, locking, exclusive, checked, on_existing)
+
+    def _mark_replace_runs(self) -> None:
+        """Create :data:`REPLACE_MARKER`: collations of this store look for hidden runs from now on."""
+        path = os.path.join(self.basepath, REPLACE_MARKER)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        try:
+            os.close(os.open(path, flags, 0o666))
+        except FileExistsError:
+            pass  # made before (or planted: then collations only do one more read pass)
+        except OSError as exc:
+            raise StorageError(f"{path}: cannot mark the store as holding replace runs ({exc})") from exc
+
+    def _group_lock(self, params: Mapping[str, Any]) -> FileLock:
+        """The store-wide lock of one parameter set (checks and retirements of its runs take turns)."""
+        path = Path(self.basepath) / "_locks" / f"params-{group_digest(params)}.lock"
+        return FileLock(path, timeout=self.lock_timeout)
+
+    def _create(
+        self, name: str, locking: bool, exclusive: bool, checked: dict[str, Any] | None, on_existing: str
+    ) -> Session:
+        if on_existing == "replace":
+            self._mark_replace_runs()
         lock = FileLock(self._lock_path(name), timeout=self.lock_timeout)
         session = Session(
             self._backend,
@@ -464,14 +567,61 @@ class DataManager:
         session._manager = self  # lets the session pickle (it reopens through this store)
         self._writers.add(session)
         if checked is not None:
-            try:
-                session.params = checked
+            run = {
+                "created": time.time(),
+                "mode": on_existing,
+                "done": on_existing != "replace",
+                "host": platform.node(),
+                "pid": os.getpid(),
+            }
+            try:  # a replace run is committed (hidden, unfinished) at once, never seen as an empty session
+                session._write_reserved({PARAMS_KEY: checked, RUN_KEY: run}, flush=on_existing != "add")
             except BaseException:
+                session._aborted = True
                 session.close()
                 raise
+            session._run = run
+            if on_existing == "replace":
+                session._on_commit = self._retire
         return session
 
-    def session(self, session_name: str | None = None, *, params: Mapping[str, Any] | None = None) -> Session:
+    def _retire(self, session: Session) -> None:
+        """After ``session``'s replace run completed: delete the older runs of its parameters it hides.
+
+        Best effort (the runs are hidden whatever happens here): unfinished
+        replace runs of other processes and sessions open in this process are
+        left alone; a file that cannot be deleted is warned about.
+        """
+        run_params = self._raw_params([session.name]).get(session.name, {})
+        mine = param_group(run_params)
+        open_here = {s.name for s in self._writers if not s.closed}
+        with self._group_lock(run_params):
+            names = self.session_names()
+            runs = self._runs(names)
+            everyone = self._raw_params(names)
+            for name in sorted(hidden_sessions(names, runs, everyone)):
+                run = runs.get(name, {})
+                unfinished = run.get("mode") == "replace" and run.get("done") is not True
+                if unfinished or name in open_here or param_group(everyone.get(name, {})) != mine:
+                    continue
+                try:
+                    self._backend.delete_session(name)
+                except FileNotFoundError:
+                    continue
+                except (OSError, StorageError) as exc:
+                    warnings.warn(
+                        f"{self.basepath}: retired session {name!r} not deleted ({exc}); it stays hidden",
+                        StorageWarning,
+                        stacklevel=3,
+                    )
+
+    def session(
+        self,
+        session_name: str | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        on_existing: str = "add",
+    ) -> Session:
         """Open a session for writing: a new unique one, or ``session_name``.
 
         A named session is held exclusively for its lifetime: a second writer
@@ -483,9 +633,24 @@ class DataManager:
             The run's parameters (``{"g": 0.1, "seed": 3}``): stored with the
             session (replacing earlier ones), readable as ``session.params``,
             filtered on by ``where=`` and listed by :meth:`table`. Not a key:
-            ``keys()``, ``items()`` and ``len()`` do not show them.
+            ``keys()``, ``items()`` and ``len()`` do not show them. The time
+            the run started is recorded too (``table(created=True)``).
+        on_existing
+            What a re-run with the same ``params`` does to earlier runs:
+            ``"add"`` (default, Brian 1's behaviour: one more session),
+            ``"replace"`` (this run is hidden until its session closes without
+            an exception; that commit hides every earlier run of the same
+            params at once, and their files are then deleted) or ``"error"``
+            (:class:`SessionExistsError` if a run of the same params exists).
+
+        Raises
+        ------
+        SessionExistsError
+            ``on_existing="error"`` and a visible session holds equal params.
         """
-        return self._open(session_name, locking=False, exclusive=session_name is not None, params=params)
+        return self._open(
+            session_name, locking=False, exclusive=session_name is not None, params=params, on_existing=on_existing
+        )
 
     def computer_session(self, *, params: Mapping[str, Any] | None = None) -> Session:
         """The session named ``<user>.<host>``, held exclusively while open.
@@ -566,68 +731,148 @@ class DataManager:
     # -- collation -------------------------------------------------------------------------------
 
     def _names(self) -> list[str]:
+        """The sessions a collation sees: every one but retired and unfinished ``replace`` runs."""
         for session in list(self._writers):  # our own pending writes become visible first
             if not session.closed:
                 session.flush()
-        return self.session_names()
+        names = self.session_names()
+        if self._only is not None:
+            return names  # a partition view was cut from the visible sessions
+        return self._visible(names)
+
+    def _visible(self, names: list[str]) -> list[str]:
+        try:  # no replace run was ever started here: every session is visible, no extra read pass
+            os.lstat(os.path.join(self.basepath, REPLACE_MARKER))
+        except OSError:
+            self._hidden = frozenset()
+            return names
+        runs = self._runs(names)
+        if not any(run.get("mode") == "replace" for run in runs.values()):
+            self._hidden = frozenset()
+            return names
+        hidden = hidden_sessions(names, runs, self._raw_params(names))
+        self._hidden = frozenset(hidden)
+        return [n for n in names if n not in hidden] if hidden else names
+
+    def _reserved(self, key: str, names: list[str]) -> dict[str, dict[str, Any]]:
+        """``{session: record}`` of a reserved key holding dicts (an undecodable one is warned about)."""
+        found: dict[str, dict[str, Any]] = {}
+        decode, checked = self._decoder()
+        for session, data in self._backend.get_across(key, names):
+            try:
+                value = decode(data)
+            except Exception as exc:  # noqa: BLE001 - the checked way warns naming the files
+                name = "params" if key == PARAMS_KEY else "run record"
+                ok, value = self._after_failure(checked, session, name, data, exc)
+                if not ok:
+                    continue
+            if isinstance(value, dict):
+                found[session] = value
+        return found
+
+    def _runs(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        return self._reserved(RUN_KEY, names)
+
+    def _raw_params(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        return self._reserved(PARAMS_KEY, names)
 
     def _decode(self, session: str, key: str, data: bytes) -> tuple[bool, Any]:
         try:
             return True, self._codec.decode(data)
         except CorruptValueError as exc:
-            files = ", ".join(str(p) for p in self._backend.session_files(session)) or session
-            warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=4)
+            self._warn_undecodable(session, key, exc)
             return False, None
 
-    def params(self, where: Where = None) -> dict[str, dict[str, Any]]:
-        """``{session name: parameters}`` of every session (``{}`` for one without), filtered by ``where``."""
+    def _warn_undecodable(self, session: str, key: str, exc: Exception) -> None:
+        files = ", ".join(str(p) for p in self._backend.session_files(session)) or session
+        warnings.warn(f"{files}: key {key!r} of session {session!r} skipped: {exc}", StorageWarning, stacklevel=5)
+
+    def _decoder(self) -> tuple[Callable[[bytes], Any], bool]:
+        """The codec's fast decoder, and whether it is the checked :meth:`Codec.decode` itself."""
+        raw = self._codec.raw_decoder()
+        return raw, raw == self._codec.decode
+
+    def _after_failure(self, checked: bool, session: str, key: str, data: bytes, exc: Exception) -> tuple[bool, Any]:
+        """A value the fast decoder refused: warn (decoding once more only if it was not the checked one)."""
+        if not checked:
+            return self._decode(session, key, data)
+        if not isinstance(exc, CorruptValueError):
+            raise exc
+        self._warn_undecodable(session, key, exc)
+        return False, None
+
+    def params(self, where: Where = None, *, latest: bool = False) -> dict[str, dict[str, Any]]:
+        """``{session name: parameters}`` of every session (``{}`` for one without), filtered by ``where``.
+
+        ``latest=True`` keeps, of several sessions with equal non-empty
+        parameters (re-runs), only the newest (by run start time).
+        """
         names = self._names()
-        found: dict[str, dict[str, Any]] = {}
-        for session, data in self._backend.get_across(PARAMS_KEY, names):
-            ok, value = self._decode(session, "params", data)
-            if ok and isinstance(value, dict):
-                found[session] = value
+        found = self._raw_params(names)
+        if latest:
+            names = latest_only(names, self._runs(names), found)
         everyone = {name: found.get(name, {}) for name in names}
         if where is None:
             return everyone
         return {name: p for name, p in everyone.items() if _matches(p, where)}
 
-    def _selected(self, where: Where) -> list[str]:
-        if where is None:
+    def _selected(self, where: Where, latest: bool = False) -> list[str]:
+        if where is None and not latest:
             return self._names()
-        return list(self.params(where))
+        return list(self.params(where, latest=latest))
 
-    def get(self, key: str, where: Where = None) -> dict[str, Any]:
+    def get(self, key: str, where: Where = None, *, latest: bool = False) -> dict[str, Any]:
         """``{session name: value}`` for every session holding ``key``.
 
         ``where`` keeps only sessions whose parameters match: a mapping
         ``{"g": 0.1}`` (every named parameter present and ``==``, or a callable
         value used as a predicate: ``{"g": lambda g: g > 0.05}``), or a
-        callable taking the whole ``params`` dict.
+        callable taking the whole ``params`` dict. ``latest=True``: only the
+        newest of several runs with equal parameters (see :meth:`params`).
         """
         self._backend.check_key(check_user_key(key))
+        with _gc_paused():
+            return self._get(key, self._selected(where, latest))
+
+    def _get(self, key: str, names: list[str]) -> dict[str, Any]:
         result = {}
-        names = self._selected(where)
+        decode, checked = self._decoder()
         for session, data in sorted(self._backend.get_across(key, names), key=itemgetter(0)):
-            ok, value = self._decode(session, key, data)
-            if ok:
-                result[session] = value
+            try:
+                result[session] = decode(data)
+            except Exception as exc:  # noqa: BLE001 - the checked way: a typed warning, or the value
+                ok, value = self._after_failure(checked, session, key, data, exc)
+                if ok:
+                    result[session] = value
         return result
 
     def table(
-        self, keys: Sequence[str] | None = None, where: Where = None
+        self,
+        keys: Sequence[str] | None = None,
+        where: Where = None,
+        *,
+        latest: bool = False,
+        created: bool = False,
     ) -> tuple[list[str], list[list[Any]]]:
         """Columns and rows: one row per session, its parameters and the values of ``keys``.
 
-        Columns are ``session``, every parameter name (sorted), then each of
-        ``keys`` (all keys if ``None``) that is not only a parameter name; a
-        key that is also a parameter name gets the column ``<key>.value``.
-        Missing entries are ``None``. Sessions are in name order.
+        Columns are ``session``, ``created`` if asked, every parameter name
+        (sorted), then each of ``keys`` (all keys if ``None``) that is not only
+        a parameter name; a key that is also a parameter name gets the column
+        ``<key>.value``. Missing entries are ``None``. Sessions are in name order.
+
+        ``created``: when the run started (ISO 8601 UTC; for a session without
+        a run record, its file's last modification). ``latest``: of several
+        sessions with equal non-empty parameters, only the newest; without it,
+        such re-runs raise a :class:`RepeatedRunsWarning`.
         """
-        params = self.params(where)
+        params = self.params(where, latest=latest)
         names = list(params)
+        runs = self._runs(names) if created else {}
+        if not latest:
+            self._warn_repeats(names, params)
         pnames = sorted({p for values in params.values() for p in values})
-        wanted = sorted(self._backend.keys_across(names) - {PARAMS_KEY}) if keys is None else list(keys)
+        wanted = sorted(k for k in self._backend.keys_across(names) if not is_reserved(k)) if keys is None else list(keys)
         values: dict[str, dict[str, Any]] = {}
         for key in wanted:
             check_user_key(key)
@@ -638,24 +883,55 @@ class DataManager:
                     got[session] = value
             if got or key not in pnames:
                 values[key] = got
-        columns = ["session", *pnames]
+        columns = ["session", *(["created"] if created else []), *pnames]
         key_columns = [(f"{k}.value" if k in pnames else k, k) for k in values]
         columns += [c for c, _k in key_columns]
+        stamps = [self._created(name, runs.get(name)) for name in names] if created else []
         rows = [
-            [name, *(params[name].get(p) for p in pnames), *(values[k].get(name) for _c, k in key_columns)]
-            for name in names
+            [
+                name,
+                *(stamps[i : i + 1] if created else []),
+                *(params[name].get(p) for p in pnames),
+                *(values[k].get(name) for _c, k in key_columns),
+            ]
+            for i, name in enumerate(names)
         ]
         return columns, rows
 
-    def to_dataframe(self, keys: Sequence[str] | None = None, where: Where = None) -> Any:
+    def _created(self, name: str, run: Mapping[str, Any] | None) -> str | None:
+        """When session ``name``'s run started (its run record), else its main file's mtime (no link followed)."""
+        stamp = run.get("created") if run else None
+        if isinstance(stamp, (int, float)) and not isinstance(stamp, bool):
+            return iso_time(float(stamp))
+        try:
+            return iso_time(os.lstat(self._backend.session_path(name)).st_mtime)
+        except (OSError, ValueError, OverflowError):
+            return None
+
+    def _warn_repeats(self, names: list[str], params: Mapping[str, Mapping[str, Any]]) -> None:
+        repeats = repeated_groups(names, params)
+        if not repeats:
+            return
+        example = next(iter(repeats.values()))
+        warnings.warn(
+            f"{self.basepath}: {sum(map(len, repeats.values()))} sessions are re-runs of {len(repeats)} parameter"
+            f" set(s) (e.g. {len(example)} sessions with params {dict(params[example[0]])!r}); table(latest=True)"
+            " keeps the newest of each, session(params=..., on_existing='replace') replaces on re-run",
+            RepeatedRunsWarning,
+            stacklevel=3,
+        )
+
+    def to_dataframe(
+        self, keys: Sequence[str] | None = None, where: Where = None, *, latest: bool = False, created: bool = False
+    ) -> Any:
         """:meth:`table` as a ``pandas.DataFrame`` (one row per session). Needs ``pip install 'neurofiles[pandas]'``."""
         from .._framework.specs import import_object
 
         pd = import_object("pandas", needed_for="to_dataframe()", install_hint="pip install 'neurofiles[pandas]'")
-        columns, rows = self.table(keys, where)
+        columns, rows = self.table(keys, where, latest=latest, created=created)
         return pd.DataFrame(rows, columns=columns)
 
-    def get_merged(self, key: str, where: Where = None) -> list[Any]:
+    def get_merged(self, key: str, where: Where = None, *, latest: bool = False) -> list[Any]:
         """Concatenate the values of ``key`` across sessions (in session-name order).
 
         Every value must be a ``list`` or ``tuple``; anything else (a numpy
@@ -663,13 +939,18 @@ class DataManager:
         the session: use :meth:`get` and merge by hand.
         """
         merged: list[Any] = []
-        for session, value in self.get(key, where).items():
-            if not isinstance(value, (list, tuple)):
-                raise MergeTypeError(
-                    f"get_merged({key!r}): session {session!r} holds a {type(value).__name__}, not a list or"
-                    " tuple; use get() and merge by hand"
-                )
-            merged.extend(value)
+        with _gc_paused():
+            extend = merged.extend
+            for session, value in self.get(key, where, latest=latest).items():
+                if value.__class__ is list or value.__class__ is tuple:
+                    extend(value)
+                    continue
+                if not isinstance(value, (list, tuple)):
+                    raise MergeTypeError(
+                        f"get_merged({key!r}): session {session!r} holds a {type(value).__name__}, not a list or"
+                        " tuple; use get() and merge by hand"
+                    )
+                merged.extend(value)
         return merged
 
     def get_matching_keys(self, match: Match) -> list[str]:
@@ -697,18 +978,18 @@ class DataManager:
 
     def keys(self) -> list[str]:
         """Every key of every session, sorted, without repeats."""
-        return sorted(self._backend.keys_across(self._names()) - {PARAMS_KEY})
+        return sorted(k for k in self._backend.keys_across(self._names()) if not is_reserved(k))
 
     def itemcount(self) -> int:
         """The number of items across all sessions (parameters are not items)."""
         names = self._names()
-        with_params = sum(1 for _ in self._backend.get_across(PARAMS_KEY, names))
-        return self._backend.count_across(names) - with_params
+        reserved = sum(1 for key in (PARAMS_KEY, RUN_KEY) for _ in self._backend.get_across(key, names))
+        return self._backend.count_across(names) - reserved
 
     def iteritems(self) -> Iterator[tuple[str, Any]]:
         """Yield ``(key, value)`` of every item of every session, one value in memory at a time."""
         for session, key, data in self._backend.items_across(self._names()):
-            if key == PARAMS_KEY:
+            if is_reserved(key):
                 continue
             ok, value = self._decode(session, key, data)
             if ok:
@@ -722,7 +1003,7 @@ class DataManager:
     def iter_session_items(self) -> Iterator[tuple[str, str, Any]]:
         """Yield ``(session, key, value)`` for every item, streaming."""
         for session, key, data in self._backend.items_across(self._names()):
-            if key == PARAMS_KEY:
+            if is_reserved(key):
                 continue
             ok, value = self._decode(session, key, data)
             if ok:

@@ -12,22 +12,33 @@ from .._framework.backend import InvalidNameError, StorageBackend, check_key, wr
 from .._errors import NeurofilesError, OptionError, StorageError
 from .._errors import SessionClosedError  # re-exported
 from .locking import FileLock
+from .runs import RUN_KEY
 
 if TYPE_CHECKING:
     from .codec import Codec
     from .datamanager import DataManager
 
-__all__ = ["PARAMS_KEY", "Session", "SessionClosedError", "check_user_key"]
+__all__ = ["PARAMS_KEY", "RESERVED_PREFIX", "Session", "SessionClosedError", "check_user_key", "is_reserved"]
 
-#: The reserved key under which a session's parameters are stored (hidden from keys(), items()...).
-PARAMS_KEY = "\x1fneurofiles.params"
+#: Keys starting with this are the DataManager's own (parameters, run record): refused as user keys
+#: and hidden from keys(), items(), len()...
+RESERVED_PREFIX = "\x1fneurofiles."
+#: The reserved key under which a session's parameters are stored.
+PARAMS_KEY = RESERVED_PREFIX + "params"
+
+
+def is_reserved(key: str) -> bool:
+    """True for the DataManager's own keys (:data:`RESERVED_PREFIX`)."""
+    return key.startswith(RESERVED_PREFIX)
 
 
 def check_user_key(key: object) -> str:
-    """:func:`check_key`, and refuse the reserved :data:`PARAMS_KEY`."""
+    """:func:`check_key`, and refuse the reserved keys (:data:`PARAMS_KEY`, the run record...)."""
     checked = check_key(key)
-    if checked == PARAMS_KEY:
-        raise InvalidNameError(f"refused key {key!r}: reserved for session parameters (use Session.params)")
+    if is_reserved(checked):
+        raise InvalidNameError(
+            f"refused key {key!r}: reserved for the DataManager's own records (use Session.params for parameters)"
+        )
     return checked
 
 
@@ -100,6 +111,11 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         self._store: Any = None
         self._in_block = False
         self._depth = 0
+        #: the run record (``runs.RUN_KEY``) written at open, if the session was opened with params
+        self._run: dict[str, Any] | None = None
+        #: called once a ``replace`` run has committed as complete (the DataManager retires older runs)
+        self._on_commit: Callable[[Session], None] | None = None
+        self._aborted = False
         if exclusive:
             self._lock.acquire(blocking=False)  # fail fast, hold for the session's lifetime
         try:
@@ -246,12 +262,12 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def __iter__(self) -> Iterator[str]:
         with self._guard() as store:
-            keys = [k for k in store.keys() if k != PARAMS_KEY]
+            keys = [k for k in store.keys() if not is_reserved(k)]
         return iter(keys)
 
     def __len__(self) -> int:
         with self._guard() as store:
-            return len(store) - bool(store.contains(PARAMS_KEY))
+            return len(store) - sum(1 for key in (PARAMS_KEY, RUN_KEY) if store.contains(key))
 
     # -- parameters ----------------------------------------------------------------------------
 
@@ -270,6 +286,17 @@ class Session(MutableMapping):  # type: ignore[type-arg]
         data = self._codec.encode(check_params(params))
         with self._writing(), self._guard() as store:
             store.set(PARAMS_KEY, data)
+
+    def _write_reserved(self, items: dict[str, Any], *, flush: bool) -> None:
+        """Store the DataManager's own records (parameters, run record) in one transaction."""
+        encoded = [(key, self._codec.encode(value)) for key, value in items.items()]
+        with self._writing(), self._guard() as store:
+            if flush:
+                store.set_many(encoded)
+                store.flush()
+            else:  # committed with the session's next writes, as any set
+                for key, data in encoded:
+                    store.set(key, data)
 
     def update_many(self, items: Any) -> None:
         """Store several ``(key, value)`` pairs in one transaction where the backend has them."""
@@ -293,9 +320,19 @@ class Session(MutableMapping):  # type: ignore[type-arg]
 
     def close(self) -> None:
         """Flush, close the store and release the session's lock."""
-        store, self._store = self._store, None
-        if store is None:
+        if self._store is None:
             return
+        replacing = self._run is not None and self._run.get("mode") == "replace" and not self._aborted
+        if replacing:  # complete: one commit makes this run visible and hides the older ones
+            assert self._run is not None
+            try:
+                self._write_reserved({RUN_KEY: {**self._run, "done": True}}, flush=True)
+            except BaseException:
+                replacing = False  # not marked complete: the run stays hidden; still close and unlock
+                self._aborted = True
+                self.close()
+                raise
+        store, self._store = self._store, None
         try:
             with self._writing("close"):
                 store.close()
@@ -308,6 +345,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
                 self._lock.release()
             if self._on_close is not None:
                 self._on_close(self)
+        if replacing and self._on_commit is not None:
+            self._on_commit(self)
 
     def __enter__(self) -> Session:
         return self
@@ -315,6 +354,8 @@ class Session(MutableMapping):  # type: ignore[type-arg]
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        if exc_type is not None:
+            self._aborted = True  # a replace run that failed stays hidden: the older runs stay visible
         self.close()
 
     def __repr__(self) -> str:

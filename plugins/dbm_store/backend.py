@@ -54,7 +54,7 @@ class DbmSession(SessionStore):
         self._db: Any = None
         self._sig: tuple[Any, ...] | None = None
         if writable:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            backend.session_folders(path, create=True)
         self._open()
 
     def _files(self) -> list[Path]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import stat
 import time
+import uuid
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -40,6 +41,8 @@ _WRITE_FLAGS = (
 Signature = tuple[int, int, int]
 #: A folder mtime is trusted once this many nanoseconds have passed since it (coarse timestamps).
 SETTLE_NS = 1_000_000_000
+#: Warm ``get_across`` answers kept (one per key; the bytes are shared with the parse cache).
+ANSWERS_MAX = 8
 
 
 def _signature(st: os.stat_result) -> Signature:
@@ -78,7 +81,8 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
         head = os.read(fd, len(HEADER))
         if head != HEADER:  # refuse a foreign file before reading more of it
             raise CorruptSessionError(
-                f"not a neurofiles log session (does not start with the session header {HEADER!r})", path=path
+                f"not a neurofiles log session (byte 0: does not start with the session header {HEADER!r})",
+                path=path,
             )
         os.lseek(fd, 0, os.SEEK_SET)  # read it whole again rather than concatenate (no second copy)
         data = _read_all(fd, st.st_size)
@@ -88,7 +92,19 @@ def read_session(path: str) -> tuple[Signature, Parsed]:
         parsed = parse(data)
     except FormatError as exc:
         raise CorruptSessionError(f"not a neurofiles log session ({exc})", path=path) from None
+    check_damage(parsed, path)
     return _signature(st), parsed
+
+
+def check_damage(parsed: Parsed, path: str, action: str = "not read") -> None:
+    """Raise :class:`CorruptSessionError` naming the offset if ``parsed`` stopped at damage, not a torn tail."""
+    if parsed.damage is not None:
+        offset, what = parsed.damage
+        raise CorruptSessionError(
+            f"damaged at byte {offset}: {what}; {action} (committed data may follow the damage, so the session"
+            " is neither read in part nor repaired)",
+            path=path,
+        )
 
 
 def _finish(state: dict[str, Any]) -> None:
@@ -100,10 +116,25 @@ def _finish(state: dict[str, Any]) -> None:
     try:
         pending = state.get("pending")
         if pending:
-            os.write(fd, bytes(pending) + commit_record(pending))
+            data = bytes(pending) + commit_record(pending)
+            _touch(state.get("base"))
+            written = os.write(fd, data)
+            while written < len(data):  # a short write: finish it or raise
+                written += os.write(fd, data[written:])
             pending.clear()
+            _touch(state.get("base"))  # the folder moves after every commit: warm readers look again
     finally:
         os.close(fd)
+
+
+def _touch(folder: str | None) -> None:
+    """Set ``folder``'s mtime to now (the commit signal of :meth:`LogBackend.bump`)."""
+    if folder is None:
+        return
+    try:
+        os.utime(folder)
+    except OSError:
+        pass  # a reader that cannot see the bump still stats every session file
 
 
 class LogSession(SessionStore):
@@ -118,9 +149,9 @@ class LogSession(SessionStore):
         self._end = 0
         self._count = 0
         self._since = 0.0
-        self._state: dict[str, Any] = {"fd": None, "pending": bytearray()}
+        self._state: dict[str, Any] = {"fd": None, "pending": bytearray(), "base": backend._base}
         if writable:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            backend.session_folders(path, create=True)
             self._state["fd"] = self._open_writable()
         else:
             self._sig, parsed = backend.parsed(name, self._path)
@@ -135,6 +166,10 @@ class LogSession(SessionStore):
             st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):
                 raise CorruptSessionError("not a regular file; refused, nothing written", path=self._path)
+            if st.st_nlink > 1:  # also a name elsewhere: appending would write into that file too
+                raise UnsafeStoreFileError(
+                    f"{self._path}: has {st.st_nlink} hard links (a store never makes one); refused, nothing written"
+                )
             if st.st_size == 0:
                 os.write(fd, HEADER)  # an empty, valid session from now on
                 self.backend.bump()  # type: ignore[attr-defined]
@@ -148,6 +183,7 @@ class LogSession(SessionStore):
                 raise CorruptSessionError(
                     f"not a neurofiles log session ({exc}); refused, nothing written", path=self._path
                 ) from None
+            check_damage(parsed, self._path, "refused, nothing written")
             self._items, self._end = dict(parsed.items), parsed.end
             if parsed.torn:  # a killed writer's uncommitted tail: rewrite the committed state beside it
                 os.close(fd)
@@ -166,13 +202,23 @@ class LogSession(SessionStore):
         segment = bytearray()
         for key, value in self._items.items():
             segment += record(SET, key.encode("utf-8"), self._value(value))
-        tmp = f"{self._path}.{os.getpid()}.tmp"
+        tmp = f"{self._path}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp"  # O_EXCL: never an existing file or link
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666)
         try:
-            os.write(fd, HEADER + bytes(segment) + (commit_record(segment) if segment else b""))
-        finally:
-            os.close(fd)
-        os.replace(tmp, self._path)
+            try:
+                data = HEADER + bytes(segment) + (commit_record(segment) if segment else b"")
+                written = os.write(fd, data)
+                while written < len(data):
+                    written += os.write(fd, data[written:])
+            finally:
+                os.close(fd)
+            os.replace(tmp, self._path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
         self.backend.bump()  # type: ignore[attr-defined]
         self._items = {k: self._value(v) for k, v in self._items.items()}
         self._end = len(HEADER) + (len(segment) + 9 if segment else 0)
@@ -240,7 +286,7 @@ class LogSession(SessionStore):
             if self._state["pending"]:
                 return
             try:
-                st = os.stat(self._path)
+                st = os.lstat(self._path)  # a link put in its place is refused by the reopen, never followed
             except FileNotFoundError:
                 return
             if st.st_ino != os.fstat(fd).st_ino:  # another writer rewrote the file: follow it
@@ -255,7 +301,14 @@ class LogSession(SessionStore):
                 parsed = parse(_read_all_from(fd, 0, st.st_size))
             except FormatError as exc:
                 raise CorruptSessionError(f"not a neurofiles log session ({exc})", path=self._path) from None
+            check_damage(parsed, self._path, "refused, nothing written")
             self._items, self._end = dict(parsed.items), parsed.end
+            if parsed.torn:  # a co-writer killed inside its commit: never append after its torn bytes
+                os.close(fd)
+                self._state["fd"] = None
+                self._rewrite()
+                self._state["fd"] = self._open_writable()
+                return
             self._sig = _signature(st)
             return
         backend: LogBackend = self.backend  # type: ignore[assignment]
@@ -274,6 +327,8 @@ class LogSession(SessionStore):
         fd = open_regular(self._path)
         assert fd is not None
         try:
+            if offset + length > os.fstat(fd).st_size:  # shrunk since it was parsed: never allocate past the file
+                raise CorruptSessionError(f"value of {length} bytes at byte {offset} is past the end", path=self._path)
             data = os.pread(fd, length, offset)
         finally:
             os.close(fd)
@@ -369,13 +424,14 @@ class LogBackend(StorageBackend):
         self._trust = False
         self._names: list[str] | None = None
         self._validated: set[str] = set()
+        #: moves whenever the cache or the validated set changes: stamps the per-key answers below
+        self._gen = 0
+        #: ``{key: (generation, names, answer)}`` of the last warm ``get_across`` calls
+        self._answers: dict[str, tuple[int, list[str], list[tuple[str, bytes]]]] = {}
 
     def bump(self) -> None:
         """Set the data folder's mtime to now: every commit does, so readers know something changed."""
-        try:
-            os.utime(self._base)
-        except OSError:
-            pass  # a reader that cannot see the bump still stats every session file
+        _touch(self._base)
 
     def _check_folder(self) -> None:
         """Forget what was validated if the folder's mtime moved; trust it once it is a second old."""
@@ -387,6 +443,7 @@ class LogBackend(StorageBackend):
             self._dir_mtime = mtime
             self._validated = set()
             self._names = None
+            self._gen += 1
         self._trust = mtime is not None and time.time_ns() - mtime >= SETTLE_NS
 
     def check_key(self, key: str) -> None:
@@ -420,6 +477,7 @@ class LogBackend(StorageBackend):
 
     def delete_session(self, name: str) -> None:
         self._cache.pop(name, None)
+        self._gen += 1
         super().delete_session(name)
         self.bump()
 
@@ -439,6 +497,7 @@ class LogBackend(StorageBackend):
                 return cached
         sig, parsed = read_session(path)
         self._cache[name] = (sig, parsed)
+        self._gen += 1
         return sig, parsed
 
     def _states(self, names: Iterable[str]) -> Iterator[tuple[str, Parsed]]:
@@ -483,6 +542,11 @@ class LogBackend(StorageBackend):
         names = list(names)
         self._check_folder()
         if self._trust:  # the warm path: no syscall for sessions validated since the folder last changed
+            gen = self._gen
+            answer = self._answers.get(key)
+            if answer is not None and answer[0] == gen and answer[1] == names:
+                yield from answer[2]  # nothing moved since the same question was answered from memory
+                return
             validated, cache = self._validated, self._cache
             found: list[tuple[str, bytes]] = []
             rest: list[str] = []
@@ -499,6 +563,10 @@ class LogBackend(StorageBackend):
             if rest:
                 found.extend(self._get_slow(key, rest))
                 found.sort(key=_first)
+            elif self._gen == gen:
+                if len(self._answers) >= ANSWERS_MAX and key not in self._answers:
+                    del self._answers[next(iter(self._answers))]
+                self._answers[key] = (gen, names, found)
             yield from found
             return
         yield from self._get_slow(key, names)
@@ -537,3 +605,5 @@ class LogBackend(StorageBackend):
     def close(self) -> None:
         super().close()
         self._cache.clear()
+        self._answers.clear()
+        self._gen += 1

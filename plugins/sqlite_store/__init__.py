@@ -1,4 +1,4 @@
-"""Built-in plugin ``sqlite_store``: the default DataManager backend (one SQLite file per session)."""
+"""Built-in plugin ``sqlite_store``: a DataManager backend (one SQLite file per session, with a consolidated index)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def neurofiles_register_backends(registry):  # type: ignore[no-untyped-def]
         BackendSpec(
             name="sqlite",
             backend="neurofiles.plugins.sqlite_store._backend:SqliteBackend",
-            description="one SQLite file per session (crash-safe, default) plus a consolidated index",
+            description="one SQLite file per session (crash-safe) plus a consolidated index",
             priority=10,
         )
     )

@@ -101,7 +101,7 @@ class SqliteSession(SessionStore):
         self._pending = 0
         self._since = 0.0
         if writable:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            backend.session_folders(path, create=True)
             conn = self._open_writable(path, synchronous)
         else:
             conn = self._open_readable(path)

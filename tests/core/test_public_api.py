@@ -28,6 +28,7 @@ EXPECTED = sorted(
         "StoreManifestError", "UnknownBackendError", "UnsupportedValueError",
         "SessionWriteError", "StoreFullError", "StoreReadOnlyError", "UnsafeStoreFileError", "UnstorableKeyError",
         "InvalidPathError", "FileChangedError",
+        "SessionExistsError", "RepeatedRunsWarning",
     ]
 )
 

@@ -122,6 +122,68 @@ def crash_mid_commit(datapath: str) -> None:
     raise SystemExit("not killed")
 
 
+def rerun(datapath: str, backend: str, tag: str, count: int, die_at: int, go: str | None) -> None:
+    """A simulation script re-run with ``on_existing="replace"``: ``count`` keys ``k<i> = [i, tag]``.
+
+    Waits for the file ``go`` to exist before writing (so two re-runs overlap);
+    ``die_at >= 0`` kills the process with ``kill -9`` after that many keys (flushed).
+    """
+    import signal
+
+    dm = DataManager("store", datapath, backend=backend)
+    with dm.session(params={"g": 0.1, "seed": 1}, on_existing="replace") as s:
+        print("open", s.name, flush=True)
+        while go is not None and not os.path.exists(go):
+            time.sleep(0.01)
+        for i in range(count):
+            s[f"k{i:04d}"] = [i, tag]
+            if i % 50 == 49:
+                s.flush()
+            if i + 1 == die_at:
+                s.flush()
+                os.kill(os.getpid(), signal.SIGKILL)
+        s["tag"] = tag
+    print(json.dumps({"done": tag}))
+
+
+def error_run(datapath: str, backend: str, go: str) -> None:
+    """Wait for ``go``, then start a run of params ``{"g": 0.5}`` with ``on_existing="error"``."""
+    from neurofiles import SessionExistsError
+
+    dm = DataManager("store", datapath, backend=backend)
+    print("ready", flush=True)
+    while not os.path.exists(go):
+        time.sleep(0.001)
+    try:
+        s = dm.session(params={"g": 0.5}, on_existing="error")
+    except SessionExistsError:
+        print("exists", flush=True)
+        return
+    s["x"] = os.getpid()
+    s.close()
+    print("started", flush=True)
+
+
+def lock_crash(datapath: str) -> None:
+    """Log backend, locking session ``shared``: commit ``w1``, then die (``kill -9``) halfway through the next commit."""
+    import signal
+
+    dm = DataManager("store", datapath, backend="log")
+    s = dm.locking_session("shared")
+    s["w1"] = 1
+    real_write = os.write
+
+    def half_then_die(fd: int, data: bytes) -> int:
+        if len(data) > 100:
+            real_write(fd, data[: len(data) // 2])
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real_write(fd, data)
+
+    os.write = half_then_die  # type: ignore[assignment]
+    s["w2"] = "x" * 1000
+    raise SystemExit("not killed")
+
+
 def main(argv: list[str]) -> None:
     cmd, *args = argv
     if cmd == "writer":
@@ -136,6 +198,12 @@ def main(argv: list[str]) -> None:
         crash(args[0], args[1], args[2])
     elif cmd == "crashmid":
         crash_mid_commit(args[0])
+    elif cmd == "rerun":
+        rerun(args[0], args[1], args[2], int(args[3]), int(args[4]), args[5] if len(args) > 5 else None)
+    elif cmd == "errorrun":
+        error_run(args[0], args[1], args[2])
+    elif cmd == "lockcrash":
+        lock_crash(args[0])
     elif cmd == "try":
         try_computer_session(args[0], args[1])
     else:
