@@ -6,6 +6,7 @@ import dataclasses
 import os
 import threading
 import warnings
+import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,23 @@ class DbmSession(SessionStore):
         self.path = path
         self._module = backend.module
         self._flavour = backend.flavour
-        self._db: Any = None
+        self._handle: list[Any] = [None]  # the open database, shared with the finalizer
         self._sig: tuple[Any, ...] | None = None
         if writable:
             backend.session_folders(path, create=True)
+        else:
+            # a read handle dropped unclosed (a DataManager never closed, as in Brian 1) closes its
+            # database when collected: dbm.sqlite3 (3.13) warns about connections left open
+            weakref.finalize(self, _close_quietly, self._handle)
         self._open()
+
+    @property
+    def _db(self) -> Any:
+        return self._handle[0]
+
+    @_db.setter
+    def _db(self, db: Any) -> None:
+        self._handle[0] = db
 
     def _files(self) -> list[Path]:
         return [Path(f"{self.path}{s}") for s in _flavours.suffixes(self._flavour)]
@@ -204,6 +217,16 @@ class DbmSession(SessionStore):
 
     def close(self) -> None:
         self._close()
+
+
+def _close_quietly(handle: list[Any]) -> None:
+    """Close the database in ``handle`` (a read handle being collected); errors are moot by then."""
+    db, handle[0] = handle[0], None
+    if db is not None:
+        try:
+            db.close()
+        except Exception:  # noqa: BLE001, S110 - nobody is left to report it to
+            pass
 
 
 def _is_extent(value: object, size: int) -> bool:

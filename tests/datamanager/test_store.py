@@ -119,7 +119,11 @@ def test_pickle_codec_uses_the_highest_protocol_for_arrays(tmp_path: Path) -> No
         s["arr"] = arr
     import sqlite3
 
-    raw = sqlite3.connect(Path(dm.basepath) / "s.sqlite").execute("SELECT value FROM kv").fetchone()[0]
+    conn = sqlite3.connect(Path(dm.basepath) / "s.sqlite")
+    try:
+        raw = conn.execute("SELECT value FROM kv").fetchone()[0]
+    finally:
+        conn.close()
     assert raw[:2] == b"\x80" + bytes([pickle.HIGHEST_PROTOCOL])
     assert len(raw) < arr.nbytes + 1000  # protocol 2 would need ~1.2 MB
     np.testing.assert_array_equal(dm.get("arr")["s"], arr)
