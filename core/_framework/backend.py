@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from .._errors import StorageError, StorageWarning
+from .._errors import OptionError, StorageError, StorageWarning
 from .._errors import (  # re-exported: the classes live in _errors
     BackendUnavailableError,
     CorruptSessionError,
@@ -399,6 +399,17 @@ class StorageBackend:
         created on disk.
         """
         check_options(f"backend {cls.name!r}", cls.option_names, options)
+
+    @classmethod
+    def check_group_commit(cls, options: Mapping[str, Any]) -> None:
+        """Check the group-commit options ``commit_every`` (an int >= 1, default 1000) and
+        ``commit_seconds`` (a finite number >= 0, default 1.0), for backends that take them."""
+        every = options.get("commit_every", 1000)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise OptionError(f"{cls.name} option commit_every must be an int >= 1, got {every!r}")
+        seconds = options.get("commit_seconds", 1.0)
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
+            raise OptionError(f"{cls.name} option commit_seconds must be a number >= 0, got {seconds!r}")
 
     def check_key(self, key: str) -> None:
         """Refuse keys this backend cannot store safely (already a ``str`` with a UTF-8 form).

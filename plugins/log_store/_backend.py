@@ -400,12 +400,7 @@ class LogBackend(StorageBackend):
         super().check_options(options)
         if not isinstance(options.get("durable", False), bool):
             raise OptionError(f"log option durable must be True or False, got {options['durable']!r}")
-        every = options.get("commit_every", 1000)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise OptionError(f"log option commit_every must be an int >= 1, got {every!r}")
-        seconds = options.get("commit_seconds", 1.0)
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
-            raise OptionError(f"log option commit_seconds must be a number >= 0, got {seconds!r}")
+        cls.check_group_commit(options)
 
     @classmethod
     def manifest_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:

@@ -69,12 +69,7 @@ class SqliteBackend(StorageBackend):
             raise OptionError(f"sqlite option synchronous must be 'NORMAL', 'FULL' or 'EXTRA', got {sync!r}")
         if not isinstance(options.get("index", True), bool):
             raise OptionError(f"sqlite option index must be True or False, got {options['index']!r}")
-        every = options.get("commit_every", 1000)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise OptionError(f"sqlite option commit_every must be an int >= 1, got {every!r}")
-        seconds = options.get("commit_seconds", 1.0)
-        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < float("inf"):
-            raise OptionError(f"sqlite option commit_seconds must be a number >= 0, got {seconds!r}")
+        cls.check_group_commit(options)
 
     def check_key(self, key: str) -> None:
         """Every ``str`` key is stored as SQLite text: nothing more to refuse."""
