@@ -367,3 +367,25 @@ def test_davis_vector_regenerates_byte_identically(tmp_path: Path) -> None:
     module.main()  # writes next to the copied script
     for name in ("davis128_aps_imu.aedat", "davis128_aps_imu.json"):
         assert (tmp_path / name).read_bytes() == (DAVIS_VECTOR / name).read_bytes()
+
+
+@pytest.mark.parametrize("compression", ["lz4", "zstd"])
+@pytest.mark.parametrize(("events", "per_packet"), [(1, 1), (2, 1), (5, 2), (64, 64), (65, 64), (97, 3), (1000, 7)])
+def test_parallel_decode_equals_serial_on_odd_packet_shapes(tmp_path: Path, compression: str, events: int,
+                                                           per_packet: int) -> None:
+    """The table-driven parallel path against the one-thread walk: one-event packets, a last packet of one,
+    many packets per worker batch, with frames, IMU and triggers interleaved."""
+    pytest.importorskip("lz4" if compression == "lz4" else "zstandard")
+    content = B.random_aedat4_content(events, seed=events + per_packet, frames=2)
+    path = tmp_path / f"odd-{events}-{per_packet}.aedat4"
+    path.write_bytes(B.build_aedat4(content, compression=compression, events_per_packet=per_packet))
+    serial = neurofiles.load(path, threads=1)
+    threaded = neurofiles.load(path, threads=2, max_packet_bytes=1 << 16)
+    assert threaded.metadata.get("parallel") == 2  # the fast path really ran
+    assert np.array_equal(serial.timestamps, content.events["t"])
+    for name in ("timestamps", "x", "y", "polarity"):
+        assert np.array_equal(getattr(serial, name), getattr(threaded, name)), name
+    assert np.array_equal(serial.frames.images, threaded.frames.images)
+    for stream in ("imu", "triggers"):
+        a, b = getattr(serial, stream, None), getattr(threaded, stream, None)
+        assert (a is None) == (b is None) and (a is None or np.array_equal(a, b)), stream
